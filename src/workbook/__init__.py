@@ -1,0 +1,31 @@
+"""alliance-workbook: the tables, charts, widgets and self-checks behind the notebooks.
+
+Start with ``workbook.tables()`` to see what there is, ``workbook.load("claims")`` to get a
+table, and ``workbook.cite("sa1997-39a")`` to cite a row.  Charts, widgets and checks live in
+``workbook.charts``, ``workbook.widgets`` and ``workbook.checks``; they are imported only when
+first used, so ``import workbook`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .data import clear_cache, load, tables
+from .errors import DataError, ReadingsNotFound
+from .provenance import cite
+
+__all__ = ["load", "tables", "cite", "check", "show_paragraph", "DataError", "ReadingsNotFound",
+           "clear_cache", "charts", "widgets", "checks", "readings"]
+__version__ = "0.1.0"
+
+_LAZY_MODULES = {"charts", "widgets", "checks", "readings", "derived", "cli"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name == "check":
+        return importlib.import_module(".checks", __name__).check
+    if name == "show_paragraph":
+        return importlib.import_module(".reading_guide", __name__).show_paragraph
+    raise AttributeError(f"module 'workbook' has no attribute {name!r}")

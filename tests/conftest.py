@@ -1,0 +1,36 @@
+"""Shared fixtures: a scratch copy of data/, and the readings when a copy is available."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import workbook
+from workbook import readings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A copy of data/ that a test may break; the real data/ is never touched."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    yield target
+    workbook.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def readings_dir() -> Path:
+    """The folder with the two readings; skips (or fails under CI=true) when there is none."""
+    folder = readings.readings_folder()
+    if folder is None:
+        where = ", ".join(str(p) for p in readings.candidate_folders())
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must check the evidence against the readings, but none were found in: {where}")
+        pytest.skip(f"no copy of the readings (looked in {where}); evidence is checked where they exist")
+    return folder
