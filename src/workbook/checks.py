@@ -241,8 +241,10 @@ class _Unreadable(Exception):
 
 def _describe(value) -> str:
     if isinstance(value, pd.DataFrame):
-        return f"a table (DataFrame) with {value.shape[0]} rows and {value.shape[1]} columns"
-    if isinstance(value, (pd.Series, pd.Index)):
+        rows, cols = value.shape
+        return (f"a table (DataFrame) with {rows} row{'s' if rows != 1 else ''} and "
+                f"{cols} column{'s' if cols != 1 else ''}")
+    if isinstance(value, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
         return f"a {type(value).__name__} with {len(value)} values"
     if isinstance(value, np.ndarray):
         return f"an array with {value.size} values"
@@ -265,6 +267,10 @@ def _is_missing(value) -> bool:
         return False
 
 
+_SEQUENCES = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray, np.ndarray, list, tuple, set,
+              frozenset)
+
+
 def _unwrap_one(value, kind: str):
     """Take the single value out of a one-element list, Series, array or 1x1 DataFrame."""
     if value is ...:
@@ -274,7 +280,7 @@ def _unwrap_one(value, kind: str):
             return value.iat[0, 0]
         raise _Unreadable(f"Your answer is {_describe(value)}; this check wants {WANTED[kind]}. "
                           "Pick out the one cell you need (for example with .loc[row, column]).")
-    if isinstance(value, (pd.Series, pd.Index, np.ndarray, list, tuple, set, frozenset)):
+    if isinstance(value, _SEQUENCES):
         items = list(np.ravel(value)) if isinstance(value, np.ndarray) else list(value)
         if len(items) == 1:
             return _unwrap_one(items[0], kind)
@@ -474,7 +480,7 @@ def check(check_id, answer) -> CheckResult:
     cid = spec.check_id
     if answer is ... or (isinstance(answer, str) and re.fullmatch(r"\s*(\.\.\.|…)?\s*", answer)):
         return CheckResult(None, PLACEHOLDER if answer is ... else
-                           f"Your answer is empty; write {WANTED[spec.kind]}.", cid)
+                           f"Your answer is empty; this check wants {WANTED[spec.kind]}.", cid)
     if answer is None:
         return CheckResult(None, "Your answer is None (nothing). Did you write `answer = ` without a "
                                  "value, or use print(...) where the value itself was needed? This "
