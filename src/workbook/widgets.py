@@ -1,0 +1,365 @@
+"""Small interactive explorers for the notebooks: move a slider, pick from a list, watch the result.
+
+Each explorer is a class.  Make one and show it by putting it last in a cell::
+
+    calc = widgets.BudgetCalculator()
+    calc
+
+Its controls are attributes (``calc.share``, ``calc.economy``), so code can set them too
+(``calc.share.value = 2``), and the result is a plain Python attribute (``calc.result``) that is
+updated every time a control changes.  Charts inside an explorer are one chart widget that is
+redrawn in place.  Every number shown comes from the workbook's tables (``load``/``cite``).
+"""
+
+from __future__ import annotations
+
+import html
+
+import altair as alt
+import ipywidgets as W
+import pandas as pd
+
+from . import charts
+from .data import load, table_names
+from .provenance import cite, claim_citation
+
+__all__ = ["BudgetCalculator", "PhaseStepper", "ClaimExplorer", "ClaimVsRecord", "PlacePicker",
+           "CeilingSlider", "ChartBuilder"]
+
+#: Show each control's whole description instead of cutting it short.
+STYLE = {"description_width": "initial"}
+WIDE = {"width": "560px"}
+ALL = "all"
+#: The claim the budget explorers start from: essay2005's "approximately 1%".
+SPENDING_CLAIM = "essay2005-06d"
+
+
+def _e(value) -> str:
+    """Text made safe to put inside HTML."""
+    return html.escape(str(value))
+
+
+def _claim(claim_id: str) -> pd.Series:
+    """One row of the claims table."""
+    claims = load("claims")
+    return claims[claims["claim_id"] == claim_id].iloc[0]
+
+
+def _number(value) -> str:
+    return charts._number(float(value))
+
+
+def _html_table(df: pd.DataFrame, height: int = 320) -> str:
+    """A scrollable HTML table of ``df`` (text escaped)."""
+    body = df.to_html(index=False, escape=True, na_rep="", border=0)
+    return f'<div style="max-height:{height}px; overflow:auto">{body}</div>'
+
+
+class Explorer:
+    """What every explorer shares: a ``.widget`` to show, and showing itself in a notebook."""
+
+    widget: W.Widget
+    chart: alt.JupyterChart | None = None
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _draw(self, chart) -> None:
+        """Show ``chart``: the first time in a new chart widget, then by redrawing that widget."""
+        if self.chart is None:
+            self.chart = charts.live(chart)
+        else:
+            self.chart.chart = chart
+
+
+# --------------------------------------------------------------------------- budget arithmetic
+
+class BudgetCalculator(Explorer):
+    """How much money is "X% of the economy"?  Slide a hypothetical economy size and a share.
+
+    ``.result`` is economy x share / 100 (trillion yen).  The share starts at the essay's claim.
+    """
+
+    def __init__(self):
+        claim = _claim(SPENDING_CLAIM)
+        self.claim_share = float(claim["value"])
+        self.economy = W.FloatSlider(
+            value=500, min=50, max=1000, step=10, style=STYLE, layout=WIDE,
+            description="Size of a hypothetical economy (trillion yen):",
+            tooltip="A made-up economy size, for practice: not a figure from the readings")
+        self.share = W.FloatSlider(
+            value=self.claim_share, min=0, max=5, step=0.1, style=STYLE, layout=WIDE,
+            description="Share spent on defence (% of the economy):",
+            tooltip="Starts at the essay's claim; move it to try other shares")
+        self.label = W.HTML()
+        self.result = 0.0
+        self.economy.observe(self._update, names="value")
+        self.share.observe(self._update, names="value")
+        intro = W.HTML(
+            f"<p>essay2005 says Japan's defence spending was <b>{_e(claim['hedge'])} "
+            f"{_number(claim['value'])}% of GDP</b>. What does a share like that mean in money? "
+            f"The economy size is hypothetical: pick any.</p><p><small>{_e(cite(SPENDING_CLAIM))}</small></p>")
+        self._update()
+        self.widget = W.VBox([intro, self.economy, self.share, self.label])
+
+    def _update(self, change=None) -> None:
+        self.result = self.economy.value * self.share.value / 100
+        self.label.value = (f"<p>{_number(self.share.value)}% of {_number(self.economy.value)} trillion yen "
+                            f"= <b>{self.result:,.2f} trillion yen</b></p>")
+
+
+# --------------------------------------------------------------------------- phases
+
+class PhaseStepper(Explorer):
+    """Step through essay2005's phases of the alliance; the timeline highlights the one chosen."""
+
+    def __init__(self):
+        self.phases = load("phases").sort_values("phase").reset_index(drop=True)
+        self._readings = load("readings").set_index("id")
+        first, last = int(self.phases["phase"].min()), int(self.phases["phase"].max())
+        self.phase = W.IntSlider(value=first, min=first, max=last, step=1, style=STYLE,
+                                 description="Phase:", tooltip="Choose a phase of the alliance")
+        self.play = W.Play(value=first, min=first, max=last, step=1, interval=3000,
+                           description="Play the phases in turn", tooltip="Play the phases in turn")
+        W.jslink((self.play, "value"), (self.phase, "value"))
+        self.text = W.HTML()
+        self.current = None
+        self.phase.observe(self._update, names="value")
+        self._update()
+        self.widget = W.VBox([W.HBox([self.play, self.phase]), self.text, self.chart])
+
+    def _update(self, change=None) -> None:
+        row = self.phases[self.phases["phase"] == self.phase.value].iloc[0]
+        self.current = row
+        citation = claim_citation(row, self._readings.loc[row["reading"]])
+        self.text.value = (
+            f"<h4>Phase {int(row['phase'])}: {_e(row['name'])} ({int(row['start_year'])}-{int(row['end_year'])})</h4>"
+            f"<p>{_e(row['summary'])}</p>"
+            f"<p><small>How the years are worked out: {_e(row['years_basis'])}</small></p>"
+            f"<p><small>{_e(citation)}</small></p>")
+        self._draw(charts.timeline(phases=self.phases, highlight_phase=int(row["phase"])))
+
+
+# --------------------------------------------------------------------------- claims
+
+class ClaimExplorer(Explorer):
+    """Filter the claims table by reading, topic and hedge word; ``.matches`` holds the rows."""
+
+    COLUMNS = ["claim_id", "paragraph", "topic", "measure", "value", "unit", "hedge", "paraphrase"]
+
+    def __init__(self):
+        self.claims = load("claims")
+        self.reading = self._dropdown("reading", "Reading:")
+        self.topic = self._dropdown("topic", "Topic:")
+        self.hedge = self._dropdown("hedge", "Hedge word:")
+        self.table = W.HTML()
+        self.matches = self.claims
+        self.count = len(self.claims)
+        for control in (self.reading, self.topic, self.hedge):
+            control.observe(self._update, names="value")
+        self._update()
+        self.widget = W.VBox([W.HBox([self.reading, self.topic, self.hedge]), self.table])
+
+    def _dropdown(self, column: str, description: str) -> W.Dropdown:
+        values = self.claims[column].dropna()
+        present = set(values.astype(str))
+        # Keep the table's own order (e.g. topics as the schema lists them), but only values in use.
+        order = values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype) else sorted(present)
+        values = [str(v) for v in order if str(v) in present]
+        return W.Dropdown(options=[ALL] + values, value=ALL, description=description, style=STYLE,
+                          tooltip=f"Show only claims with this {column} ('all' for every one)")
+
+    def _update(self, change=None) -> None:
+        keep = pd.Series(True, index=self.claims.index)
+        for column, control in (("reading", self.reading), ("topic", self.topic), ("hedge", self.hedge)):
+            if control.value != ALL:
+                keep &= self.claims[column].astype(str) == control.value
+        self.matches = self.claims[keep]
+        self.count = len(self.matches)
+        shown = self.matches.copy()
+        ranges = shown["value"].isna() & shown["value_low"].notna()
+        shown["value"] = shown["value"].map(lambda v: "" if pd.isna(v) else _number(v)).astype(object)
+        shown.loc[ranges, "value"] = [f"{_number(lo)}-{_number(hi)}" for lo, hi in
+                                      zip(shown.loc[ranges, "value_low"], shown.loc[ranges, "value_high"])]
+        self.table.value = (f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
+                            + _html_table(shown[self.COLUMNS]))
+
+
+# --------------------------------------------------------------------------- claim against record
+
+VIEWS = ("the reading's claim", "the public record", "both")
+
+
+class ClaimVsRecord(Explorer):
+    """Put a reading's claim beside the public record, or look at one of them alone.
+
+    ``subject`` is one of "defence_spending", "personnel", "fuel_share", "compensation".
+    """
+
+    BUILDERS = {"defence_spending": "spending_chart", "personnel": "personnel_chart",
+                "fuel_share": "fuel_chart", "compensation": "compensation_chart"}
+
+    def __init__(self, subject: str = "defence_spending"):
+        if subject not in self.BUILDERS:
+            raise ValueError(f"ClaimVsRecord() knows the subjects {', '.join(map(repr, self.BUILDERS))}; "
+                             f"not {subject!r}.")
+        self.subject = subject
+        self.data = load(subject)
+        self.builder = getattr(charts, self.BUILDERS[subject])
+        self.view = W.ToggleButtons(options=list(VIEWS), value="both", description="Show:", style=STYLE,
+                                    tooltips=["only the figure the reading gives",
+                                              "only figures from public sources", "both side by side"])
+        self.table = W.HTML()
+        self.rows = self.data
+        self.view.observe(self._update, names="value")
+        self._update()
+        self.widget = W.VBox([self.view, self.chart, self.table])
+
+    def _update(self, change=None) -> None:
+        is_record = self.data["source"] == "public record"
+        if self.view.value == VIEWS[0]:
+            self.rows = self.data[~is_record]
+        elif self.view.value == VIEWS[1]:
+            self.rows = self.data[is_record]
+        else:
+            self.rows = self.data
+        columns = [c for c in ("source", "measure", "group", "year", "value", "unit", "hedge", "citation")
+                   if c in self.rows.columns]
+        self.table.value = _html_table(self.rows[columns], height=260)
+        self._draw(self.builder(self.rows))
+
+
+# --------------------------------------------------------------------------- places
+
+class PlacePicker(Explorer):
+    """Pick a place: see every name it goes by, who disputes it, and where the readings mention it."""
+
+    def __init__(self):
+        self.places = load("places")
+        names = list(self.places["name"].astype(str))
+        self.place = W.Dropdown(options=names, value=names[0], description="Place:", style=STYLE,
+                                tooltip="Choose a place the readings discuss")
+        self.text = W.HTML()
+        self.current = None
+        self.place.observe(self._update, names="value")
+        self._update()
+        self.widget = W.VBox([self.place, self.text, self.chart])
+
+    def _update(self, change=None) -> None:
+        row = self.places[self.places["name"].astype(str) == self.place.value].iloc[0]
+        self.current = row
+        other = "none" if pd.isna(row["other_names"]) else row["other_names"]
+        note = "" if pd.isna(row.get("note")) else f"<p>{_e(row['note'])}</p>"
+        self.text.value = (
+            f"<h4>{_e(row['name'])}</h4>"
+            f"<p><b>Other names:</b> {_e(other)}<br><b>Kind:</b> {_e(row['kind'])}<br>"
+            f"<b>Disputed by:</b> {_e(row['dispute'])}<br><b>Mentioned in:</b> {_e(row['mentions'])}</p>{note}")
+        self._draw(charts.places_map(self.places, highlight=row["place_id"]))
+
+
+# --------------------------------------------------------------------------- the 1% ceiling
+
+class CeilingSlider(Explorer):
+    """Move a spending ceiling (% of GNP) and see which recorded years went above it."""
+
+    def __init__(self):
+        self.data = load("defence_spending")
+        self.records = self.data[self.data["source"] == "public record"]
+        claim = float(_claim(SPENDING_CLAIM)["value"])
+        self.ceiling = W.FloatSlider(value=claim, min=0.5, max=2.0, step=0.05, readout_format=".2f",
+                                     description="Ceiling (% of GNP):", style=STYLE, layout=WIDE,
+                                     tooltip="Years whose defence budget was above this share are highlighted")
+        self.text = W.HTML()
+        self.years_above: list[int] = []
+        self.ceiling.observe(self._update, names="value")
+        self._update()
+        self.widget = W.VBox([self.ceiling, self.text, self.chart])
+
+    def _update(self, change=None) -> None:
+        level = self.ceiling.value
+        above = self.records[self.records["value"] > level]
+        self.years_above = [int(y) for y in above["year"]]
+        listed = ", ".join(map(str, self.years_above)) or "none"
+        self.text.value = (f"<p><b>{len(self.years_above)}</b> of {len(self.records)} recorded years were above "
+                           f"{_number(level)}% of GNP: {listed}.</p>")
+        self._draw(charts.spending_chart(self.data, ceiling=level))
+
+
+# --------------------------------------------------------------------------- build your own chart
+
+NONE = "(none)"
+
+
+class ChartBuilder(Explorer):
+    """Choose a table and columns; get a bar chart, or a message saying why it can't be drawn.
+
+    ``.error`` is "" when the chart was drawn, otherwise the reason (no exception is raised).
+    """
+
+    def __init__(self, table: str = "defence_spending"):
+        self.data = load(table)
+        self.error = ""
+        self._busy = False
+        self.table = W.Dropdown(options=table_names(), value=table, description="Table:", style=STYLE,
+                                tooltip="Which workbook table to draw from")
+        self.x = W.Dropdown(description="Bars for each (x):", style=STYLE,
+                            tooltip="Column whose values become the bars")
+        self.y = W.Dropdown(description="Bar length (y, numbers):", style=STYLE,
+                            tooltip="Column of numbers that sets each bar's length")
+        self.color = W.Dropdown(description="Colour by:", style=STYLE,
+                                tooltip="Optional column that colours the bars")
+        self.message = W.HTML()
+        self._set_columns()
+        self.table.observe(self._new_table, names="value")
+        for control in (self.x, self.y, self.color):
+            control.observe(self._update, names="value")
+        self._update()
+        self.widget = W.VBox([self.table, W.HBox([self.x, self.y, self.color]), self.message, self.chart])
+
+    def _set_columns(self) -> None:
+        """Offer the columns of the chosen table, with sensible first choices."""
+        columns = list(map(str, self.data.columns))
+        numbers = [c for c in columns if charts._is_number(self.data[c])]
+        words = [c for c in columns if c not in numbers]
+        self._busy = True
+        try:
+            self.x.options, self.y.options, self.color.options = columns, columns, [NONE] + columns
+            self.x.value = "year" if "year" in columns else (words or columns)[0]
+            self.y.value = "value" if "value" in numbers else (numbers or columns)[0]
+            self.color.value = next((c for c in ("source", "reading") if c in columns), NONE)
+        finally:
+            self._busy = False
+
+    def _new_table(self, change=None) -> None:
+        self.data = load(self.table.value)
+        self._set_columns()
+        self._update()
+
+    def _update(self, change=None) -> None:
+        if self._busy:
+            return
+        name, x, y = self.table.value, self.x.value, self.y.value
+        color = None if self.color.value == NONE else self.color.value
+        hover = " Hover over a bar for its citation." if "citation" in self.data.columns else ""
+        try:
+            chart = charts.bar(self.data, x, y, color=color, title=f"{y} for each {x}",
+                               description=f"Bar chart of {y} for each {x} in the {name} table.{hover}",
+                               source=f"the {name} table, workbook.load({name!r})")
+        except (ValueError, TypeError) as exc:
+            self.error = str(exc)
+            self.message.value = f"<p><b>This can't be drawn:</b> {_e(self.error)}</p>"
+            chart = _placeholder("No chart: see the message above.")
+        else:
+            self.error = ""
+            self.message.value = f"<p>{_e(self.data.shape[0])} rows from <code>{_e(name)}</code>.{_e(hover)}</p>"
+        self._draw(chart)
+
+
+def _placeholder(text: str):
+    """A blank chart that just says ``text`` (shown when the choices can't be drawn)."""
+    frame = pd.DataFrame({"text": [text], "citation": ["no data"]})
+    chart = alt.Chart(charts._data(frame)).mark_text(fontSize=14).encode(text="text:N", tooltip=["citation:N"])
+    return charts.finish(chart.properties(width=400, height=60), title="Nothing to draw",
+                         description=text, source="none: no data is drawn")

@@ -1,0 +1,321 @@
+"""workbook.charts: every builder draws (through vl-convert), names its source, and cites its marks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from workbook import charts, load
+
+# Okabe & Ito (2008), "Color Universal Design": the eight colours, written out independently here.
+OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
+def _bar():
+    return charts.bar(load("defence_spending"), "year", "value", color="source", title="Budget share by year",
+                      description="Bars of the defence budget share per year.", source="defence_spending table")
+
+
+BUILDERS = {
+    "timeline": lambda: charts.timeline(),
+    "timeline highlighted": lambda: charts.timeline(highlight_phase=3),
+    "timeline by category": lambda: charts.timeline(color="category"),
+    "spending_chart": lambda: charts.spending_chart(),
+    "spending_chart low ceiling": lambda: charts.spending_chart(ceiling=0.9),
+    "personnel_chart": lambda: charts.personnel_chart(),
+    "fuel_chart": lambda: charts.fuel_chart(),
+    "compensation_chart": lambda: charts.compensation_chart(),
+    "places_map": lambda: charts.places_map(),
+    "places_map highlighted": lambda: charts.places_map(highlight="okinawa"),
+    "places_map world": lambda: charts.places_map(highlight="Madrid"),
+    "claims_by_topic": lambda: charts.claims_by_topic(),
+    "hedges_chart": lambda: charts.hedges_chart(),
+    "hedges_chart with none": lambda: charts.hedges_chart(include_none=True),
+    "bar": _bar,
+}
+
+
+@pytest.fixture(scope="module", params=list(BUILDERS))
+def built(request):
+    """(name, chart, spec) for each builder, built once per module."""
+    chart = BUILDERS[request.param]()
+    return request.param, chart, chart.to_dict()
+
+
+# --------------------------------------------------------------------------- walking a spec
+
+def _svg_text(svg: str) -> str:
+    """All the words drawn in an SVG (titles, labels), joined by spaces."""
+    root = ET.fromstring(svg)
+    return " ".join(" ".join(el.itertext()) for el in root.iter() if el.tag.endswith("text"))
+
+
+def _created_fields(transforms: list[dict]) -> set[str]:
+    """Fields that transforms (calculate, aggregate, window, fold, ...) add to the data."""
+    made = set()
+    for t in transforms:
+        names = t.get("as")
+        if isinstance(names, str):
+            made.add(names)
+        elif isinstance(names, list):
+            made.update(n for n in names if isinstance(n, str))
+        for key in ("aggregate", "window", "joinaggregate"):
+            made.update(op["as"] for op in t.get(key, []) if "as" in op)
+    return made
+
+
+def _data_fields(data: dict | None, datasets: dict) -> set[str] | None:
+    """The columns of a spec's data; None when they can't be known (empty or generated data)."""
+    if data is None:
+        return None
+    rows = data.get("values")
+    if rows is None and "name" in data:
+        rows = datasets.get(data["name"])
+    if rows is None:  # a generator such as graticule: it makes its own geometry, no columns
+        return set()
+    if not rows:
+        return None
+    return set().union(*(row.keys() for row in rows))
+
+
+def _encoding_fields(encoding: dict) -> list[tuple[str, str]]:
+    """(channel, field) for every field an encoding names, tooltips and conditions included."""
+    found = []
+    for channel, definition in encoding.items():
+        for item in definition if isinstance(definition, list) else [definition]:
+            if not isinstance(item, dict):
+                continue
+            for d in [item] + ([item["condition"]] if isinstance(item.get("condition"), dict) else []):
+                if isinstance(d.get("field"), str):
+                    found.append((channel, d["field"]))
+    return found
+
+
+def _views(spec: dict, datasets: dict, fields=None):
+    """Yield (view, known fields) for every single view in a (layered) spec, data inherited."""
+    here = _data_fields(spec.get("data"), datasets) if "data" in spec else fields
+    if here is not None:
+        here = here | _created_fields(spec.get("transform", []))
+    if "mark" in spec:
+        yield spec, here
+    for child in spec.get("layer", []):
+        yield from _views(child, datasets, here)
+
+
+def _colour_ranges(spec: dict):
+    """Every explicit list of colours given to a colour scale (color, fill, stroke) in a spec."""
+    for view, _ in _views(spec, spec.get("datasets", {})):
+        for channel in ("color", "fill", "stroke"):
+            scale = (view.get("encoding", {}).get(channel) or {}).get("scale") or {}
+            if isinstance(scale.get("range"), list):
+                yield scale["range"]
+
+
+# --------------------------------------------------------------------------- every builder
+
+def test_compiles_to_svg_with_its_title(built):
+    name, chart, spec = built
+    svg = charts.to_svg(chart)
+    assert svg.lstrip().startswith("<svg")
+    assert spec["title"]["text"] in _svg_text(svg), name
+
+
+def test_title_source_and_description(built):
+    name, chart, spec = built
+    assert isinstance(spec["title"]["text"], str) and spec["title"]["text"].strip(), name
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert subtitle.startswith("Source:"), name
+    assert len(subtitle) > len("Source: ") + 5, name
+    assert isinstance(spec.get("description"), str) and len(spec["description"]) > 20, name
+
+
+def test_encoded_fields_exist_in_the_data(built):
+    name, chart, spec = built
+    datasets = spec.get("datasets", {})
+    checked = 0
+    for view, fields in _views(spec, datasets):
+        for channel, field in _encoding_fields(view.get("encoding", {})):
+            if fields is None:  # empty data: nothing to check against
+                continue
+            assert field in fields, f"{name}: {channel} uses {field!r}, not in the data ({sorted(fields)})"
+            checked += 1
+    assert checked > 0, name
+
+
+def test_every_mark_with_data_cites_its_source_in_the_tooltip(built):
+    name, chart, spec = built
+    views = [(v, f) for v, f in _views(spec, spec.get("datasets", {})) if v.get("encoding")]
+    assert views, name
+    for view, fields in views:
+        tips = view["encoding"].get("tooltip")
+        tips = tips if isinstance(tips, list) else [tips]
+        assert "citation" in {t.get("field") for t in tips if isinstance(t, dict)}, \
+            f"{name}: a {view['mark']} layer has no citation tooltip"
+
+
+def test_scales_use_only_okabe_ito_colours(built):
+    name, chart, spec = built
+    for colours in _colour_ranges(spec):
+        assert set(colours) <= OKABE_ITO, f"{name}: {colours}"
+    config = spec["config"]["range"]["category"]
+    assert config == charts.PALETTE, name
+
+
+def test_data_holds_only_plain_values(built):
+    name, chart, spec = built
+    for view, _ in _views(spec, spec.get("datasets", {})):
+        for row in (view.get("data") or {}).get("values", []):
+            for value in row.values():
+                assert value is None or isinstance(value, (str, int, float, bool)), f"{name}: {value!r}"
+                assert not (isinstance(value, float) and value != value), f"{name}: NaN in the data"
+
+
+# --------------------------------------------------------------------------- theme and palette
+
+def test_theme_is_registered_enabled_and_okabe_ito():
+    assert alt.theme.active == charts.THEME_NAME == "workbook"
+    config = alt.theme.get()()["config"]
+    assert config["range"]["category"] == charts.PALETTE
+    assert set(charts.PALETTE) == OKABE_ITO and len(charts.PALETTE) == 8
+    assert set(charts.READING_COLOURS.values()) <= OKABE_ITO
+    assert set(charts.READING_COLOURS) == {"sa1997", "essay2005", "public record"}
+    assert charts.personnel_chart().to_dict()["config"]["range"]["category"] == charts.PALETTE
+
+
+def test_import_outside_a_kernel_keeps_the_default_renderer():
+    code = "import altair as alt, workbook.charts as c; print(alt.renderers.active, c._in_kernel())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["default", "False"]
+
+
+# --------------------------------------------------------------------------- what the charts show
+
+def _layer_rows(spec: dict, mark: str, field: str) -> list[dict]:
+    """Rows of the first layer of type ``mark`` that encodes ``field``."""
+    for view, _ in _views(spec, spec.get("datasets", {})):
+        mark_type = view["mark"]["type"] if isinstance(view["mark"], dict) else view["mark"]
+        if mark_type == mark and field in {f for _, f in _encoding_fields(view.get("encoding", {}))}:
+            return view["data"]["values"]
+    raise AssertionError(f"no {mark} layer encodes {field}")
+
+
+@pytest.mark.parametrize("ceiling", [0.9, 1.0, 1.5])
+def test_spending_chart_highlights_the_years_above_the_ceiling(ceiling):
+    records = load("defence_spending").query("source == 'public record'")
+    expected = sorted(int(y) for y in records.loc[records["value"] > ceiling, "year"])
+    rows = _layer_rows(charts.spending_chart(ceiling=ceiling).to_dict(), "point", "compared")
+    assert sorted(r["year"] for r in rows if r["compared"].startswith("above")) == expected
+    assert len(rows) == len(records)
+
+
+def test_spending_chart_draws_the_claim_across_its_period():
+    claim = load("defence_spending").query("source != 'public record'").iloc[0]
+    rows = _layer_rows(charts.spending_chart().to_dict(), "rule", "period_start")
+    assert [(r["period_start"], r["period_end"], r["value"]) for r in rows] == [
+        (int(claim["period_start"]), int(claim["period_end"]), float(claim["value"]))]
+    assert str(claim["hedge"]) in rows[0]["label"]
+
+
+def test_timeline_highlights_only_the_chosen_phase():
+    rows = _layer_rows(charts.timeline(highlight_phase=2).to_dict(), "rect", "shade")
+    strongest = max(rows, key=lambda r: r["shade"])
+    assert strongest["phase"] == 2
+    assert sum(r["shade"] == strongest["shade"] for r in rows) == 1
+    assert len(_layer_rows(charts.timeline().to_dict(), "point", "date")) == len(load("events"))
+
+
+def test_places_map_highlights_the_place_and_shows_its_other_names():
+    places = load("places")
+    spec = charts.places_map(highlight="senkaku").to_dict()
+    rows = _layer_rows(spec, "point", "latitude")
+    chosen = [r for r in rows if r["chosen"]]
+    assert [r["place_id"] for r in chosen] == ["senkaku"]
+    assert chosen[0]["other_names"] == places.set_index("place_id").loc["senkaku", "other_names"]
+    with pytest.raises(ValueError, match="No place called"):
+        charts.places_map(highlight="Atlantis")
+
+
+def test_claim_counts_add_up_to_the_claims_table():
+    claims = load("claims")
+    rows = _layer_rows(charts.claims_by_topic().to_dict(), "bar", "claims")
+    assert sum(r["claims"] for r in rows) == len(claims)
+    hedged = _layer_rows(charts.hedges_chart().to_dict(), "bar", "claims")
+    assert sum(r["claims"] for r in hedged) == int((claims["hedge"].astype(str) != "none").sum())
+    assert "none" not in {r["hedge"] for r in hedged}
+
+
+@pytest.mark.parametrize("builder,subject", [(charts.spending_chart, "defence_spending"),
+                                             (charts.personnel_chart, "personnel"),
+                                             (charts.fuel_chart, "fuel_share"),
+                                             (charts.compensation_chart, "compensation")])
+def test_derived_charts_draw_claims_alone_or_records_alone(builder, subject):
+    data = load(subject)
+    for part in (data[data["source"] == "public record"], data[data["source"] != "public record"]):
+        assert len(part) > 0
+        assert charts.to_svg(builder(part)).lstrip().startswith("<svg")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def test_plain_turns_nullable_types_into_python_values():
+    df = charts.plain(load("defence_spending"))
+    years = df["year"].tolist()
+    assert None in years and all(y is None or type(y) is int for y in years)
+    assert all(type(s) is str for s in df["source"])
+    assert all(type(b) is bool for b in df["above_one_pct"])
+    events = charts.plain(load("events"))
+    assert all(d is None or (isinstance(d, str) and len(d) == 19) for d in events["end_date"])
+
+
+def test_finish_sets_title_source_and_description():
+    chart = charts.finish(alt.Chart(pd.DataFrame({"a": [1]})).mark_point(), title="T",
+                          description="a point", source="my notes")
+    spec = chart.to_dict()
+    assert spec["title"]["text"] == "T" and spec["title"]["subtitle"] == ["Source: my notes"]
+    assert spec["description"] == "a point"
+
+
+def test_live_gives_a_jupyter_chart_that_updates_in_place():
+    jchart = charts.live(charts.spending_chart(ceiling=1.0))
+    assert isinstance(jchart, alt.JupyterChart)
+    jchart.chart = charts.spending_chart(ceiling=1.5)
+    assert "1.5%" in jchart.chart.to_dict()["description"]
+
+
+# --------------------------------------------------------------------------- bar() for students
+
+def test_bar_names_the_missing_column_and_the_ones_there_are():
+    data = load("claims")
+    with pytest.raises(ValueError) as err:
+        charts.bar(data, "topic", "valeu", title="T", description="d", source="s")
+    message = str(err.value)
+    assert "'valeu'" in message
+    assert all(column in message for column in data.columns)
+    with pytest.raises(ValueError, match="'colour_me'"):
+        charts.bar(data, "topic", "value", color="colour_me", title="T", description="d", source="s")
+
+
+def test_bar_needs_a_number_column_and_a_source():
+    data = load("claims")
+    with pytest.raises(ValueError, match="neither 'topic' nor 'reading' holds numbers"):
+        charts.bar(data, "topic", "reading", title="T", description="d", source="s")
+    with pytest.raises(ValueError, match="source"):
+        charts.bar(data, "topic", "value", title="T", description="d", source=" ")
+    with pytest.raises(TypeError):
+        charts.bar([1, 2], "a", "b", title="T", description="d", source="s")
+
+
+def test_bar_draws_horizontal_bars_when_x_holds_the_numbers():
+    spec = charts.bar(load("claims"), "value", "topic", title="T", description="d", source="s").to_dict()
+    assert spec["encoding"]["x"]["type"] == "quantitative" and spec["encoding"]["y"]["field"] == "topic"
+
+
+def test_bar_names_missing_categories_instead_of_null():
+    spec = charts.bar(load("defence_spending"), "year", "value", title="T", description="d", source="s").to_dict()
+    years = [row["year"] for row in spec["data"]["values"]]
+    assert None not in years and "(missing)" in years

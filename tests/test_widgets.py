@@ -1,0 +1,181 @@
+"""workbook.widgets: set a control's value, and the explorer's result, text and chart follow."""
+
+from __future__ import annotations
+
+import altair as alt
+import ipywidgets as W
+import pytest
+
+from workbook import charts, load, widgets
+
+
+def _chart_spec(explorer) -> dict:
+    assert isinstance(explorer.chart, alt.JupyterChart)
+    return explorer.chart.chart.to_dict()
+
+
+def _controls(explorer) -> list[W.Widget]:
+    return [v for v in vars(explorer).values() if isinstance(v, (W.ValueWidget,)) and not isinstance(v, W.HTML)]
+
+
+ALL_EXPLORERS = [widgets.BudgetCalculator, widgets.PhaseStepper, widgets.ClaimExplorer, widgets.ClaimVsRecord,
+                 widgets.PlacePicker, widgets.CeilingSlider, widgets.ChartBuilder]
+
+
+@pytest.mark.parametrize("cls", ALL_EXPLORERS, ids=lambda c: c.__name__)
+def test_each_explorer_has_a_widget_and_described_controls(cls):
+    explorer = cls()
+    assert isinstance(explorer.widget, W.Box)
+    assert callable(explorer._ipython_display_)
+    controls = _controls(explorer)
+    assert controls
+    for control in controls:
+        assert control.description.strip(), f"{cls.__name__}: a {type(control).__name__} has no description"
+
+
+# --------------------------------------------------------------------------- BudgetCalculator
+
+def test_budget_calculator_multiplies_economy_by_share():
+    calc = widgets.BudgetCalculator()
+    claims = load("claims").set_index("claim_id")
+    assert calc.share.value == pytest.approx(claims.loc["essay2005-06d", "value"])
+    assert "hypothetical" in calc.economy.description
+    calc.share.value = 2
+    calc.economy.value = 500
+    assert calc.result == pytest.approx(10)
+    assert "10.00 trillion yen" in calc.label.value
+    calc.economy.value = 300
+    assert calc.result == pytest.approx(6)
+
+
+# --------------------------------------------------------------------------- PhaseStepper
+
+def test_phase_stepper_shows_the_chosen_phase():
+    stepper = widgets.PhaseStepper()
+    phases = load("phases").set_index("phase")
+    stepper.phase.value = 3
+    assert phases.loc[3, "name"] in stepper.text.value
+    assert int(stepper.current["phase"]) == 3
+    assert f"{phases.loc[3, 'start_year']}-{phases.loc[3, 'end_year']}" in stepper.text.value
+    spec = _chart_spec(stepper)
+    assert "Phase 3 is highlighted" in spec["description"]
+    stepper.phase.value = 1
+    assert phases.loc[1, "name"] in stepper.text.value and phases.loc[3, "name"] not in stepper.text.value
+    assert "Phase 1 is highlighted" in _chart_spec(stepper)["description"]
+
+
+# --------------------------------------------------------------------------- ClaimExplorer
+
+def test_claim_explorer_filters_by_reading_topic_and_hedge():
+    explorer = widgets.ClaimExplorer()
+    claims = load("claims")
+    assert explorer.count == len(claims)
+    explorer.reading.value = "essay2005"
+    assert len(explorer.matches) == explorer.count == int((claims["reading"] == "essay2005").sum())
+    assert set(explorer.matches["reading"].astype(str)) == {"essay2005"}
+    assert f"<b>{explorer.count}</b>" in explorer.table.value
+    topic = str(explorer.matches["topic"].iloc[0])
+    explorer.topic.value = topic
+    assert (explorer.matches["topic"].astype(str) == topic).all()
+    assert (explorer.matches["reading"].astype(str) == "essay2005").all()
+    assert explorer.count == len(explorer.matches) > 0
+    explorer.reading.value = "all"
+    explorer.topic.value = "all"
+    explorer.hedge.value = "over"
+    assert explorer.count == int((claims["hedge"] == "over").sum())
+
+
+def test_claim_explorer_shows_zero_matches_without_error():
+    explorer = widgets.ClaimExplorer()
+    claims = load("claims")
+    sa_topics = set(claims.loc[claims["reading"] == "sa1997", "topic"].astype(str))
+    only_essay = sorted(set(claims["topic"].astype(str)) - sa_topics)
+    assert only_essay, "the data no longer has an essay-only topic"
+    explorer.topic.value = only_essay[0]
+    explorer.reading.value = "sa1997"
+    assert explorer.count == 0 and explorer.matches.empty
+    assert "<b>0</b> claims match" in explorer.table.value
+
+
+# --------------------------------------------------------------------------- ClaimVsRecord
+
+@pytest.mark.parametrize("subject", ["defence_spending", "personnel", "fuel_share", "compensation"])
+def test_claim_vs_record_toggles_the_rows_shown(subject):
+    explorer = widgets.ClaimVsRecord(subject)
+    data = load(subject)
+    assert explorer.view.value == "both" and len(explorer.rows) == len(data)
+    explorer.view.value = "the public record"
+    assert set(explorer.rows["source"]) == {"public record"}
+    assert len(explorer.rows) == int((data["source"] == "public record").sum())
+    record_spec = _chart_spec(explorer)
+    explorer.view.value = "the reading's claim"
+    assert set(explorer.rows["source"]) and "public record" not in set(explorer.rows["source"])
+    assert all(s.endswith("(claim)") for s in explorer.rows["source"])
+    assert _chart_spec(explorer) != record_spec
+    assert explorer.rows["citation"].iloc[0] in explorer.table.value.replace("&quot;", '"').replace("&#x27;", "'")
+
+
+def test_claim_vs_record_rejects_an_unknown_subject():
+    with pytest.raises(ValueError, match="defence_spending"):
+        widgets.ClaimVsRecord("yasukuni")
+
+
+# --------------------------------------------------------------------------- PlacePicker
+
+def test_place_picker_shows_the_place_and_its_other_names():
+    picker = widgets.PlacePicker()
+    places = load("places")
+    named = places[places["other_names"].notna()]
+    row = named.iloc[-1]
+    assert picker.place.value != row["name"]
+    picker.place.value = row["name"]
+    assert picker.current["place_id"] == row["place_id"]
+    names_line = picker.text.value.split("Other names:")[1].split("<br>")[0]
+    for other in str(row["other_names"]).split("; "):
+        assert other in names_line
+    assert str(row["dispute"]) in picker.text.value
+    assert f"{row['name']} is highlighted" in _chart_spec(picker)["description"]
+
+
+# --------------------------------------------------------------------------- CeilingSlider
+
+@pytest.mark.parametrize("level", [1.0, 0.9, 1.5])
+def test_ceiling_slider_lists_the_years_above(level):
+    slider = widgets.CeilingSlider()
+    records = load("defence_spending").query("source == 'public record'")
+    slider.ceiling.value = level
+    expected = [int(y) for y in records.loc[records["value"] > level, "year"]]
+    assert slider.years_above == expected
+    assert f"<b>{len(expected)}</b>" in slider.text.value
+    assert f"{charts._number(level)}% ceiling" in _chart_spec(slider)["description"]
+
+
+def test_ceiling_slider_starts_at_the_claim():
+    claims = load("claims").set_index("claim_id")
+    assert widgets.CeilingSlider().ceiling.value == pytest.approx(claims.loc["essay2005-06d", "value"])
+
+
+# --------------------------------------------------------------------------- ChartBuilder
+
+def test_chart_builder_reports_a_bad_choice_without_raising():
+    builder = widgets.ChartBuilder()
+    assert builder.error == ""
+    builder.x.value = "source"
+    builder.y.value = "measure"  # two text columns: no bar length
+    assert builder.error and "numbers" in builder.error
+    assert "can't be drawn" in builder.message.value
+    assert _chart_spec(builder)["title"]["text"] == "Nothing to draw"
+    builder.y.value = "value"
+    assert builder.error == ""
+    spec = _chart_spec(builder)
+    assert spec["encoding"]["x"]["field"] == "source" and spec["encoding"]["y"]["field"] == "value"
+
+
+def test_chart_builder_offers_the_new_tables_columns():
+    builder = widgets.ChartBuilder()
+    builder.table.value = "claims"
+    assert list(builder.x.options) == list(load("claims").columns)
+    assert builder.y.value in load("claims").columns
+    assert builder.error == ""
+    builder.color.value = "topic"
+    assert _chart_spec(builder)["encoding"]["color"]["field"] == "topic"
