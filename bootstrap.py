@@ -53,8 +53,16 @@ def ensure_environment(mode: str) -> None:
     stamp.write_text(digest)
 
 
+def hide_grading_menus() -> None:
+    """nbgrader (installed by the test extras) adds instructor menus to JupyterLab: hide them from students."""
+    if (VENV / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader").exists():
+        run(BIN / "jupyter", "labextension", "disable", "--level=sys_prefix", "@jupyter/nbgrader",
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def lab(args: list[str]) -> None:
     ensure_environment("lab")
+    hide_grading_menus()
     command = [BIN / "jupyter", "lab", START_NOTEBOOK, *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses to run as root without it

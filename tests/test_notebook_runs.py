@@ -52,12 +52,13 @@ def _texts(nb) -> list[str]:
             elif out.output_type in ("execute_result", "display_data"):
                 data = out.get("data", {})
                 if "application/vnd.jupyter.widget-view+json" in data:
-                    parts.append("<widget>")
+                    parts.append("<widget>\n")
                 else:
-                    parts.append(str(data.get("text/plain", "")))
+                    parts.append(str(data.get("text/plain", "")) + "\n")
             elif out.output_type == "error":
-                parts.append(f"ERROR {out.ename}: {out.evalue}")
-        seen.append(VOLATILE.sub("", "\n".join(parts)))
+                parts.append(f"ERROR {out.ename}: {out.evalue}\n")
+        # stream text may arrive in one message or several: join without separators
+        seen.append(VOLATILE.sub("", "".join(parts)))
     return seen
 
 
