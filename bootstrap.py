@@ -56,8 +56,9 @@ def ensure_environment(mode: str) -> None:
 def hide_grading_menus() -> None:
     """nbgrader (installed by the test extras) adds instructor menus to JupyterLab: hide them from students."""
     if (VENV / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader").exists():
-        run(BIN / "jupyter", "labextension", "disable", "--level=sys_prefix", "@jupyter/nbgrader",
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        run(BIN / "jupyter", "labextension", "disable", "--level=sys_prefix", "@jupyter/nbgrader", **quiet)
+        run(BIN / "jupyter", "server", "extension", "disable", "--sys-prefix", "nbgrader", **quiet)
 
 
 def lab(args: list[str]) -> None:

@@ -24,7 +24,7 @@ import altair as alt
 import pandas as pd
 
 from .data import load
-from .provenance import claim_citation, reading_label
+from .provenance import claim_citation, reading_label, record_citation
 
 # --------------------------------------------------------------------------- colours and theme
 
@@ -347,8 +347,15 @@ def spending_chart(data=None, ceiling=1.0):
                                                 claims["period_start"], claims["period_end"])]
     claims = claims[["source", "value", "hedge", "period_start", "period_end", "label", "citation"]]
 
-    line_frame = pd.DataFrame({"ceiling": [ceiling], "label": [f"ceiling you chose: {_number(ceiling)}%"],
-                               "citation": ["your choice (not a source)"]})
+    label, citation = f"ceiling you chose: {_number(ceiling)}%", "your choice (not a source)"
+    records_table = load("records")
+    official = records_table[(records_table["subject"] == "defence_spending")
+                             & (records_table["group"] == "ceiling")].sort_values("year")
+    if len(official) and ceiling == official["value"].iloc[0]:  # the real 1976 guideline
+        first = next(official.itertuples(index=False))
+        label = f"{first.year} guideline ceiling: {_number(ceiling)}% of {first.basis}"
+        citation = record_citation(first)
+    line_frame = pd.DataFrame({"ceiling": [ceiling], "label": [label], "citation": [citation]})
 
     year = alt.X("year:Q", title="fiscal year", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False))
     value = alt.Y("value:Q", title="defence budget, % of national output", scale=alt.Scale(zero=True))
@@ -371,7 +378,7 @@ def spending_chart(data=None, ceiling=1.0):
     claim_tooltip = [alt.Tooltip("label:N", title="claim"), alt.Tooltip("citation:N")]
     claim_rule = alt.Chart(_data(claims)).mark_rule(strokeWidth=4, color=READING_COLOURS["essay2005"]).encode(
         x=alt.X("period_start:Q"), x2="period_end:Q", y="value:Q", tooltip=claim_tooltip)
-    claim_text = alt.Chart(_data(claims)).mark_text(align="left", baseline="bottom", dy=-6,
+    claim_text = alt.Chart(_data(claims)).mark_text(align="left", baseline="bottom", dy=-22,
                                                     color=READING_COLOURS["essay2005"]).encode(
         x="period_start:Q", y="value:Q", text="label:N", tooltip=claim_tooltip)
 
@@ -552,11 +559,13 @@ def _place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
     for i, row in shown.sort_values("chosen", ascending=False).iterrows():
         size = 15 if row["chosen"] else 10
         text_width, (x, y) = 0.6 * size * len(str(row["name"])), pixels[i]
-        for dx, dy, align in spots:
+        # the chosen place always gets a label: on the map if any spot fits, else the first spot
+        tries = spots + ([spots[0] + (True,)] if row["chosen"] else [])
+        for dx, dy, align, *forced in tries:
             left = x + dx if align == "left" else x + dx - text_width
             label_box = (left, y + dy - size / 2, left + text_width, y + dy + size / 2)
             on_map = label_box[0] >= 0 and label_box[2] <= width and label_box[1] >= 0
-            if row["chosen"] or (on_map and not _overlaps(label_box, taken)):
+            if forced or (on_map and (row["chosen"] or not _overlaps(label_box, taken))):
                 taken.append(label_box)
                 rows.append({**row.to_dict(), "align": align, "label_longitude": row["longitude"] + dx / per_degree,
                              "label_latitude": row["latitude"] - dy / per_degree})

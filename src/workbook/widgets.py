@@ -227,7 +227,7 @@ class ClaimVsRecord(Explorer):
             self.rows = self.data
         columns = [c for c in ("source", "measure", "group", "year", "value", "unit", "hedge", "citation")
                    if c in self.rows.columns]
-        self.table.value = _html_table(self.rows[columns], height=260)
+        self.table.value = _html_table(self.rows[columns], height=420)
         self._draw(self.builder(self.rows))
 
 
