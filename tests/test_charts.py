@@ -319,3 +319,26 @@ def test_bar_names_missing_categories_instead_of_null():
     spec = charts.bar(load("defence_spending"), "year", "value", title="T", description="d", source="s").to_dict()
     years = [row["year"] for row in spec["data"]["values"]]
     assert None not in years and "(missing)" in years
+
+
+def test_offline_bundle_is_built_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    import altair as alt
+
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path))
+    chart_class = alt.JupyterChart
+    monkeypatch.setattr(chart_class, "_is_offline", False, raising=False)
+    monkeypatch.setattr(chart_class, "_esm", getattr(chart_class, "_esm", ""), raising=False)
+    charts.offline_bundle()
+    cached = list(tmp_path.glob("jupyterchart-*.js"))
+    assert len(cached) == 1 and cached[0].stat().st_size > 100_000
+    built = chart_class._esm
+    assert "vega" in built.lower()
+    chart_class._is_offline, chart_class._esm = False, "stale"
+    charts.offline_bundle()
+    assert chart_class._esm == built and chart_class._is_offline
+
+
+def test_workbook_renderer_hands_the_spec_to_a_widget(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path))
+    data, _metadata = charts._offline_renderer(charts.claims_by_topic().to_dict())
+    assert "application/vnd.jupyter.widget-view+json" in data

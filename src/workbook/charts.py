@@ -17,14 +17,60 @@ Each builder takes its table as ``data`` (or loads it for you) and returns an Al
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sys
 import textwrap
+from pathlib import Path
 
-import altair as alt
+# Altair validates charts with jsonschema, which imports ``rfc3987_syntax`` when it is installed
+# (JupyterLab brings it) and builds an IRI parser at import: about 1 s of every kernel.  The
+# Vega-Lite schema never uses the "iri" formats it checks, so hide it while jsonschema loads.
+_HIDE_IRI = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
+if _HIDE_IRI:
+    sys.modules["rfc3987_syntax"] = None  # `import rfc3987_syntax` raises ImportError meanwhile
+try:
+    import altair as alt
+finally:
+    if _HIDE_IRI and sys.modules.get("rfc3987_syntax", ...) is None:
+        del sys.modules["rfc3987_syntax"]  # whoever imports it later gets it as usual
 import pandas as pd
 
 from .data import load
 from .provenance import claim_citation, reading_label, record_citation
+
+
+def _reuse_altair_class_table() -> None:
+    """Let Altair build its schema-to-class table once per kernel, not on every ``from_dict``.
+
+    Every encoding given as text (``x="year:Q"``, tooltips) goes through ``SchemaBase.from_dict``,
+    which rebuilds a table of all ~600 schema classes on each call: ~2 ms a channel, 10x the rest.
+    The table never changes.  (vega/altair PR #3547 proposes the same upstream.)
+    """
+    try:
+        from altair.utils import schemapi
+
+        original = schemapi._FromDict.__init__
+    except (ImportError, AttributeError):
+        return
+    if getattr(original, "_workbook_cached", False):
+        return
+    tables: dict = {}
+
+    def __init__(self, wrapper_classes, /):
+        classes = tuple(wrapper_classes)
+        key = frozenset(classes)
+        if key not in tables:
+            original(self, classes)
+            tables[key] = self.class_dict
+        self.class_dict = tables[key]
+
+    __init__._workbook_cached = True
+    schemapi._FromDict.__init__ = __init__
+
+
+_reuse_altair_class_table()
+
 
 # --------------------------------------------------------------------------- colours and theme
 
@@ -75,9 +121,85 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def _bundle_cache_dir() -> Path:
+    """Where the offline JavaScript bundle is kept: ``WORKBOOK_CACHE``, else the user's cache folder."""
+    if os.environ.get("WORKBOOK_CACHE"):
+        return Path(os.environ["WORKBOOK_CACHE"])
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home()) / "alliance-workbook" / "cache"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alliance-workbook"
+
+
+def offline_bundle() -> None:
+    """Give ``alt.JupyterChart`` its offline JavaScript, built once per installation, not per kernel.
+
+    Altair builds it with ``vl_convert.javascript_bundle`` the first time each kernel shows a chart
+    (about 1.1 s).  It depends only on the Altair and vl-convert versions, so it is kept in a cache
+    file and read back (a few ms) by every later kernel.  Any surprise falls back to Altair's way.
+    """
+    chart_class = alt.JupyterChart
+    if getattr(chart_class, "_is_offline", False):
+        return
+    path = None
+    try:
+        import vl_convert
+        from altair.jupyter.jupyter_chart import load_js_src
+        from altair.utils._importers import vl_version_for_vl_convert
+
+        key = "|".join([alt.__version__, vl_convert.__version__, vl_version_for_vl_convert(), load_js_src()])
+        path = _bundle_cache_dir() / f"jupyterchart-{hashlib.sha256(key.encode()).hexdigest()[:20]}.js"
+        if path.is_file():
+            chart_class._esm = path.read_text(encoding="utf-8")
+            chart_class._is_offline = True
+            return
+    except Exception:  # noqa: BLE001 - Altair's internals moved: build it the usual way
+        path = None
+    chart_class.enable_offline(True)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(chart_class._esm, encoding="utf-8")
+            os.replace(tmp, path)  # atomic: two kernels starting at once never read half a file
+        except OSError:
+            pass  # read-only home: each kernel builds it, as Altair does
+
+
+def _has_params(spec) -> bool:
+    """True when a spec (or one of its layers or panels) declares params: selections, bindings."""
+    if not isinstance(spec, dict):
+        return False
+    if spec.get("params"):
+        return True
+    parts = [spec.get("spec"), *(p for key in ("layer", "hconcat", "vconcat", "concat") for p in spec.get(key, []))]
+    return any(_has_params(p) for p in parts if p is not None)
+
+
+def _offline_renderer(spec: dict, **metadata):
+    """Altair's offline "jupyter" renderer without its round trip through the chart classes.
+
+    Altair's renderer rebuilds a ``Chart`` from the spec it is handed (``Chart.from_dict``, which
+    validates the whole spec again) and the new widget validates it a third time: 0.1-0.5 s a chart.
+    ``chart.to_dict()`` has validated it once already, so give the spec to the widget as it is.
+    Charts with params (selections, bindings) still go through Altair's renderer, which wires them.
+    """
+    offline_bundle()
+    if _has_params(spec):
+        from altair.vegalite.v6.display import jupyter_renderer
+
+        return jupyter_renderer(spec, **{**metadata, "offline": True})
+    widget = alt.JupyterChart(None, embed_options=metadata.get("embed_options"))
+    widget.spec = spec
+    return widget._repr_mimebundle_()
+
+
+alt.renderers.register("workbook", _offline_renderer)
+
+
 def use_offline_renderer() -> None:
     """Draw charts through the Jupyter widget with bundled JavaScript (no CDN needed)."""
-    alt.renderers.enable("jupyter", offline=True)
+    offline_bundle()
+    alt.renderers.enable("workbook")
 
 
 if _in_kernel():
@@ -205,7 +327,7 @@ def to_svg(chart) -> str:
 def live(chart) -> alt.JupyterChart:
     """A chart widget that a slider or dropdown can redraw in place: ``jchart.chart = new_chart``."""
     if _in_kernel():
-        alt.JupyterChart.enable_offline(True)  # bundled JavaScript instead of a CDN
+        offline_bundle()  # bundled JavaScript instead of a CDN, built once per installation
     return alt.JupyterChart(chart)
 
 

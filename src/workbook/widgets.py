@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import html
 
-import altair as alt
 import ipywidgets as W
 import pandas as pd
 
-from . import charts
+from . import charts  # first: it imports Altair the quick way
+from .charts import alt
 from .data import load, table_names
 from .provenance import cite, claim_citation
 
