@@ -2,11 +2,16 @@
 
 For students::
 
-    workbook start [DIR]          copy the notebooks and the released exercises into DIR
-                                  (default ~/alliance-workbook); never overwrites a file
+    workbook start [DIR]          copy the notebooks, the guide to written answers and the released
+                                  exercises into DIR (default ~/alliance-workbook); never overwrites
+    workbook update [DIR]         bring DIR up to date: files you never changed are refreshed, files
+                                  you changed are kept and the new version is put beside them
 
-For instructors (needs nbgrader: ``pip install -e ".[instructor]"``), thin wrappers around the
-nbgrader commands, run in the course folder (``exercises/``)::
+For instructors (needs the instructor kit: ``python3 bootstrap.py instructor``)::
+
+    workbook course init DIR      make a private course folder: exercise sources, guide, nbgrader config
+
+and thin wrappers around the nbgrader commands, run in the course folder::
 
     workbook release [NAME ...]   nbgrader generate_assignment for each exercise, then check the
                                   student version for solutions, hidden tests and mark schemes
@@ -24,7 +29,8 @@ import sys
 
 from ._common import FAILED, CliError
 from .course import cmd_grade, cmd_release
-from .workspace import DEFAULT_STUDENT_DIR, cmd_start
+from .course_init import cmd_course_init
+from .workspace import DEFAULT_STUDENT_DIR, cmd_start, cmd_update
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,17 +41,35 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 done, 1 done in part (see the messages), 2 nothing done.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    start = sub.add_parser(
-        "start", help="copy the notebooks and released exercises into your own folder",
-        description="Copy the workbook's notebooks and the released exercises into DIR. A file "
-                    "you already have is never overwritten: a later run adds only what is new.")
-    start.add_argument("dir", nargs="?", metavar="DIR",
-                       help=f"your folder (default: {DEFAULT_STUDENT_DIR})")
-    start.add_argument("--exercises", metavar="FOLDER",
-                       help="the released exercises your instructor gave you (a folder with one "
-                            "sub-folder per exercise; default: the workbook's exercises/release)")
-    start.add_argument("--source", metavar="WORKBOOK", help=argparse.SUPPRESS)
-    start.set_defaults(func=cmd_start)
+    for name, func, helptext, description in (
+            ("start", cmd_start, "copy the notebooks and released exercises into your own folder",
+             "Copy the workbook's notebooks, the guide to written answers and the released exercises "
+             "into DIR. A file you already have is never overwritten: a later run adds only what is new."),
+            ("update", cmd_update, "bring your folder up to date without touching your own work",
+             "Refresh the files in DIR that you never changed to the newest version. A file you "
+             "changed is kept exactly as it is, and the new version is put beside it under a name "
+             "ending in .new-VERSION. Files you deleted are put back.")):
+        cmd = sub.add_parser(name, help=helptext, description=description)
+        cmd.add_argument("dir", nargs="?", metavar="DIR",
+                         help=f"your folder (default: {DEFAULT_STUDENT_DIR})")
+        cmd.add_argument("--exercises", metavar="FOLDER",
+                         help="the released exercises your instructor gave you (a folder with one "
+                              "sub-folder per exercise)")
+        cmd.add_argument("--source", metavar="WORKBOOK", help=argparse.SUPPRESS)
+        cmd.set_defaults(func=func)
+
+    course = sub.add_parser("course", help="instructors: set up a private course folder")
+    course_sub = course.add_subparsers(dest="course_command", metavar="ACTION", required=True)
+    init = course_sub.add_parser(
+        "init", help="make a private course folder from the instructor kit",
+        description="Make DIR (new or empty, readable only by you) into an nbgrader course folder: "
+                    "the exercise sources with their solutions, the instructor's guide and "
+                    "nbgrader_config.py (gradebook: DIR/gradebook.db).")
+    init.add_argument("dir", metavar="DIR", help="the new course folder, e.g. ~/courses/alliance-2027")
+    init.add_argument("--course-id", help="nbgrader's course id (needed with a hub's exchange)")
+    init.add_argument("--exchange", metavar="FOLDER",
+                      help="nbgrader's exchange folder on a shared machine, e.g. /srv/nbgrader/exchange")
+    init.set_defaults(func=cmd_course_init)
 
     for name, helptext, func in (
             ("release", "instructors: generate the student version of the exercises", cmd_release),

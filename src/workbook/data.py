@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import paths
 from .errors import DataError, UnknownName
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DEFAULT_DATA_DIR = paths.packaged_data_dir()
 
 
 def default_data_dir() -> Path:
-    """The data folder: ``WORKBOOK_DATA`` if set, else ``data/`` at the top of the workbook."""
-    return Path(os.environ.get("WORKBOOK_DATA", DEFAULT_DATA_DIR))
+    """The data folder: ``WORKBOOK_DATA`` if set, else the copy shipped in the package (or ``data/``)."""
+    return paths.data_dir()
 
 
 # --------------------------------------------------------------------------- reading cells
