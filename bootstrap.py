@@ -68,7 +68,8 @@ def ensure_environment(mode: str) -> None:
         say("creating .venv (first run only)")
         venv.EnvBuilder(with_pip=True).create(VENV)
     extras = EXTRAS[mode]
-    pins = CONSTRAINTS.read_bytes() if CONSTRAINTS.exists() else b""
+    unpinned = os.environ.get("WORKBOOK_UNPINNED") == "1"  # test against the newest releases
+    pins = b"unpinned" if unpinned else (CONSTRAINTS.read_bytes() if CONSTRAINTS.exists() else b"")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + pins + extras.encode()).hexdigest()
     stamp = VENV / f".installed{extras or '[core]'}"
     if stamp.exists() and stamp.read_text() == digest:
@@ -76,7 +77,11 @@ def ensure_environment(mode: str) -> None:
     say(f"installing alliance-workbook{extras} and its dependencies into .venv "
         "(the first time takes a minute or two; progress follows)")
     started = time.monotonic()
-    pinned = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() else []
+    if unpinned:
+        pinned = ["--upgrade"]
+        say("WORKBOOK_UNPINNED=1: ignoring constraints.txt, installing the newest releases")
+    else:
+        pinned = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() else []
     run(*_installer(), *pinned, "-e", f".{extras}")
     stamp.write_text(digest)
     say(f"installed in {time.monotonic() - started:.0f} s")
