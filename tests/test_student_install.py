@@ -101,8 +101,9 @@ def build(source: Path, out: Path) -> tuple[Path, Path]:
 def install(venv: Path, *things: Path | str) -> None:
     if not (venv / "bin" / "python").exists():
         subprocess.run([*_uv(), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    pins = ["-c", str(ROOT / "constraints.txt")] if (ROOT / "constraints.txt").exists() else []
     done = subprocess.run([*_uv(), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                           *map(str, things)], capture_output=True, text=True)
+                           *pins, *map(str, things)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
