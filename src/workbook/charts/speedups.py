@@ -87,8 +87,8 @@ def restore_iri_checks() -> list[str]:
 
         if importlib.util.find_spec("rfc3987_syntax") is None:
             return []
-        drafts = [jsonschema.draft7_format_checker, jsonschema.draft201909_format_checker,
-                  jsonschema.draft202012_format_checker]
+        drafts = [jsonschema.Draft7Validator.FORMAT_CHECKER, jsonschema.Draft201909Validator.FORMAT_CHECKER,
+                  jsonschema.Draft202012Validator.FORMAT_CHECKER]
         restored = []
         for kind in ("iri", "iri-reference"):
             if kind in jsonschema.FormatChecker.checkers:
