@@ -15,6 +15,14 @@ from .helpers import finish, format_number, inline_data, require, source_line
 from .theme import HIGHLIGHT, MUTED, READING_COLOURS, SOURCE_COLOURS, colour_scale
 
 
+def _bars_with_values(df, y, x, tooltip, colour) -> list:
+    """Two layers: horizontal bars, and each bar's value written at its end (e.g. "145,000")."""
+    bars = alt.Chart(inline_data(df)).mark_bar().encode(y=y, x=x, tooltip=tooltip, color=colour)
+    values = alt.Chart(inline_data(df)).mark_text(align="left", dx=4).encode(
+        y=y, x=x, text=alt.Text("value:Q", format=","), tooltip=tooltip)
+    return [bars, values]
+
+
 def spending_chart(data=None, ceiling=1.0):
     """Japan's defence budget as a share of GNP by year, with essay2005's "approximately 1%".
 
@@ -109,12 +117,8 @@ def personnel_chart(data=None):
     x = alt.X("value:Q", title="personnel", axis=alt.Axis(format=",d"))
     tooltip = ["source:N", "stage:N", "service:N", "group:N", alt.Tooltip("value:Q", format=","),
                "hedge:N", "citation:N"]
-    bars = alt.Chart(inline_data(df)).mark_bar().encode(
-        y=y, x=x, tooltip=tooltip,
-        color=alt.Color("source:N", title="who says so", scale=colour_scale(SOURCE_COLOURS, df["source"])))
-    labels = alt.Chart(inline_data(df)).mark_text(align="left", dx=4).encode(
-        y=y, x=x, text=alt.Text("value:Q", format=","), tooltip=tooltip)
-    chart = alt.layer(bars, labels).properties(width=420, height=alt.Step(30))
+    colour = alt.Color("source:N", title="who says so", scale=colour_scale(SOURCE_COLOURS, df["source"]))
+    chart = alt.layer(*_bars_with_values(df, y, x, tooltip, colour)).properties(width=420, height=alt.Step(30))
     return finish(
         chart,
         title="Self-Defense Force personnel: the reading's figures and the record",
@@ -148,15 +152,12 @@ def fuel_chart(data=None):
                "unit:N", "citation:N"]
     y = alt.Y("bar:N", title=None, sort=list(records["bar"]))
     x = alt.X("value:Q", title="ship fuel supplied (kilolitres, running total)", axis=alt.Axis(format=",d"))
-    bars = alt.Chart(inline_data(records)).mark_bar().encode(
-        y=y, x=x, tooltip=tooltip, color=alt.Color("group:N", title="supplied to", legend=None))
-    values = alt.Chart(inline_data(records)).mark_text(align="left", dx=4).encode(
-        y=y, x=x, text=alt.Text("value:Q", format=","), tooltip=tooltip)
+    bars = _bars_with_values(records, y, x, tooltip, alt.Color("group:N", title="supplied to", legend=None))
     note = alt.Chart(inline_data(claims)).mark_text(align="left", baseline="top", lineBreak="\n",
                                               color=READING_COLOURS["essay2005"]).encode(
         x=alt.value(0), y=alt.value(height + 45), text="label:N",
         tooltip=["measure:N", "hedge:N", "citation:N"])
-    chart = alt.layer(bars, values, note).properties(width=520, height=height)
+    chart = alt.layer(*bars, note).properties(width=520, height=height)
     return finish(
         chart,
         title="Fuel from Japan's Indian Ocean mission, and the essay's share claim",
