@@ -21,20 +21,14 @@ def _bar():
                       description="Bars of the defence budget share per year.", source="defence_spending table")
 
 
+#: Every builder the charts package lists, drawn with its defaults, plus the options worth drawing too.
 BUILDERS = {
-    "timeline": lambda: charts.timeline(),
+    **charts.BUILDERS,
     "timeline highlighted": lambda: charts.timeline(highlight_phase=3),
     "timeline by category": lambda: charts.timeline(color="category"),
-    "spending_chart": lambda: charts.spending_chart(),
     "spending_chart low ceiling": lambda: charts.spending_chart(ceiling=0.9),
-    "personnel_chart": lambda: charts.personnel_chart(),
-    "fuel_chart": lambda: charts.fuel_chart(),
-    "compensation_chart": lambda: charts.compensation_chart(),
-    "places_map": lambda: charts.places_map(),
     "places_map highlighted": lambda: charts.places_map(highlight="okinawa"),
     "places_map world": lambda: charts.places_map(highlight="Madrid"),
-    "claims_by_topic": lambda: charts.claims_by_topic(),
-    "hedges_chart": lambda: charts.hedges_chart(),
     "hedges_chart with none": lambda: charts.hedges_chart(include_none=True),
     "bar": _bar,
 }
@@ -188,7 +182,7 @@ def test_theme_is_registered_enabled_and_okabe_ito():
 
 
 def test_import_outside_a_kernel_keeps_the_default_renderer():
-    code = "import altair as alt, workbook.charts as c; print(alt.renderers.active, c._in_kernel())"
+    code = "import altair as alt, workbook.charts as c; print(alt.renderers.active, c.in_kernel())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["default", "False"]
 
@@ -249,11 +243,9 @@ def test_claim_counts_add_up_to_the_claims_table():
     assert "none" not in {r["hedge"] for r in hedged}
 
 
-@pytest.mark.parametrize("builder,subject", [(charts.spending_chart, "defence_spending"),
-                                             (charts.personnel_chart, "personnel"),
-                                             (charts.fuel_chart, "fuel_share"),
-                                             (charts.compensation_chart, "compensation")])
-def test_derived_charts_draw_claims_alone_or_records_alone(builder, subject):
+@pytest.mark.parametrize("subject", list(charts.FOR_TABLE))
+def test_derived_charts_draw_claims_alone_or_records_alone(subject):
+    builder = charts.FOR_TABLE[subject]
     data = load(subject)
     for part in (data[data["source"] == "public record"], data[data["source"] != "public record"]):
         assert len(part) > 0
@@ -340,5 +332,19 @@ def test_offline_bundle_is_built_once_then_read_from_the_cache(tmp_path, monkeyp
 
 def test_workbook_renderer_hands_the_spec_to_a_widget(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path))
-    data, _metadata = charts._offline_renderer(charts.claims_by_topic().to_dict())
+    data, _metadata = charts.offline.render(charts.claims_by_topic().to_dict())
     assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_every_derived_table_has_its_chart():
+    from workbook.derived import DERIVED
+
+    assert set(charts.FOR_TABLE) == set(DERIVED)
+    assert all(builder in charts.BUILDERS.values() for builder in charts.FOR_TABLE.values())
+
+
+def test_claim_counts_is_one_builder_for_topics_and_hedges():
+    assert charts.claim_counts(by="topic").to_dict() == charts.claims_by_topic().to_dict()
+    assert charts.claim_counts(by="hedge").to_dict() == charts.hedges_chart().to_dict()
+    with pytest.raises(ValueError, match="'topic'"):
+        charts.claim_counts(by="colour")

@@ -325,29 +325,50 @@ def test_ids_in_text_with_spaces_are_trimmed():
     assert check(" 99.1 ", 145000).correct is True
 
 
-def test_answers_module_is_imported_lazily_by_prefix(tmp_path, monkeypatch):
+@pytest.fixture
+def answers_module(tmp_path, monkeypatch):
+    """write(name, source): an extra ``workbook.answers.<name>`` module, gone after the test."""
     import workbook.answers
 
-    (tmp_path / "n98.py").write_text(
-        "from workbook.checks import register\n"
-        "register('98.1', kind='number', expected=lambda: 42.0, prompt='the answer')\n")
     monkeypatch.setattr(workbook.answers, "__path__", [*workbook.answers.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "workbook.answers.n98", raising=False)
-    assert "98.1" not in checks._REGISTRY
-    try:
-        assert check("98.1", 42).correct is True
-        assert "98.1 (the answer)" in check("98.5", 1).message
-        assert checks.ids("98") == ["98.1"] and checks.ids(98) == ["98.1"]
-    finally:
-        sys.modules.pop("workbook.answers.n98", None)
+    written_names = []
+
+    def write(name: str, source: str) -> None:
+        (tmp_path / f"{name}.py").write_text(source)
+        sys.modules.pop(f"workbook.answers.{name}", None)
+        written_names.append(name)
+
+    yield write
+    for name in written_names:
+        sys.modules.pop(f"workbook.answers.{name}", None)
 
 
-def test_a_broken_answers_module_is_reported_not_raised(tmp_path, monkeypatch):
-    import workbook.answers
+def test_answers_module_is_read_lazily_by_prefix_and_declaring_registers_nothing(answers_module):
+    import importlib
 
-    (tmp_path / "n97.py").write_text("raise RuntimeError('oops in n97')\n")
-    monkeypatch.setattr(workbook.answers, "__path__", [*workbook.answers.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "workbook.answers.n97", raising=False)
+    answers_module("n98", "from workbook.checks import exercise, written\n"
+                          "@exercise('98.1', kind='number', prompt='the answer')\n"
+                          "def the_answer():\n"
+                          "    return 42.0\n"
+                          "essay = written('98.2', prompt='why')\n")
+    module = importlib.import_module("workbook.answers.n98")
+    assert "98.1" not in checks._REGISTRY                 # importing declares, registers nothing
+    assert module.the_answer() == 42.0                     # an exercise computes its answer
+    assert check("98.1", 42).correct is True
+    assert "98.1 (the answer)" in check("98.5", 1).message
+    assert checks.ids("98") == ["98.1", "98.2"] and checks.ids(98) == ["98.1", "98.2"]
+    assert check("98.2", "Because.").correct is None
+
+
+def test_a_declaration_mistake_is_reported_when_its_notebook_is_checked(answers_module):
+    answers_module("n96", "from workbook.checks import Exercise\n"
+                          "fixed = Exercise('96.2', kind='choice', expected='c', choices=['a', 'b'])\n")
+    result = check("96.1", "a")
+    assert result.correct is None and result.problem and "not among the choices" in result.message
+
+
+def test_a_broken_answers_module_is_reported_not_raised(answers_module):
+    answers_module("n97", "raise RuntimeError('oops in n97')\n")
     result = check("97.1", 1)
     assert result.correct is None and "oops in n97" in result.message and "not your fault" in result.message
 
