@@ -132,9 +132,12 @@ def lab(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
+    """Run pytest; on both cores (one worker per test file) unless the arguments choose otherwise."""
     ensure_environment("test")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    run(PYTHON, "-m", "pytest", *args, env=env)
+    chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args)
+    workers = [] if chosen else ["-n", "2", "--dist", "loadfile"]
+    run(PYTHON, "-m", "pytest", *workers, *args, env=env)
 
 
 def instructor(args: list[str]) -> None:

@@ -195,6 +195,17 @@ def test_every_notebook_runs_from_the_wheel_offline_and_the_same_twice(student):
     assert not blocked, f"the notebooks tried to reach the network: {sorted(set(blocked))}"
 
 
+def test_the_network_guard_blocks_and_records_outside_connections(student):
+    """The guard that the notebook runs rely on really refuses (and logs) a connection off this machine."""
+    code = ("import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n"
+            "except OSError as e:\n    print('blocked' if 'blocked' in str(e) else 'other')")
+    done = subprocess.run([str(student["venv"] / "bin" / "python"), "-c", code], capture_output=True,
+                          text=True, env=student["env"], cwd=student["tmp"])
+    assert done.stdout.strip() == "blocked"
+    assert "192.0.2.1" in student["log"].read_text()
+    student["log"].write_text("")
+
+
 def _lines(path: Path) -> set[str]:
     """A file's stripped lines; for a notebook, the lines of its cells' sources."""
     text = path.read_text(encoding="utf-8", errors="replace")
