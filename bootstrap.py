@@ -47,16 +47,28 @@ def run(*args: str | Path, **kwargs) -> None:
         sys.exit(f"[bootstrap] failed: {' '.join(map(str, args))} (exit {result.returncode})")
 
 
+def _quiet(*command: str | Path) -> bool:
+    return subprocess.run([str(c) for c in command], cwd=ROOT, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
+
+
 def _installer() -> list[str]:
-    """uv (much faster) when it is in .venv or can be put there with pip; else pip itself."""
+    """uv (much faster) when it can be put into .venv; else pip itself.
+
+    The venv is made without pip (ensurepip alone can take 15 s): the system's pip installs uv into
+    it (``pip --python``); without a system pip, ensurepip runs after all.
+    """
     uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
-    if not uv.exists():
-        got = subprocess.run([str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
-                              "--quiet", "uv"], cwd=ROOT)
-        if got.returncode != 0:
-            say("uv could not be installed; using pip (slower)")
+    has_pip = _quiet(PYTHON, "-m", "pip", "--version")
+    if not uv.exists() and not has_pip:
+        if not _quiet(sys.executable, "-m", "pip", "--python", PYTHON, "install", "--quiet", "uv"):
+            has_pip = _quiet(PYTHON, "-m", "ensurepip", "--upgrade")
+    if not uv.exists() and has_pip and not _quiet(PYTHON, "-m", "pip", "install", "--quiet", "uv"):
+        say("uv could not be installed; using pip (slower)")
     if uv.exists():
         return [str(uv), "pip", "install", "--python", str(PYTHON)]
+    if not has_pip:
+        sys.exit("[bootstrap] neither uv nor pip could be installed into .venv: check the network.")
     return [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "on"]
 
 
@@ -66,7 +78,7 @@ def ensure_environment(mode: str) -> None:
         sys.exit(f"[bootstrap] Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         say("creating .venv (first run only)")
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        venv.EnvBuilder(with_pip=False).create(VENV)
     extras = EXTRAS[mode]
     unpinned = os.environ.get("WORKBOOK_UNPINNED") == "1"  # test against the newest releases
     pins = b"unpinned" if unpinned else (CONSTRAINTS.read_bytes() if CONSTRAINTS.exists() else b"")
@@ -82,7 +94,9 @@ def ensure_environment(mode: str) -> None:
         say("WORKBOOK_UNPINNED=1: ignoring constraints.txt, installing the newest releases")
     else:
         pinned = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() else []
-    run(*_installer(), *pinned, "-e", f".{extras}")
+    installer = _installer()
+    also = ["pip"] if "uv" in Path(installer[0]).name else []  # keep `.venv/bin/pip` for users
+    run(*installer, *pinned, "-e", f".{extras}", *also)
     stamp.write_text(digest)
     say(f"installed in {time.monotonic() - started:.0f} s")
 
