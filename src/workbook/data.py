@@ -396,7 +396,7 @@ class DataPackage:
         except UnicodeDecodeError as exc:
             raise DataError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", file=DESCRIPTOR) from None
         except json.JSONDecodeError as exc:
-            raise DataError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            raise DataError(f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                             file=DESCRIPTOR) from None
         except RecursionError:
             raise DataError("is nested too deeply to be a data package description", file=DESCRIPTOR) from None
