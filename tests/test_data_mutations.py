@@ -434,13 +434,13 @@ def test_threads_loading_at_once_all_get_whole_tables(monkeypatch, original):
 
 def test_threads_see_the_same_failure_every_time(monkeypatch, data_copy):
     monkeypatch.setattr(DataPackage, "_frame", _slow(DataPackage._frame))
-    set_cell("records.csv", R001, "value", "oops")(data_copy)
+    set_cell("claims.csv", C39, "period_start", "12345678901234567890")(data_copy)
     pkg = DataPackage(data_copy)
     results = _together([lambda: pkg.table("records"), lambda: pkg.table("readings")])
-    results += _together([lambda: pkg.table("claims")])
+    results += _together([lambda: pkg.table("readings"), lambda: pkg.table("sections")])
     messages = {str(r) for r in results}
     assert all(isinstance(r, DataError) for r in results) and len(messages) == 1, messages
-    assert "records.csv" in messages.pop()
+    assert "claims.csv" in messages.pop()
 
 
 def test_public_load_is_safe_across_threads_in_a_fresh_process(tmp_path):
