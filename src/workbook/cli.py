@@ -4,6 +4,8 @@ For students::
 
     workbook start [DIR]          copy the notebooks and the released exercises into DIR
                                   (default ~/alliance-workbook); never overwrites a file
+    workbook readings add FILE    check your course's copy of a reading and keep it for the notebooks
+    workbook readings where       where copies are looked for, and which are usable
 
 For instructors (needs nbgrader: ``pip install -e ".[instructor]"``), thin wrappers around the
 nbgrader commands, run in the course folder (``exercises/``)::
@@ -46,6 +48,25 @@ def build_parser() -> argparse.ArgumentParser:
                             "sub-folder per exercise; default: the workbook's exercises/release)")
     start.add_argument("--source", metavar="WORKBOOK", help=argparse.SUPPRESS)
     start.set_defaults(func=cmd_start)
+
+    # -- readings: add the copy a course provides (checked, kept where every kernel finds it)
+    readings = sub.add_parser(
+        "readings", help="add your course's copy of a reading, or see where copies are",
+        description="The two readings are not shipped with the workbook. 'add FILE' checks a .txt "
+                    "file against the paragraphs the tables cite and keeps it for every notebook "
+                    "(in WORKBOOK_READINGS, or ~/.local/share/alliance-workbook/readings); "
+                    "'where' shows where copies are looked for and which are usable.")
+    readings_sub = readings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    readings_add = readings_sub.add_parser("add", help="check and keep the copy in FILE")
+    readings_add.add_argument("files", nargs="+", metavar="FILE", help="a reading as a plain .txt file")
+    readings_sub.add_parser("where", help="where copies are looked for, and which are usable")
+
+    def cmd_readings(args):
+        from .texts import cmd_readings as run  # imported when used: it loads the tables
+
+        return run(args)
+
+    readings.set_defaults(func=cmd_readings)
 
     for name, helptext, func in (
             ("release", "instructors: generate the student version of the exercises", cmd_release),
