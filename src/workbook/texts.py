@@ -159,10 +159,17 @@ def identify(text: str, shown: str) -> tuple[str, list[str]]:
             return reading, check(text, reading, spec, shown)
         except ReadingCopyError as exc:
             problems.append((reading, str(exc)))
-    count = len(split_blocks(text))
+    paras = [normalise(b) for b in split_blocks(text)]
+    count = len(paras)
     same_size = [message for reading, message in problems if specs[reading]["paragraphs"] == count]
     if same_size:
         raise ReadingCopyError(same_size[0])
+    for reading, spec in specs.items():  # the start of a reading, cut short?
+        early = [(n, phrase) for n, phrase in spec["evidence"] if n < count]
+        if count < spec["paragraphs"] and len(early) >= 3 and \
+                sum(phrase in paras[n - 1] for n, phrase in early) >= MIN_EVIDENCE_FOUND * len(early):
+            raise ReadingCopyError(f"{shown} looks like {reading} cut short: it has {count} of its "
+                                   f"{spec['paragraphs']} paragraphs. Add the whole file.")
     sizes = " and ".join(f"{r} has {s['paragraphs']}" for r, s in specs.items())
     raise ReadingCopyError(f"{shown} is not one of the workbook's readings: it has {count} "
                            f"paragraph{'' if count == 1 else 's'} "
