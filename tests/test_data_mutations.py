@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DATA
 
 from workbook import DataError
 from workbook.data import DataPackage
-
-from conftest import DATA
 
 DP = "datapackage.json"
 

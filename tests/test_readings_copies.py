@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import workbook
 from workbook import ReadingCopyError, passages, texts
 from workbook.cli import main as cli
-
-from conftest import ROOT
 
 NOW = dt.datetime.now(dt.timezone.utc)
 ESSAY_FILE = "000_f4865655770ab06f.txt"

@@ -4,6 +4,9 @@ For students::
 
     workbook start [DIR]          copy the notebooks and the released exercises into DIR
                                   (default ~/alliance-workbook); never overwrites a file
+
+The readings (not shipped with the workbook)::
+
     workbook readings add FILE    check your course's copy of a reading and keep it for the notebooks
     workbook readings where       where copies are looked for, and which are usable
 

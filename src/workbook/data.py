@@ -28,9 +28,6 @@ from .errors import DataError, UnknownName
 from .provenance import claim_citation, record_citation
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-DESCRIPTOR = "datapackage.json"
-#: A table file larger than this is refused before it is read (the real ones are a few KB).
-MAX_TABLE_BYTES = 50_000_000
 
 
 def default_data_dir() -> Path:
@@ -305,6 +302,11 @@ def _check_descriptor(raw) -> dict[str, _Resource]:
 
 
 # --------------------------------------------------------------------------- reading a file
+
+DESCRIPTOR = "datapackage.json"
+#: A table file larger than this is refused before it is read (the real ones are a few KB).
+MAX_TABLE_BYTES = 50_000_000
+
 
 def _read_regular_file(path: Path, shown: str, limit: int) -> bytes:
     """The bytes of a regular file no bigger than ``limit``; DataError for a folder, pipe, or giant."""
