@@ -5,11 +5,6 @@ For students::
     workbook start [DIR]          copy the notebooks and the released exercises into DIR
                                   (default ~/alliance-workbook); never overwrites a file
 
-The readings (not shipped with the workbook)::
-
-    workbook readings add FILE    check your course's copy of a reading and keep it for the notebooks
-    workbook readings where       where copies are looked for, and which are usable
-
 For instructors (needs nbgrader: ``pip install -e ".[instructor]"``), thin wrappers around the
 nbgrader commands, run in the course folder (``exercises/``)::
 
@@ -20,6 +15,12 @@ nbgrader commands, run in the course folder (``exercises/``)::
 
 Exit codes: 0 done; 1 done in part (a submission or an exercise failed, or a leak was found: the
 message says which); 2 nothing done (wrong arguments, missing folders, nbgrader not installed).
+
+The readings are not shipped with the workbook; a student adds the copy their course provides::
+
+    workbook readings add FILE    check the copy against the paragraphs the tables cite, keep it
+                                  for every notebook (WORKBOOK_READINGS, or the user's data folder)
+    workbook readings where       where copies are looked for, and which are usable
 """
 
 from __future__ import annotations
