@@ -159,6 +159,7 @@ MUTATIONS = {
     "int leading space": cell_case("claims.csv", C39, "period_start", " 1997", "not a whole number"),
     "int trailing space": cell_case("claims.csv", C39, "period_start", "1997 ", "not a whole number"),
     "int 20 digits": cell_case("claims.csv", C39, "period_start", "12345678901234567890", "at most 18 digits"),
+    "int 5000 digits": cell_case("claims.csv", C39, "period_start", "9" * 5000, "at most 18 digits"),
     "int hex": cell_case("claims.csv", C39, "period_start", "0x7CD", "not a whole number"),
     "int exponent": cell_case("claims.csv", C39, "period_start", "2e3", "not a whole number"),
     "int superscript": cell_case("claims.csv", C39, "period_start", "199\u00b2", "digits 0-9"),

@@ -48,10 +48,10 @@ _INT64 = 2 ** 63
 def _parse_integer(text: str) -> int:
     if not _INTEGER.fullmatch(text):
         raise ValueError("a whole number written with the digits 0-9")
-    value = int(text)
-    if not -_INT64 < value < _INT64:
-        raise ValueError(f"a whole number of at most 18 digits (it has {len(text.lstrip('+-'))})")
-    return value
+    digits = len(text.lstrip("+-"))
+    if digits > 19 or not -_INT64 < int(text) < _INT64:  # length first: int() refuses 4,300+ digits on 3.11
+        raise ValueError(f"a whole number of at most 18 digits (it has {digits})")
+    return int(text)
 
 
 def _parse_number(text: str) -> float:

@@ -117,7 +117,8 @@ class Passage:
         if not items and self.section is not None:
             items = ("<li>The tables hold no figure, event or phase from this paragraph. Its section, in our "
                      f"words: {html.escape(self.section['summary'])}</li>")
-        return (f"<div class='workbook-passage'>{head}<p><small>{html.escape(self.reason)}</small></p>"
+        reason = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(self.reason))
+        return (f"<div class='workbook-passage'>{head}<p><small>{reason}</small></p>"
                 f"<ul>{items}</ul></div>")
 
     def __repr__(self) -> str:
