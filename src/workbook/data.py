@@ -12,20 +12,19 @@ so editing a DataFrame in a notebook never changes what the next ``load`` return
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import math
 import os
-import re
 import stat
 import threading
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pandas as pd
 
 from .errors import DataError, UnknownName
 from .provenance import claim_citation, record_citation
+from .schema import Resource, Slip, check_descriptor, field_names
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -33,272 +32,6 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 def default_data_dir() -> Path:
     """The data folder: ``WORKBOOK_DATA`` if set, else ``data/`` at the top of the workbook."""
     return Path(os.environ.get("WORKBOOK_DATA", DEFAULT_DATA_DIR))
-
-
-# --------------------------------------------------------------------------- reading cells
-# Strict, ASCII-only forms, so the same file loads (or fails) the same way on every Python:
-# no "1_000", no Arabic-Indic digits, no "19720101" or "1972-W01-1" as dates.
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_INT64 = 2 ** 63
-
-
-def _parse_integer(text: str) -> int:
-    if not _INTEGER.fullmatch(text):
-        raise ValueError("a whole number written with the digits 0-9")
-    digits = len(text.lstrip("+-"))
-    if digits > 19 or not -_INT64 < int(text) < _INT64:  # length first: int() refuses 4,300+ digits on 3.11
-        raise ValueError(f"a whole number of at most 18 digits (it has {digits})")
-    return int(text)
-
-
-def _parse_number(text: str) -> float:
-    if not _NUMBER.fullmatch(text):
-        raise ValueError("a number written with the digits 0-9 and a point, like 1.25")
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError("a number of a size that can be stored")
-    return value
-
-
-def _parse_date(text: str) -> dt.date:
-    match = _DATE.fullmatch(text)
-    if not match:
-        raise ValueError("a date written YYYY-MM-DD")
-    try:
-        return dt.date(*map(int, match.groups()))
-    except ValueError:
-        raise ValueError("a real calendar date written YYYY-MM-DD") from None
-
-
-def _parse_boolean(text: str) -> bool:
-    if text.lower() in ("true", "yes", "1"):
-        return True
-    if text.lower() in ("false", "no", "0"):
-        return False
-    raise ValueError("true or false")
-
-
-PARSERS = {"string": str, "integer": _parse_integer, "number": _parse_number,
-           "date": _parse_date, "boolean": _parse_boolean}
-CONSTRAINTS = {"required", "unique", "enum", "pattern", "minimum", "maximum"}
-
-
-# --------------------------------------------------------------------------- the description
-
-class _Field:
-    """One column's checked rules, ready to apply to many cells."""
-
-    __slots__ = ("name", "kind", "parse", "required", "unique", "enum", "enum_list", "pattern",
-                 "minimum", "maximum", "ordered", "plain")
-
-    def __init__(self, **rules):
-        for key in self.__slots__:
-            setattr(self, key, rules.get(key))
-        self.plain = self.kind == "string" and self.enum is None and self.pattern is None
-
-    def read(self, cell: str):
-        """The typed value of one cell; ValueError saying what was expected when it breaks a rule."""
-        if cell == "" or cell.isspace():
-            if cell:
-                raise ValueError("holds only spaces: leave it empty or write a value" if not self.required
-                                 else "holds only spaces, but a value is required")
-            if self.required:
-                raise ValueError("is empty, but a value is required")
-            return None
-        try:
-            value = self.parse(cell)
-        except ValueError as exc:
-            raise ValueError(f"{_show(cell)} is not {exc}") from None
-        if self.enum is not None and value not in self.enum:
-            raise ValueError(f"{_show(cell)} should be one of " + ", ".join(repr(v) for v in self.enum_list))
-        if self.pattern is not None and not self.pattern.fullmatch(value):
-            raise ValueError(f"{_show(cell)} should be text matching the pattern {self.pattern.pattern}")
-        if self.minimum is not None and value < self.minimum:
-            raise ValueError(f"{_show(cell)} should be at least {self.minimum}")
-        if self.maximum is not None and value > self.maximum:
-            raise ValueError(f"{_show(cell)} should be at most {self.maximum}")
-        return value
-
-
-def _show(cell: str) -> str:
-    """A cell for a message: quoted, and cut short when long."""
-    return repr(cell) if len(cell) <= 80 else repr(cell[:60]) + f"... ({len(cell)} characters)"
-
-
-class _Resource:
-    """One table's checked description: file, fields, keys."""
-
-    __slots__ = ("name", "path", "description", "fields", "primary_key", "foreign_keys")
-
-    def __init__(self, **parts):
-        for key in self.__slots__:
-            setattr(self, key, parts.get(key))
-
-
-def _names(value, where: str) -> list[str]:
-    """A field list as the spec allows it (one name or a list of names)."""
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise _Slip(where, f"should be a field name or a list of field names, not {value!r}")
-    return value
-
-
-class _Slip(Exception):
-    """An authoring slip in datapackage.json: where it is, and what is wrong."""
-
-    def __init__(self, where: str, message: str):
-        super().__init__(f"{where} {message}")
-
-
-def _check_field(raw, where: str) -> _Field:
-    if not isinstance(raw, dict):
-        raise _Slip(where, f"should be an object with a 'name' and a 'type', not {raw!r}")
-    name = raw.get("name")
-    if not isinstance(name, str) or not name:
-        raise _Slip(where, "has no 'name'")
-    where = f"{where.rsplit(' ', 1)[0]} {name!r}"
-    kind = raw.get("type", "string")
-    if kind not in PARSERS:
-        raise _Slip(where, f"has type {kind!r}, which the workbook cannot read; use one of "
-                           + ", ".join(PARSERS))
-    if raw.get("format", "default") != "default":
-        raise _Slip(where, f"has format {raw['format']!r}; only the default format of each type is read")
-    rules = raw.get("constraints", {})
-    if not isinstance(rules, dict):
-        raise _Slip(where, f"has 'constraints' {rules!r}; it should be an object")
-    unknown = sorted(set(rules) - CONSTRAINTS)
-    if unknown:
-        raise _Slip(where, f"has constraints {unknown} that the workbook does not check; use only "
-                           + ", ".join(sorted(CONSTRAINTS)))
-    for flag in ("required", "unique"):
-        if not isinstance(rules.get(flag, False), bool):
-            raise _Slip(where, f"has {flag!r}: {rules[flag]!r}; it should be true or false")
-    parse = PARSERS[kind]
-    enum = enum_list = None
-    if "enum" in rules:
-        if not isinstance(rules["enum"], list) or not rules["enum"]:
-            raise _Slip(where, f"has 'enum' {rules['enum']!r}; it should be a non-empty list")
-        enum_list = []
-        for item in rules["enum"]:
-            try:
-                if kind == "string" and not isinstance(item, str):
-                    raise ValueError("text")
-                value = parse(item if isinstance(item, str) else json.dumps(item))
-            except ValueError as exc:
-                raise _Slip(where, f"has {item!r} in its 'enum', which is not {exc}") from None
-            if value in enum_list:
-                raise _Slip(where, f"lists {item!r} twice in its 'enum'")
-            enum_list.append(value)
-        enum = frozenset(enum_list)
-    pattern = None
-    if "pattern" in rules:
-        if kind != "string" or not isinstance(rules["pattern"], str):
-            raise _Slip(where, "has a 'pattern', which applies only to text fields (a string)")
-        try:
-            pattern = re.compile(rules["pattern"], re.ASCII)
-        except re.error as exc:
-            raise _Slip(where, f"has a 'pattern' that is not a valid regular expression ({exc}): "
-                               f"{rules['pattern']!r}") from None
-    bounds = {}
-    for bound in ("minimum", "maximum"):
-        if bound in rules:
-            value = rules[bound]
-            if kind not in ("integer", "number"):
-                raise _Slip(where, f"has a {bound!r}, which applies only to integer and number fields "
-                                   f"(this one is {kind!r})")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise _Slip(where, f"has {bound!r}: {value!r}; it should be a number")
-            bounds[bound] = value
-    if bounds.get("minimum", -math.inf) > bounds.get("maximum", math.inf):
-        raise _Slip(where, f"has a minimum {bounds['minimum']} above its maximum {bounds['maximum']}")
-    if not isinstance(raw.get("categoriesOrdered", False), bool):
-        raise _Slip(where, "has 'categoriesOrdered' that is not true or false")
-    return _Field(name=name, kind=kind, parse=parse, required=rules.get("required", False),
-                  unique=rules.get("unique", False), enum=enum, enum_list=enum_list, pattern=pattern,
-                  ordered=raw.get("categoriesOrdered", False), **bounds)
-
-
-def _check_resource(raw, where: str) -> _Resource:
-    if not isinstance(raw, dict):
-        raise _Slip(where, f"should be an object with a name, a path and a schema, not {raw!r}")
-    name = raw.get("name")
-    if not isinstance(name, str) or not name:
-        raise _Slip(where, "has no 'name'")
-    where = f"resource {name!r}"
-    path = raw.get("path")
-    if not isinstance(path, str) or not path:
-        raise _Slip(where, "has no 'path' (the CSV file's name)")
-    parts = PurePosixPath(path).parts
-    if PurePosixPath(path).is_absolute() or ".." in parts or "\\" in path or ":" in path:
-        raise _Slip(where, f"has path {path!r}; it should be a file name inside the data folder")
-    if str(raw.get("encoding", "utf-8")).lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
-        raise _Slip(where, f"has encoding {raw['encoding']!r}; the workbook reads only UTF-8")
-    if not isinstance(raw.get("description", ""), str):
-        raise _Slip(where, "has a 'description' that is not text")
-    schema = raw.get("schema")
-    if not isinstance(schema, dict):
-        raise _Slip(where, "has no 'schema' (an object with a 'fields' list)")
-    raw_fields = schema.get("fields")
-    if not isinstance(raw_fields, list) or not raw_fields:
-        raise _Slip(where, "has a schema with no 'fields' list")
-    fields = [_check_field(f, f"{where}, field #{i}") for i, f in enumerate(raw_fields, start=1)]
-    names = [f.name for f in fields]
-    for i, n in enumerate(names):
-        if n in names[:i]:
-            raise _Slip(where, f"has two fields named {n!r}")
-    key = _names(schema["primaryKey"], f"{where}, primaryKey") if "primaryKey" in schema else []
-    for k in key:
-        if k not in names:
-            raise _Slip(f"{where}, primaryKey", f"names {k!r}, which is not one of its fields")
-    fks = schema.get("foreignKeys", [])
-    if not isinstance(fks, list):
-        raise _Slip(where, "has 'foreignKeys' that is not a list")
-    for i, fk in enumerate(fks, start=1):
-        at = f"{where}, foreign key #{i}"
-        if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
-            raise _Slip(at, "should be an object with 'fields' and a 'reference'")
-        own = _names(fk.get("fields"), f"{at}, fields")
-        for k in own:
-            if k not in names:
-                raise _Slip(at, f"names {k!r}, which is not one of the fields of {name!r}")
-        if not isinstance(fk["reference"].get("resource", ""), str):
-            raise _Slip(at, "has a reference 'resource' that is not a resource name")
-        if len(_names(fk["reference"].get("fields"), f"{at}, reference fields")) != len(own):
-            raise _Slip(at, "has a different number of fields on each side")
-    return _Resource(name=name, path=path, description=raw.get("description", ""), fields=fields,
-                     primary_key=key, foreign_keys=fks)
-
-
-def _check_descriptor(raw) -> dict[str, _Resource]:
-    """The package's resources, checked; raises _Slip at the first authoring slip."""
-    if not isinstance(raw, dict):
-        raise _Slip("the file", f"should be a JSON object with a 'resources' list, not {type(raw).__name__}")
-    if not isinstance(raw.get("resources"), list) or not raw["resources"]:
-        raise _Slip("the file", "has no 'resources' list (one entry per table)")
-    specs: dict[str, _Resource] = {}
-    for i, res in enumerate(raw["resources"], start=1):
-        spec = _check_resource(res, f"resource #{i}")
-        if spec.name in specs:
-            raise _Slip(f"resource {spec.name!r}", "appears twice")
-        if any(s.path == spec.path for s in specs.values()):
-            raise _Slip(f"resource {spec.name!r}", f"uses the file {spec.path!r} of another resource")
-        specs[spec.name] = spec
-    for spec in specs.values():
-        for i, fk in enumerate(spec.foreign_keys, start=1):
-            target = fk["reference"].get("resource", "") or spec.name
-            at = f"resource {spec.name!r}, foreign key #{i}"
-            if target not in specs:
-                raise _Slip(at, f"refers to resource {target!r}, which does not exist; the resources are "
-                                + ", ".join(specs))
-            target_names = [f.name for f in specs[target].fields]
-            for k in _names(fk["reference"]["fields"], at):
-                if k not in target_names:
-                    raise _Slip(at, f"refers to field {k!r}, which {target!r} does not have")
-    return specs
 
 
 # --------------------------------------------------------------------------- reading a file
@@ -382,7 +115,7 @@ class DataPackage:
         self.folder = Path(folder) if folder is not None else default_data_dir()
         self._lock = threading.Lock()
         self._raw: dict | None = None
-        self._specs: dict[str, _Resource] | None = None
+        self._specs: dict[str, Resource] | None = None
         self._frames: dict[str, pd.DataFrame] | None = None
         self._failure: DataError | None = None
 
@@ -403,8 +136,8 @@ class DataPackage:
         except RecursionError:
             raise DataError("is nested too deeply to be a data package description", file=DESCRIPTOR) from None
         try:
-            specs = _check_descriptor(raw)
-        except _Slip as slip:
+            specs = check_descriptor(raw)
+        except Slip as slip:
             raise DataError(str(slip), file=DESCRIPTOR) from None
         self._raw, self._specs = raw, specs
 
@@ -449,7 +182,7 @@ class DataPackage:
         return {name: spec.description for name, spec in self._specs.items()}
 
     # -- reading one table
-    def _read_rows(self, res: _Resource) -> list[dict]:
+    def _read_rows(self, res: Resource) -> list[dict]:
         file = res.path
         data = _read_regular_file(self.folder / res.path, file, MAX_TABLE_BYTES)
         try:
@@ -527,7 +260,7 @@ class DataPackage:
         return 1, 0  # not reached: the marker is in some cell
 
     @staticmethod
-    def _check_unique(res: _Resource, rows: list[dict]) -> None:
+    def _check_unique(res: Resource, rows: list[dict]) -> None:
         keys = [res.primary_key] if res.primary_key else []
         keys += [[f.name] for f in res.fields if f.unique and [f.name] != res.primary_key]
         for key in keys:
@@ -546,7 +279,7 @@ class DataPackage:
                 seen[value] = r["__row__"]
 
     @staticmethod
-    def _frame(res: _Resource, rows: list[dict]) -> pd.DataFrame:
+    def _frame(res: Resource, rows: list[dict]) -> pd.DataFrame:
         columns = {}
         for field in res.fields:
             name, kind = field.name, field.kind
@@ -576,9 +309,9 @@ class DataPackage:
             rows_by_name[res.name] = rows
         for res in specs.values():
             for fk in res.foreign_keys:
-                own = _names(fk["fields"], "")
+                own = field_names(fk["fields"], "")
                 target = fk["reference"].get("resource", "") or res.name
-                theirs = _names(fk["reference"]["fields"], "")
+                theirs = field_names(fk["reference"]["fields"], "")
                 known = {tuple(r[k] for k in theirs) for r in rows_by_name[target]}
                 for r in rows_by_name[res.name]:
                     value = tuple(r[k] for k in own)
