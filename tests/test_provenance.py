@@ -8,7 +8,7 @@ import re
 import pytest
 
 import workbook
-from workbook.readings import normalise, paragraphs
+from workbook.texts import normalise, paragraphs
 
 EVIDENCE_TABLES = ["claims", "events", "phases"]
 PROSE_COLUMNS = {"claims": ["paraphrase", "measure"], "events": ["title", "note"], "phases": ["summary", "years_basis", "name"],

@@ -20,6 +20,12 @@ and thin wrappers around the nbgrader commands, run in the course folder::
 
 Exit codes: 0 done; 1 done in part (a submission or an exercise failed, or a leak was found: the
 message says which); 2 nothing done (wrong arguments, missing folders, nbgrader not installed).
+
+The readings are not shipped with the workbook; a student adds the copy their course provides::
+
+    workbook readings add FILE    check the copy against the paragraphs the tables cite, keep it
+                                  for every notebook (WORKBOOK_READINGS, or the user's data folder)
+    workbook readings where       where copies are looked for, and which are usable
 """
 
 from __future__ import annotations
@@ -70,6 +76,25 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--exchange", metavar="FOLDER",
                       help="nbgrader's exchange folder on a shared machine, e.g. /srv/nbgrader/exchange")
     init.set_defaults(func=cmd_course_init)
+
+    # -- readings: add the copy a course provides (checked, kept where every kernel finds it)
+    readings = sub.add_parser(
+        "readings", help="add your course's copy of a reading, or see where copies are",
+        description="The two readings are not shipped with the workbook. 'add FILE' checks a .txt "
+                    "file against the paragraphs the tables cite and keeps it for every notebook "
+                    "(in WORKBOOK_READINGS, or ~/.local/share/alliance-workbook/readings); "
+                    "'where' shows where copies are looked for and which are usable.")
+    readings_sub = readings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    readings_add = readings_sub.add_parser("add", help="check and keep the copy in FILE")
+    readings_add.add_argument("files", nargs="+", metavar="FILE", help="a reading as a plain .txt file")
+    readings_sub.add_parser("where", help="where copies are looked for, and which are usable")
+
+    def cmd_readings(args):
+        from .texts import cmd_readings as run  # imported when used: it loads the tables
+
+        return run(args)
+
+    readings.set_defaults(func=cmd_readings)
 
     for name, helptext, func in (
             ("release", "instructors: generate the student version of the exercises", cmd_release),
