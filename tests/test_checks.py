@@ -290,7 +290,7 @@ def test_text_is_not_judged_and_points_to_the_rubric():
     result = check("99.1", "The record stays below the ceiling after 1976.")
     assert result.correct is None and not result
     assert "not checked automatically" in result.message
-    assert "notebooks/INSTRUCTORS.md" in result.message
+    assert "WRITTEN_ANSWERS.md" in result.message
     register("99.2", kind="text", rubric="the rubric for exercise 99.2")
     assert "the rubric for exercise 99.2" in check("99.2", "Some thoughts.").message
 

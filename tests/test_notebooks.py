@@ -120,7 +120,7 @@ def test_no_figure_from_the_data_is_typed_into_a_cell(path):
 
 
 def test_instructors_guide_covers_every_notebook():
-    guide = (NOTEBOOKS[0].parent / "INSTRUCTORS.md").read_text(encoding="utf-8")
+    guide = (NOTEBOOKS[0].parent.parent / "exercises" / "INSTRUCTORS.md").read_text(encoding="utf-8")
     for path in NOTEBOOKS:
         assert path.stem in guide
         for ex in _nb(path)["metadata"]["workbook"]["exercises"]:

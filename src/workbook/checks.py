@@ -53,7 +53,7 @@ from .errors import DataError
 
 __all__ = ["exercise", "written", "Exercise", "register", "check", "reset", "ids", "CheckResult", "KINDS"]
 
-RUBRIC = "notebooks/INSTRUCTORS.md"
+RUBRIC = "WRITTEN_ANSWERS.md"  # beside the notebooks, in the repository and in a student's folder
 
 MARKS = {True: "✅", False: "❌", None: "ℹ️", "problem": "⚠️"}
 COLOURS = {True: "#009E73", False: "#D55E00", None: "#0072B2", "problem": "#E69F00"}
@@ -108,7 +108,7 @@ class Exercise:
     - ``choices``: the options for "choice" (shown to a student whose answer is not one of them).
     - ``hints``: (gentle hint, stronger hint) shown on the first and later wrong tries.
     - ``prompt``: what the exercise asks, in a few words (used when listing a notebook's checks).
-    - ``rubric``: where the marking notes are (default ``notebooks/INSTRUCTORS.md``).
+    - ``rubric``: where the marking notes are (default ``WRITTEN_ANSWERS.md``, the guide beside the notebooks).
 
     Calling an exercise computes its expected answer (so ``n03.text_cut()`` still works).
     """
