@@ -311,3 +311,23 @@ def test_update_keeps_a_students_edit_and_refreshes_the_rest(tmp_path):
     again = workbook(venv, env, "update", str(space), cwd=tmp_path)
     assert again.returncode == 0 and len(list(space.glob("01_four_phases.new-*.ipynb"))) == 1
     assert edited.read_bytes() == before
+
+
+def test_the_instructor_kit_wheel_makes_a_course_folder_without_a_checkout(student, tmp_path):
+    """The second delivery: `alliance-workbook-instructor`, built from instructor/, holds the kit."""
+    done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir",
+                           str(tmp_path / "dist"), str(ROOT / "instructor")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    kit, = (tmp_path / "dist").glob("alliance_workbook_instructor-*.whl")
+    names = zipfile.ZipFile(kit).namelist()
+    assert "workbook_instructor/kit/INSTRUCTORS.md" in names
+    venv = tmp_path / "venv"
+    install(venv, student["wheel"], kit)
+    env = _isolated_env(tmp_path)
+    course = tmp_path / "course"
+    done = workbook(venv, env, "course", "init", str(course), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sources = sorted(p.name for p in (course / "source").iterdir())
+    assert sources == sorted(p.name for p in (ROOT / "exercises" / "source").iterdir() if p.is_dir())
+    assert "BEGIN SOLUTION" in (course / "source" / sources[0] / f"{sources[0]}.ipynb").read_text()
+    assert (course / "INSTRUCTORS.md").is_file() and (course / "nbgrader_config.py").is_file()

@@ -180,6 +180,7 @@ def test_course_init_makes_a_private_course_folder(tmp_path, capsys):
     assert stat.S_IMODE(course.stat().st_mode) == 0o700
     sources = sorted(p.name for p in (course / "source").iterdir())
     assert sources == sorted(p.name for p in (ROOT / "exercises" / "source").iterdir() if p.is_dir())
+    assert (course / "INSTRUCTORS.md").is_file() and list((course / "template").glob("*.ipynb"))
     config = (course / "nbgrader_config.py").read_text()
     assert "c.CourseDirectory.course_id = 'alliance-2027'" in config
     assert f"c.Exchange.root = '{tmp_path / 'exchange'}'" in config

@@ -56,6 +56,8 @@ def cmd_course_init(args) -> int:
     for name in KIT_FILES:
         if (kit / name).is_file():
             shutil.copy2(kit / name, course / name)
+    if (kit / "template").is_dir():
+        shutil.copytree(kit / "template", course / "template", ignore=shutil.ignore_patterns(*SKIP_PARTS))
     extra = _settings(args.course_id, args.exchange)
     if extra:
         with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
