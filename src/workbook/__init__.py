@@ -12,6 +12,7 @@ import importlib
 
 from .data import clear_cache, load, tables
 from .errors import DataError, ReadingsNotFound
+from .friendly_errors import enable_in_kernel as _enable_in_kernel
 from .provenance import cite
 
 __all__ = ["load", "tables", "cite", "check", "show_paragraph", "DataError", "ReadingsNotFound",
@@ -19,6 +20,8 @@ __all__ = ["load", "tables", "cite", "check", "show_paragraph", "DataError", "Re
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {"charts", "widgets", "checks", "readings", "derived", "cli"}
+
+_enable_in_kernel()   # in a Jupyter kernel: friendly errors, and notice answer cells that failed
 
 
 def __getattr__(name: str):
