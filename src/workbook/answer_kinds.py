@@ -232,7 +232,7 @@ def _read_many(value, wants: str, split_text: bool = False) -> set[str]:
         if value.shape[1] == 1:
             value = value.iloc[:, 0]
         else:
-            columns = ", ".join(map(str, list(value.columns)[:12]))
+            columns = ", ".join(map(str, list(value.columns)[:20])) + (" …" if value.shape[1] > 20 else "")
             raise Unreadable(f"Your answer is {describe(value)}; this check wants {wants}. "
                              f"Pick out the one column you need with table[\"column\"] and turn it "
                              f"into a list with .tolist() (this table's columns: {columns}).")
@@ -244,7 +244,7 @@ def _read_many(value, wants: str, split_text: bool = False) -> set[str]:
     if any(too_big(i) for i in items):
         raise Unreadable(f"Your answer holds a number far too large for this question; this check wants {wants}.")
     if split_text and len(items) == 1 and isinstance(items[0], str):
-        items = [p for p in re.split(r"[,;\s]+", items[0]) if p]      # "a-1, b-2" -> two ids
+        items = [p for p in re.split(r"[,;\s]+", items[0].strip()) if p]      # "a-1, b-2" -> two ids
     if any(is_missing(i) for i in items):
         raise Unreadable(f"Your answer contains a missing value (NaN/None); this check wants {wants}.")
     if any(not isinstance(i, (str, numbers.Number)) or isinstance(i, bool) for i in items):
