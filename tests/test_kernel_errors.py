@@ -30,6 +30,7 @@ CELLS = [
     'load("claims")["valeu"]',                                                # 15 after the switch
     'sys.modules["workbook"].friendly_errors.enable()',                       # 16
     "### BEGIN HIDDEN TESTS\nassert answer_zz == 1\n### END HIDDEN TESTS",     # 17 a grader's hidden test
+    'load(nmae="claims")',                                                    # 18 a misspelt argument
 ]
 
 
@@ -121,3 +122,8 @@ def test_plain_python_installs_nothing():
     from workbook import friendly_errors
     assert not friendly_errors.enabled()
     assert friendly_errors._running_shell() is None
+
+
+def test_a_misspelt_argument_of_a_workbook_function(ran):
+    assert _error(ran[18]).ename == "TypeError"
+    assert "load() has no argument called 'nmae'" in _texts(ran[18]) and "Did you mean name=" in _texts(ran[18])

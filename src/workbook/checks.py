@@ -9,7 +9,9 @@ A right answer is confirmed.  A wrong one gets a hint, then a stronger hint, the
 third wrong try) a pointer to where to look, but never the answer itself.  Answers that are
 not there yet (``...``, ``None``), that are empty (``NaN``), or that have the wrong shape (a whole
 table, a dict, words where a number is wanted) get one friendly line saying what is wanted;
-they do not count as tries, and they never raise an error.
+they do not count as tries, and they never raise an error.  In a notebook, an answer left over
+because its cell stopped with an error is not judged either: ``check`` says the cell did not run
+(``workbook.cell_runs`` watches the cells).
 
 Reasonable but sloppy answers are understood: ``"12%"``, ``" 12 "``, ``"145,000"``,
 ``"1.5 million"``, a numpy or pandas number, a list, Series or array holding one value, and a

@@ -147,6 +147,31 @@ def _name_help(value, namespace: dict, cell: str) -> Help | None:
     return Help(f"Python does not know the name {name}.", tips)
 
 
+_UNEXPECTED = re.compile(r"(\w+)\(\) got an unexpected keyword argument '(\w+)'")
+
+
+def _argument_help(value) -> Help | None:
+    """``charts.timeline(colour=...)``: a misspelt argument of one of the workbook's functions."""
+    match = _UNEXPECTED.match(str(value))
+    if not match:
+        return None
+    function, argument = match.groups()
+    modules = [sys.modules.get(f"workbook{m}") for m in ("", ".charts", ".widgets", ".checks", ".reading_guide")]
+    found = [getattr(m, function) for m in modules if m is not None and callable(getattr(m, function, None))]
+    if not found:
+        return None
+    import inspect
+
+    try:
+        params = [n for n in inspect.signature(found[0]).parameters if not n.startswith("_")]
+    except (TypeError, ValueError):
+        return None
+    near = _nearest(argument, params)
+    tips = [f"Did you mean {near[0]}=...?"] if near else []
+    tips.append(f"{function}() takes: {', '.join(params)}. help({function}) explains each one.")
+    return Help(f"{function}() has no argument called {argument!r}.", tips)
+
+
 _ANSWER_LINE = re.compile(r"^[ \t]*(answer\w*)[ \t]*=([^=\n#][^\n#]*)", re.M | re.I)   # linear: no overlaps
 
 
@@ -176,6 +201,8 @@ def explain(etype, value, tb, namespace: dict | None = None, cell: str = "") -> 
         return _name_help(value, namespace or {}, cell)
     if isinstance(value, SyntaxError):
         return _syntax_help(cell)
+    if isinstance(value, TypeError):
+        return _argument_help(value)
     return None
 
 
