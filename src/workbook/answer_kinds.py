@@ -19,6 +19,11 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_TOLERANCE = 0.005       # relative: answers rounded to about 3 significant figures pass
+#: Longest text answer that is read at all (after trimming): longer text is refused before any
+#: regular expression sees it, so reading an answer costs at most a bounded amount of work.
+MAX_TEXT = 1000
+#: How much of a student's own text a message repeats back.
+ECHO = 60
 PLACEHOLDER = "You haven't answered yet: replace ... with your answer, run that cell, then run this one."
 
 
@@ -48,6 +53,19 @@ class Kind:
 
 # --------------------------------------------------------------------------- describing answers
 
+def shorten(text: str, limit: int = ECHO) -> str:
+    """``repr`` of a student's text, cut to about ``limit`` characters ('abc…' (5,000 characters))."""
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def too_big(value) -> bool:
+    """True for a whole number too large for any answer here (a float cannot even hold it)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value).bit_length() > 1000
+
+
 def describe(value) -> str:
     """'a table (DataFrame) with 3 rows and 2 columns', 'the text 'abc'': what a student gave."""
     if isinstance(value, pd.DataFrame):
@@ -58,6 +76,8 @@ def describe(value) -> str:
         return f"a {type(value).__name__} with {len(value)} values"
     if isinstance(value, np.ndarray):
         return f"an array with {value.size} values"
+    if too_big(value):
+        return f"a whole number with about {int(int(value).bit_length() * 0.30103):,} digits"
     if isinstance(value, (list, tuple, set, frozenset)):
         return f"a {type(value).__name__} with {len(value)} values"
     if isinstance(value, dict):
@@ -118,7 +138,9 @@ def unwrap_one(value, wants: str):
         if value.shape == (1, 1):
             return value.iat[0, 0]
         raise Unreadable(f"Your answer is {describe(value)}; this check wants {wants}. "
-                         "Pick out the one cell you need (for example with .loc[row, column]).")
+                         "A table is a step on the way: to count its rows use len(table); to add up "
+                         "or average one column use table[\"column\"].sum() or .mean(); to pick one "
+                         "cell use .loc[row, \"column\"]. Do what the question asks.")
     if isinstance(value, _SEQUENCES):
         items = list(np.ravel(value)) if isinstance(value, np.ndarray) else list(value)
         if len(items) == 1:
@@ -126,6 +148,10 @@ def unwrap_one(value, wants: str):
         if not items:
             raise Unreadable(f"Your answer is empty ({describe(value)}); this check wants {wants}. "
                              "Did a filter find no rows?")
+        if all(isinstance(i, (bool, np.bool_)) for i in items[:50]):
+            raise Unreadable(f"Your answer is True or False for each of {len(items)} rows; this check "
+                             f"wants one value: {wants}. .sum() counts the Trues; use the True/False "
+                             "values inside [...] to keep those rows of the table.")
         raise Unreadable(f"Your answer is {describe(value)}; this check wants one value: "
                          f"{wants}. Select the one you need (e.g. .iloc[0]) or combine them "
                          "(e.g. .sum()) as the question asks.")
@@ -136,21 +162,28 @@ def unwrap_one(value, wants: str):
 
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9,
            "trillion": 1e12}
-_NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*"
-                     r"(thousand|million|billion|trillion|mn|bn|k)?\s*(%|percent|per cent)?")
+# Applied to text whose runs of white space are already one space (see _parse_number_text), so
+# each optional " ?" matches at most one character: no quantifier can trade characters with
+# another, and a failed match costs work proportional to the text's length.
+_NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?) ?"
+                     r"(thousand|million|billion|trillion|mn|bn|k)? ?(%|percent|per cent)?")
 
 
 def _parse_number_text(text: str, wants: str) -> tuple[float, bool]:
     """Read '12%', ' 145,000 ', '1.5 million'...: return (number, had a percent sign)."""
-    s = text.strip().lower().replace("\u2212", "-")
-    s = re.sub(r"^(?:about|approximately|approx\.?|around|roughly|~|≈)\s*", "", s)
-    s = re.sub(r"^[$¥€£]\s*", "", s)
-    s = re.sub(r"(?<=\d)[,_\u00a0\u202f ](?=\d{3}(?!\d))", "", s)   # thousands separators
+    s = " ".join(text.split()).lower().replace("\u2212", "-")     # str.split: no regex, linear
+    if len(s) > MAX_TEXT:
+        raise Unreadable(f"Your answer is a text of {len(text):,} characters; this check wants {wants}.")
+    s = re.sub(r"^(?:about|approximately|approx\.?|around|roughly|~|≈) ?", "", s)
+    s = re.sub(r"^[$¥€£] ?", "", s)
+    s = re.sub(r"(?<=\d)[,_ ](?=\d{3}(?!\d))", "", s)   # thousands separators
     match = _NUMBER.fullmatch(s)
     if not match:
         hint = " (use a point for decimals: 1.5, not 1,5)" if re.fullmatch(r"\d+,\d{1,2}", s) else ""
-        raise Unreadable(f"I could not read {text!r} as a number{hint}; this check wants {wants}.")
+        raise Unreadable(f"I could not read {shorten(text.strip())} as a number{hint}; this check wants {wants}.")
     number = float(match.group(1)) * _SCALES.get(match.group(2) or "", 1)
+    if math.isinf(number):
+        raise Unreadable(f"{shorten(text.strip())} is too large to be a number here; this check wants {wants}.")
     return number, bool(match.group(3))
 
 
@@ -164,6 +197,9 @@ def read_number(value, wants: str) -> tuple[float, bool]:
         raise Unreadable(f"Your answer is {value}; this check wants {wants}.")
     if isinstance(value, str):
         return _parse_number_text(value, wants)
+    if too_big(value):
+        raise Unreadable(f"Your answer is {describe(value)}, far too large for this question; "
+                         f"this check wants {wants}.")
     if isinstance(value, numbers.Real):
         number = float(value)
         if math.isinf(number):
@@ -195,16 +231,20 @@ def _read_many(value, wants: str, split_text: bool = False) -> set[str]:
     if isinstance(value, pd.DataFrame):
         if value.shape[1] == 1:
             value = value.iloc[:, 0]
-        elif "id" in value.columns:
-            value = value["id"]
         else:
+            columns = ", ".join(map(str, list(value.columns)[:20])) + (" …" if value.shape[1] > 20 else "")
             raise Unreadable(f"Your answer is {describe(value)}; this check wants {wants}. "
-                             "Pick out the column with the ids (for example table['id']).")
+                             f"Pick out the one column you need with table[\"column\"] and turn it "
+                             f"into a list with .tolist() (this table's columns: {columns}).")
     if isinstance(value, dict):
         raise Unreadable(f"Your answer is a dict; this check wants {wants}.")
     items = as_list(value)
+    if any(isinstance(i, str) and len(i.strip()) > MAX_TEXT for i in items):
+        raise Unreadable(f"Your answer holds a very long text; this check wants {wants}.")
+    if any(too_big(i) for i in items):
+        raise Unreadable(f"Your answer holds a number far too large for this question; this check wants {wants}.")
     if split_text and len(items) == 1 and isinstance(items[0], str):
-        items = [p for p in re.split(r"[,;\s]+", items[0]) if p]      # "a-1, b-2" -> two ids
+        items = [p for p in re.split(r"[,;\s]+", items[0].strip()) if p]      # "a-1, b-2" -> two ids
     if any(is_missing(i) for i in items):
         raise Unreadable(f"Your answer contains a missing value (NaN/None); this check wants {wants}.")
     if any(not isinstance(i, (str, numbers.Number)) or isinstance(i, bool) for i in items):
@@ -238,7 +278,7 @@ def close(answer: float, expected: float, exercise) -> bool:
 
 
 def _read_note(answer, number: float) -> str:
-    return f"I read {answer.strip()!r} as {fmt(number)}." if isinstance(answer, str) else ""
+    return f"I read {shorten(answer.strip())} as {fmt(number)}." if isinstance(answer, str) else ""
 
 
 def _judge_number(exercise, read, expected, answer):
@@ -257,7 +297,7 @@ def _judge_percent(exercise, read, expected, answer):
     number, had_sign = read
     if close(number, expected, exercise):
         return True, ""
-    if not had_sign and abs(number) <= 1:
+    if not had_sign and abs(number) < 1:        # 1 itself is 1 %; "the fraction 1 = 100 %" only confuses
         as_fraction = number * 100
         if close(as_fraction, expected, exercise):
             return True, f"I read {fmt(number)} as a fraction, which is {fmt(as_fraction)}%."
@@ -275,7 +315,7 @@ def _judge_choice(exercise, found, wanted, answer):
     strays = sorted(found - options)
     if strays:
         listing = "; ".join(str(c) for c in exercise.choices)
-        raise Unreadable(f"{strays[0]!r} is not one of the options. Choose from: {listing}.")
+        raise Unreadable(f"{shorten(strays[0])} is not one of the options. Choose from: {listing}.")
     if found == wanted:
         return True, ""
     return False, "More than one option is right here." if len(wanted) > 1 and len(found) == 1 else ""
@@ -285,7 +325,8 @@ def _judge_ids(exercise, found, wanted, answer):
     if found == wanted:
         return True, ""
     extra, missing = len(found - wanted), len(wanted - found)
-    parts = [f"{extra} of your {len(found)} id{'s' if len(found) != 1 else ''} should not be there"
+    item = getattr(exercise, "item", "") or "id"
+    parts = [f"{extra} of your {len(found)} {item}{'s' if len(found) != 1 else ''} should not be there"
              if extra else "", f"{missing} more {'is' if missing == 1 else 'are'} needed" if missing else ""]
     return False, " and ".join(p for p in parts if p).capitalize() + "."
 
@@ -302,7 +343,12 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
 )}
 
 
+def wants(exercise) -> str:
+    """What an exercise asks for, in words: its own ``wants`` if it has one, else its kind's."""
+    return getattr(exercise, "wants", None) or KINDS[exercise.kind].wants
+
+
 def judge(exercise, answer, expected) -> tuple[bool, str]:
     """(right?, a note about how the answer was read).  Raises Unreadable for unusable answers."""
     kind = KINDS[exercise.kind]
-    return kind.judge(exercise, kind.read(answer, kind.wants), kind.expect(expected), answer)
+    return kind.judge(exercise, kind.read(answer, wants(exercise)), kind.expect(expected), answer)

@@ -9,7 +9,9 @@ A right answer is confirmed.  A wrong one gets a hint, then a stronger hint, the
 third wrong try) a pointer to where to look, but never the answer itself.  Answers that are
 not there yet (``...``, ``None``), that are empty (``NaN``), or that have the wrong shape (a whole
 table, a dict, words where a number is wanted) get one friendly line saying what is wanted;
-they do not count as tries, and they never raise an error.
+they do not count as tries, and they never raise an error.  In a notebook, an answer left over
+because its cell stopped with an error is not judged either: ``check`` says the cell did not run
+(``workbook.cell_runs`` watches the cells).
 
 Reasonable but sloppy answers are understood: ``"12%"``, ``" 12 "``, ``"145,000"``,
 ``"1.5 million"``, a numpy or pandas number, a list, Series or array holding one value, and a
@@ -48,7 +50,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .answer_kinds import KINDS, PLACEHOLDER, Unreadable, describe, judge, norm_text
+from . import cell_runs
+from .answer_kinds import KINDS, PLACEHOLDER, Unreadable, describe, judge, norm_text, shorten, wants
 from .errors import DataError
 
 __all__ = ["exercise", "written", "Exercise", "register", "check", "reset", "ids", "CheckResult", "KINDS"]
@@ -106,7 +109,12 @@ class Exercise:
     - ``tolerance`` (relative) and/or ``abs_tol`` (absolute) for "number"/"percent"; without
       either, answers within 0.5 % of the expected value pass.
     - ``choices``: the options for "choice" (shown to a student whose answer is not one of them).
-    - ``hints``: (gentle hint, stronger hint) shown on the first and later wrong tries.
+    - ``hints``: a ladder shown on the first, second, third... wrong try (the last repeats): a
+      nudge, then the concept, then a worked example of a *similar* problem on another table or
+      column.  Never this exercise's own solution (tests/test_hints.py runs every hint's code).
+    - ``wants``: what the answer should look like, when the kind's wording does not fit
+      (e.g. "a list of years, like [1111, 2222]").
+    - ``item``: the word for one value of an "ids" answer in messages (default "id").
     - ``prompt``: what the exercise asks, in a few words (used when listing a notebook's checks).
     - ``rubric``: where the marking notes are (default ``WRITTEN_ANSWERS.md``, the guide beside the notebooks).
 
@@ -122,6 +130,8 @@ class Exercise:
     hints: tuple = ()
     prompt: str = ""
     rubric: str | None = None
+    wants: str | None = None
+    item: str = ""
 
     def __post_init__(self):
         check_id, kind = self.check_id, self.kind
@@ -242,6 +252,9 @@ def _lookup(check_id) -> Exercise | CheckResult:
         return CheckResult(None, f'The first thing in check(...) is the exercise id in quotes, like '
                                  f'check("02.1", answer); got {check_id!r}.')
     check_id = check_id.strip()
+    if len(check_id) > 20:
+        return CheckResult(None, f'{shorten(check_id, 20)} is not a check id. Ids look like "02.1": the '
+                                 'notebook number, a dot, the exercise number.')
     if check_id in _REGISTRY:
         return _REGISTRY[check_id]
     match = _ID_PATTERN.fullmatch(check_id)
@@ -272,9 +285,9 @@ def _wrong(spec: Exercise, note: str) -> CheckResult:
     hints = spec.hints or ("Check that you used the right rows and the right column for the question.",
                            "Work one step at a time: print each intermediate result and check it "
                            "against the question before the next step.")
-    hint = hints[0] if tries == 1 else hints[min(1, len(hints) - 1)]
+    hint = hints[min(tries, len(hints)) - 1]        # a ladder: one rung per wrong try, then the last again
     parts = ["Not yet." if tries == 1 else f"Not yet (try {tries}).", note, f"Hint: {hint}"]
-    if tries >= 3:
+    if tries >= max(3, len(hints) + 1):
         parts.append(f"Still stuck? Print the rows you used and compare them with the question, "
                      f"then see {spec.rubric}." if spec.rubric else
                      "Still stuck? Print the table and the rows you used, compare them with the "
@@ -293,13 +306,19 @@ def check(check_id, answer) -> CheckResult:
         return found
     spec = found
     cid = spec.check_id
-    if answer is ... or (isinstance(answer, str) and re.fullmatch(r"\s*(\.\.\.|…)?\s*", answer)):
+    stale = cell_runs.stale_answer(answer)
+    if stale:
+        name, error = stale
+        return CheckResult(None, f"The cell that sets {name} stopped with an error ({error}), so {name} "
+                                 "still holds its value from before: I have not checked it, and this "
+                                 f"is not counted as a try. Fix that cell, run it, then run this one.", cid)
+    if answer is ... or (isinstance(answer, str) and answer.strip() in ("", "...", "…")):
         return CheckResult(None, PLACEHOLDER if answer is ... else
-                           f"Your answer is empty; this check wants {KINDS[spec.kind].wants}.", cid)
+                           f"Your answer is empty; this check wants {wants(spec)}.", cid)
     if answer is None:
         return CheckResult(None, "Your answer is None (nothing). Did you write `answer = ` without a "
                                  "value, or use print(...) where the value itself was needed? This "
-                                 f"check wants {KINDS[spec.kind].wants}.", cid)
+                                 f"check wants {wants(spec)}.", cid)
     if not KINDS[spec.kind].judged:
         return _check_text(spec, answer)
 

@@ -23,18 +23,24 @@ def claims_per_paragraph(reading: str) -> float:
 
 
 @exercise("00.1", kind="integer", prompt="how many claims essay2005 makes", hints=(
-    "Copy the worked example and change the reading id: claims[\"reading\"] == \"essay2005\", then .sum().",
-    "Make sure you count essay2005's rows, not sa1997's, and that the id is spelled exactly "
-    "\"essay2005\" (no space, lower case)."))
+              "Start from the worked example just above, which counts sa1997's claims: what do you need to "
+              'change?',
+              'A comparison like table["column"] == "value" gives True or False for every row, and .sum() '
+              'counts the Trues. Ids must be spelled exactly as in the table.',
+              'A similar count on another table: `(load("events")["category"] == "crisis").sum()` counts '
+              'the events whose category is "crisis".',
+          ))
 def essay_claims() -> int:
     return claim_count("essay2005")
 
 
 @exercise("00.2", kind="number", abs_tol=0.01, prompt="essay2005's claims per paragraph", hints=(
-    "Divide essay2005's number of claims (your answer to 00.1) by essay2005's number of "
-    "paragraphs, from the 'paragraphs' column of the readings table.",
-    "Use readings.set_index(\"id\").loc[\"essay2005\", \"paragraphs\"] for the paragraphs; the "
-    "claims go on top of the fraction, the paragraphs underneath."))
+              "Two numbers and one division: your count from 00.1, and essay2005's number of paragraphs.",
+              '"X per Y" is X divided by Y. One cell of a table: table.set_index("id").loc[row id, '
+              '"column"].',
+              'A similar ratio: sa1997\'s events per paragraph is `(load("events")["reading"] == '
+              '"sa1997").sum() / readings.set_index("id").loc["sa1997", "paragraphs"]`.',
+          ))
 def essay_claims_per_paragraph() -> float:
     return claims_per_paragraph("essay2005")
 

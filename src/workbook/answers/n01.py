@@ -31,17 +31,24 @@ def events_in_phase(reading: str, number: int) -> int:
 
 
 @exercise("01.1", kind="integer", prompt="how many years phase 2 lasts in the phases table", hints=(
-    "Pick phase 2's row (phases[\"phase\"] == 2), then subtract its start_year from its end_year.",
-    "Take the end year minus the start year of phase 2 only; do not add 1, and do not use phase 4's row."))
+              'A phase lasts from its start_year to its end_year. Which row is phase 2?',
+              'Pick the one row with a condition (and .iloc[0]), then subtract one of its columns from the '
+              'other; do not add 1.',
+              'A similar length on another table: `s = '
+              'load("sections").set_index("section_id").loc["sa1997-s03"]`, then `s["last_paragraph"] - '
+              's["first_paragraph"]`.',
+          ))
 def phase_two_length() -> int:
     return phase_length(2)
 
 
 @exercise("01.2", kind="integer", prompt="how many sa1997 events fall in phase 3", hints=(
-    "Take phase 3's row, keep the events whose year is between its start_year and end_year "
-    "(between keeps both ends), and keep only sa1997's rows.",
-    "Combine the two conditions with &: event_year.between(...) & (events[\"reading\"] == \"sa1997\"), "
-    "then .sum(). Check that you used phase 3's years, not phase 4's."))
+              "Two conditions: the event's year lies inside phase 3, and the event comes from sa1997.",
+              '.between(a, b) keeps values from a to b, both ends included. Combine conditions with &, each'
+              ' in brackets, then .sum() counts the Trues.',
+              'A similar count: the crises of the 1960s are `(event_year.between(1960, 1969) & '
+              '(events["category"] == "crisis")).sum()`.',
+          ))
 def sa1997_events_in_phase_three() -> int:
     return events_in_phase("sa1997", 3)
 

@@ -24,11 +24,16 @@ def ceiling_years() -> tuple[int, int]:
     return int(rows["year"].min()), int(rows["year"].max())
 
 
-@exercise("02.1", kind="ids", prompt="the fiscal years from the ceiling's year on that were above one per cent",
-          hints=("Keep the record rows where above_one_pct is True AND year >= ceiling_year, then take their "
-                 "'year' column with .tolist().",
-                 "Years before the ceiling's year do not count. Write "
-                 "record[(record[\"above_one_pct\"]) & (record[\"year\"] >= ceiling_year)][\"year\"].tolist()."))
+@exercise("02.1", kind="ids", wants="a list of years, like [1111, 2222]", item="year",
+          prompt="the fiscal years from the ceiling's year on that were above one per cent",
+          hints=(
+              "Two conditions: the year is from the ceiling's year on, and the share is above one per cent "
+              '(a column already says which years are).',
+              'Keep rows with table[(condition 1) & (condition 2)], then take one column and turn it into a'
+              ' list with .tolist().',
+              'A similar list on another table: `places = load("places")`, then `places[(places["kind"] == '
+              '"islands") & (places["dispute"] != "none")]["name"].tolist()` lists the disputed islands.',
+          ))
 def years_above_since_ceiling() -> list[int]:
     """Recorded years above one per cent, from the ceiling's year on."""
     set_in, _ = ceiling_years()
@@ -39,10 +44,15 @@ def years_above_since_ceiling() -> list[int]:
 
 @exercise("02.2", kind="percent", abs_tol=0.002,
           prompt="the average share from the ceiling's year to the year before it was dropped",
-          hints=("Keep the record rows with record[\"year\"].between(ceiling_year, dropped_year - 1), then take "
-                 "the mean of their 'value' column.",
-                 "Include the ceiling's own year and stop one year before dropped_year; average the 'value' "
-                 "column, not the 'year' column, and give the result in per cent (a number near one)."))
+          hints=(
+              'Which years: from ceiling_year to dropped_year - 1, both included. Which column: the share, '
+              'not the year.',
+              '.between(a, b) keeps the rows from a to b, both included; .mean() averages one column. The '
+              'shares are already in per cent (a number near one).',
+              'A similar average on another table: `phases = load("phases")`, `rows = '
+              'phases[phases["start_year"].between(1970, 2000)]`, then `(rows["end_year"] - '
+              'rows["start_year"]).mean()`.',
+          ))
 def mean_share_under_ceiling() -> float:
     """Average recorded share from the ceiling's year to the year before it was dropped."""
     set_in, dropped = ceiling_years()

@@ -14,9 +14,14 @@ SERVICE_CHOICES = ["all three services", "Ground SDF", "Maritime SDF", "Air SDF"
 
 
 @exercise("03.1", kind="percent", abs_tol=0.15, prompt="the percentage cut the text's own two figures imply",
-          hints=("Use the text's 'before' figure (claim sa1997-39b) and its 'after' figure (sa1997-39a). "
-                 "A cut in percent is (before - after) divided by before, times 100.",
-                 "Divide by the starting (before) figure, not by the after figure; round to one decimal."))
+          hints=(
+              "Use the text's own two figures: its 'before' (claim sa1997-39b) and its 'after' "
+              '(sa1997-39a).',
+              'A cut in percent is (before - after) divided by before, times 100: divide by the starting '
+              'figure.',
+              'A similar cut: a fall from 80 to 60 is (80 - 60) / 80 * 100 = 25 %: the 20 lost are a '
+              'quarter of the 80 there were.',
+          ))
 def text_cut() -> float:
     """The cut the text's own two figures imply (claims sa1997-39b -> sa1997-39a)."""
     personnel = load("personnel")
@@ -25,9 +30,13 @@ def text_cut() -> float:
 
 @exercise("03.2", kind="percent", abs_tol=0.15,
           prompt="the percentage cut in Ground SDF total authorised strength, from the record",
-          hints=("Use the public record rows whose group is 'total (before)' and 'total (after)', "
-                 "not the 'regular (after)' row.",
-                 "The after total includes the ready reserve. Compute (before - after) / before * 100."))
+          hints=(
+              "Use the public record's two totals, 'total (before)' and 'total (after)', not the 'regular "
+              "(after)' row.",
+              'The after total includes the ready reserve. A cut in percent is (before - after) / before * '
+              '100.',
+              'A similar cut: a fleet going from 50 ships to 45 shrinks by (50 - 45) / 50 * 100 = 10 %.',
+          ))
 def record_cut() -> float:
     """The cut in the Ground SDF's total authorised strength that the public record gives."""
     record = public_record(load("personnel"))

@@ -17,9 +17,13 @@ HEDGE_CHOICES = ["approximately", "over", "more than", "less than", "down from",
 
 @exercise("04.1", kind="percent", abs_tol=0.5,
           prompt="the U.S. vessels' share of the fuel Japan delivered up to August 2007, in percent",
-          hints=("Use the two public record rows in kilolitres that cover the same period: "
-                 "the group 'U.S. vessels' and the group 'all recipients'.",
-                 "Part divided by whole, times 100: the U.S. vessels' fuel is the part."))
+          hints=(
+              'Part and whole must be in the same unit and cover the same period: the two rows in '
+              'kilolitres.',
+              "A share in percent is part divided by whole, times 100; the U.S. vessels' fuel is the part.",
+              'A similar share: `c = load("claims")`, `sa = c[c["reading"] == "sa1997"]`, then `(sa["kind"]'
+              ' == "count").sum() / len(sa) * 100` is the share of sa1997\'s claims that are counts.',
+          ))
 def us_share_of_japans_fuel() -> float:
     """Fuel delivered to U.S. vessels as a percentage of all fuel Japan delivered (same period)."""
     fuel = public_record(load("fuel_share"))

@@ -16,8 +16,12 @@ SEA_CHOICES = ["Sea of Japan", "East China Sea", "South China Sea", "Philippine 
 
 
 @exercise("05.1", kind="integer", prompt="how many places in the places table are disputed",
-          hints=("Count the rows of the places table whose 'dispute' column is not 'none'.",
-                 "places[places['dispute'] != 'none'] keeps the disputed rows; len(...) counts them."))
+          hints=(
+              'Which column says whether someone disputes a place, and what does it hold when nobody does?',
+              "!= means 'is not'. A condition gives True or False for every row, and .sum() counts the "
+              'Trues.',
+              'A similar count: `(places["kind"] != "city").sum()` counts the places that are not cities.',
+          ))
 def disputed_places() -> int:
     """How many places in the places table someone disputes (dispute is not 'none')."""
     places = load("places")
@@ -30,15 +34,25 @@ def topic_claims(reading: str, topic: str = "north_korea") -> int:
 
 
 @exercise("05.2", kind="integer", prompt="how many north_korea claims sa1997 makes",
-          hints=("Keep the claims whose topic is 'north_korea' and whose reading is 'sa1997', then count them.",
-                 "Combine the two conditions with &, each in brackets, then use len(...) or .sum()."))
+          hints=(
+              'Two conditions on the claims table: the topic, and the reading.',
+              'Combine the two conditions with &, each in brackets; .sum() counts the rows where both are '
+              'True.',
+              'A similar count: `((claims["reading"] == "essay2005") & (claims["hedge"] == '
+              '"possibly")).sum()` counts essay2005\'s claims hedged with "possibly".',
+          ))
 def sa1997_north_korea_claims() -> int:
     return topic_claims("sa1997")
 
 
 @exercise("05.3", kind="integer", prompt="how many north_korea claims essay2005 makes",
-          hints=("Keep the claims whose topic is 'north_korea' and whose reading is 'essay2005', then count them.",
-                 "Combine the two conditions with &, each in brackets, then use len(...) or .sum()."))
+          hints=(
+              'Two conditions on the claims table: the topic, and the reading.',
+              'Combine the two conditions with &, each in brackets; .sum() counts the rows where both are '
+              'True.',
+              'A similar count: `((claims["reading"] == "sa1997") & (claims["kind"] == "rank")).sum()` '
+              "counts sa1997's claims of kind rank.",
+          ))
 def essay2005_north_korea_claims() -> int:
     return topic_claims("essay2005")
 

@@ -16,8 +16,12 @@ CLAIM_SHRINE = "essay2005-22a"    # Yasukuni, "two and half million"
 
 
 @exercise("06.1", kind="integer", prompt="total individual recipients in the public record",
-          hints=("Use only the rows whose source is 'public record', and add up their value column.",
-                 "recorded['value'].sum() adds the column up; leave out the essay's own row."))
+          hints=(
+              "Only the public record's rows: the essay's own row is the claim being checked.",
+              '.sum() adds up all the values of one column of a table.',
+              'A similar total on another table: `phases = load("phases")`, then `(phases["end_year"] - '
+              'phases["start_year"]).sum()` adds up the lengths of all the phases.',
+          ))
 def recorded_total() -> int:
     """Individual recipients in the public record (Asian Women's Fund), all groups added up."""
     return int(round(float(public_record(load("compensation"))["value"].sum())))
@@ -30,9 +34,13 @@ def claimed_count() -> float:
 
 
 @exercise("06.2", kind="percent", tolerance=0.01, prompt="how far the essay's count is above the recorded total, in %",
-          hints=("Divide by the record's total, not by the essay's figure: (claim - record) / record * 100.",
-                 "First compute the gap (claimed - your total from 06.1), then divide it by that total and "
-                 "multiply by 100."))
+          hints=(
+              "Which is the base? The question divides by the record's total, not by the essay's figure.",
+              'How far A is above B, in percent of B: (A - B) / B * 100. Use your answer to 06.1 for the '
+              'record.',
+              'A similar gap: a text saying 120 where the record says 100 is (120 - 100) / 100 * 100 = 20 %'
+              ' above it.',
+          ))
 def gap_percent() -> float:
     """By how many percent the essay's count exceeds the recorded total (base: the record)."""
     return percent_difference(claimed_count(), recorded_total())
@@ -52,8 +60,12 @@ why_the_word_matters = written("06.5", prompt="why the word 'compensated' matter
 
 
 @exercise("06.6", kind="percent", abs_tol=0.06, prompt="how far the essay's Yasukuni figure is from the shrine's total, in %",
-          hints=("Use the shrine's total for all wars (the larger Yasukuni record), and divide by it.",
-                 "(round_figure - shrine_total) / shrine_total * 100: the answer is small and positive."))
+          hints=(
+              "Which Yasukuni row is the shrine's total for all wars? The larger of the two.",
+              'How far A is from B, in percent of B: (A - B) / B * 100. The record is the base.',
+              'A similar gap: a round 3,000 against a record of 2,950 is (3000 - 2950) / 2950 * 100, about '
+              '1.7 % above.',
+          ))
 def shrine_gap_percent() -> float:
     """How far the essay's round Yasukuni figure is from the shrine's own total, in % of the record."""
     claims = load("claims").set_index("claim_id")

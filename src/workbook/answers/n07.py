@@ -20,15 +20,23 @@ def hedged_percent(reading: str) -> float:
 
 
 @exercise("07.1", kind="percent", tolerance=0.01, prompt="share of sa1997's claims that are hedged, in %",
-          hints=("Take only sa1997's claims; a claim is hedged when its hedge is not 'none'.",
-                 "The mean of a True/False column is the share of True: (claims_sa['hedge'] != 'none').mean() * 100."))
+          hints=(
+              "Only sa1997's claims. A claim is hedged when its hedge is anything but 'none'.",
+              'The mean of a True/False column is the share of Trues; times 100 makes it a percentage.',
+              'A similar share: `(places["kind"] == "islands").mean() * 100` is the percentage of places '
+              'that are islands.',
+          ))
 def sa1997_hedged() -> float:
     return hedged_percent("sa1997")
 
 
 @exercise("07.2", kind="percent", tolerance=0.01, prompt="share of essay2005's claims that are hedged, in %",
-          hints=("Take only essay2005's claims; a claim is hedged when its hedge is not 'none'.",
-                 "The mean of a True/False column is the share of True; multiply by 100 for a percentage."))
+          hints=(
+              "Only essay2005's claims. A claim is hedged when its hedge is anything but 'none'.",
+              'The mean of a True/False column is the share of Trues; times 100 makes it a percentage.',
+              'A similar share: `(events["category"] == "crisis").mean() * 100` is the percentage of events'
+              ' that are crises.',
+          ))
 def essay2005_hedged() -> float:
     return hedged_percent("essay2005")
 
@@ -46,8 +54,13 @@ def _aid_spending() -> tuple[float, float]:
 
 
 @exercise("07.4", kind="percent", tolerance=0.01, prompt="by how many percent Japan's aid exceeded the U.S.'s in the record",
-          hints=("Divide by the U.S. figure: (japan - usa) / usa * 100.",
-                 "Use the two rows in 'usd bn' for Japan and the United States; the answer is close to double."))
+          hints=(
+              "Divide by the U.S. figure: the question asks how far Japan's aid was above it.",
+              'How far A is above B, in percent of B: (A - B) / B * 100, with both in the same unit and '
+              'year.',
+              'A similar margin: a country giving 15 where another gives 10 gives (15 - 10) / 10 * 100 = 50'
+              ' % more.',
+          ))
 def aid_margin_percent() -> float:
     """By how many percent Japan's aid exceeded the U.S.'s in the record."""
     return percent_difference(*_aid_spending())

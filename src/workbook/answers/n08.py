@@ -16,9 +16,14 @@ CHOICES_08_3 = [MIXED_UNITS, "some subjects have too few rows", "the colours are
 
 
 @exercise("08.1", kind="integer", prompt="essay2005 claims of kind 'count', from your tidy table",
-          hints=("Group the claims by reading and kind, count with .size(), then find the essay2005/count row.",
-                 "claims.groupby(['reading', 'kind'], observed=True).size().reset_index(name='claims'), then "
-                 "filter reading == 'essay2005' and kind == 'count'."))
+          hints=(
+              'Build the tidy table first: one row per reading and kind, with the number of claims in each.',
+              '.groupby([...], observed=True).size() counts the rows in each group; .reset_index(name=...) '
+              'turns the result back into a table you can filter with two conditions.',
+              'A similar tidy table: `load("events").groupby(["reading", "category"], '
+              'observed=True).size().reset_index(name="events")` counts events per reading and category; '
+              'then keep the one row you need.',
+          ))
 def essay_counts() -> int:
     """How many essay2005 claims are counts (kind 'count'), from a reading x kind tidy table."""
     claims = load("claims")
