@@ -348,3 +348,50 @@ def test_claim_counts_is_one_builder_for_topics_and_hedges():
     assert charts.claim_counts(by="hedge").to_dict() == charts.hedges_chart().to_dict()
     with pytest.raises(ValueError, match="'topic'"):
         charts.claim_counts(by="colour")
+
+
+# --------------------------------------------------------------------------- the saved picture
+
+def test_saved_picture_carries_the_chart_its_description_and_source(built):
+    import base64
+    import html as html_module
+    import re
+
+    name, _chart, spec = built
+    bundle = charts.static.picture_bundle(spec)
+    page = bundle["text/html"]
+    alt_text = html_module.unescape(re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)"', page)[2])
+    assert alt_text == spec["description"]
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)", page)[1]).decode()
+    assert spec["title"]["text"] in _svg_text(svg)
+    caption = html_module.unescape(re.search(r"<figcaption>(.*)</figcaption>", page, re.S)[1])
+    assert "Source:" in caption and "Run this cell" in caption
+    assert spec["description"] in bundle["text/plain"]
+    # a picture, not the widget's 0.9 MB bundle: a saved notebook stays small
+    assert len(page) < 90_000, f"{name}: picture is {len(page):,} characters"
+
+
+def test_renderer_shows_the_picture_before_the_widget_in_a_kernel(tmp_path, monkeypatch):
+    import IPython.display
+
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path))
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    monkeypatch.setattr(charts.offline, "in_kernel", lambda: True)
+    spec = charts.claims_by_topic().to_dict()
+    data, _metadata = charts.offline.render(spec)
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert "run the cell" in data["text/plain"]
+    assert len(shown) == 1 and charts.static.FIGURE_CLASS in shown[0]["text/html"]
+    assert spec["description"] in shown[0]["text/plain"]
+
+
+def test_explorer_picture_says_to_run_the_cell_again(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    monkeypatch.setattr(charts.offline, "in_kernel", lambda: True)
+    jchart = charts.live(charts.timeline())
+    charts.show_with_picture("the widget", jchart)
+    assert "use the explorer again" in shown[0]["text/plain"] and shown[1] == "the widget"

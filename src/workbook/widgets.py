@@ -62,9 +62,7 @@ class Explorer:
     chart: alt.JupyterChart | None = None
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        charts.show_with_picture(self.widget, self.chart)  # the picture stands in after a reopen
 
     def _draw(self, chart) -> None:
         """Show ``chart``: the first time in a new chart widget, then by redrawing that widget."""
