@@ -18,7 +18,7 @@ Where things are: ``theme`` (colours), ``helpers`` (what every chart shares: ``f
 for a chart after the notebook is reopened) and ``speedups``
 (optional patches that make Altair quicker, kept apart and switched off by
 ``WORKBOOK_NO_SPEEDUPS=1``).  Importing this package switches Altair to the workbook's theme and,
-inside Jupyter, to the offline renderer.
+inside Jupyter, to the offline renderer (and DataFrames to ``workbook.table_display``).
 """
 
 from __future__ import annotations
@@ -82,3 +82,6 @@ __all__ = [*BUILDERS, "BUILDERS", "FOR_TABLE", "bar", "claim_counts", "count_cla
 
 if in_kernel():
     use_offline_renderer()
+    from .. import table_display
+
+    table_display.install()  # tables read well too: years as 1994, counts as 145,000, blanks blank
