@@ -164,6 +164,8 @@ def test_data_holds_only_plain_values(built):
     name, chart, spec = built
     for view, _ in _views(spec, spec.get("datasets", {})):
         for row in (view.get("data") or {}).get("values", []):
+            if row.get("type") == "Feature":  # map outlines are GeoJSON, nested by design
+                continue
             for value in row.values():
                 assert value is None or isinstance(value, (str, int, float, bool)), f"{name}: {value!r}"
                 assert not (isinstance(value, float) and value != value), f"{name}: NaN in the data"
@@ -395,3 +397,22 @@ def test_explorer_picture_says_to_run_the_cell_again(monkeypatch):
     jchart = charts.live(charts.timeline())
     charts.show_with_picture("the widget", jchart)
     assert "use the explorer again" in shown[0]["text/plain"] and shown[1] == "the widget"
+
+
+def test_east_asia_map_draws_coastlines_shipped_in_the_package():
+    from importlib import resources
+
+    folder = resources.files("workbook.charts").joinpath("geodata")
+    assert "public domain" in folder.joinpath("README.md").read_text(encoding="utf-8")
+    features = charts.places.land_features()
+    coordinates = [point for polygon in features[0]["geometry"]["coordinates"] for ring in polygon for point in ring]
+    west, east, south, north = charts.places.LAND_BOX
+    assert len(coordinates) > 1000
+    assert all(west <= x <= east and south <= y <= north for x, y in coordinates)
+    spec = charts.places_map().to_dict()
+    shapes = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "geoshape"
+              and layer["mark"].get("fill")]
+    assert shapes, "no land layer on the East Asia map"
+    assert "with coastlines" in spec["description"] and "Natural Earth" in " ".join(spec["title"]["subtitle"])
+    world = charts.places_map(highlight="Madrid").to_dict()
+    assert "with no coastlines" in world["description"]

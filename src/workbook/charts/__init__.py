@@ -49,6 +49,7 @@ from .helpers import (  # noqa: E402
 )
 from . import static  # noqa: E402
 from .offline import in_kernel, live, offline_bundle, show_with_picture, use_offline_renderer  # noqa: E402
+from . import places  # noqa: E402
 from .places import REGIONS, places_map  # noqa: E402
 from .theme import (  # noqa: E402
     HIGHLIGHT,
