@@ -370,7 +370,7 @@ def test_saved_picture_carries_the_chart_its_description_and_source(built):
     assert "Source:" in caption and "Run this cell" in caption
     assert spec["description"] in bundle["text/plain"]
     # a picture, not the widget's 0.9 MB bundle: a saved notebook stays small
-    assert len(page) < 90_000, f"{name}: picture is {len(page):,} characters"
+    assert len(page) < 60_000, f"{name}: picture is {len(page):,} characters"
 
 
 def test_renderer_shows_the_picture_before_the_widget_in_a_kernel(tmp_path, monkeypatch):
