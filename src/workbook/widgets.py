@@ -18,7 +18,7 @@ import html
 import ipywidgets as W
 import pandas as pd
 
-from . import charts
+from . import charts, table_display
 from .charts import alt
 from .data import load, table_names
 from .provenance import cite, claim_citation
@@ -51,7 +51,7 @@ def _number(value) -> str:
 
 def _html_table(df: pd.DataFrame, height: int = 320) -> str:
     """A scrollable HTML table of ``df`` (text escaped)."""
-    body = df.to_html(index=False, escape=True, na_rep="", border=0)
+    body = table_display.to_html(df, index=False)  # escaped; years, counts and blanks read well
     return f'<div style="max-height:{height}px; overflow:auto">{body}</div>'
 
 
@@ -62,9 +62,7 @@ class Explorer:
     chart: alt.JupyterChart | None = None
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        charts.show_with_picture(self.widget, self.chart)  # the picture stands in after a reopen
 
     def _draw(self, chart) -> None:
         """Show ``chart``: the first time in a new chart widget, then by redrawing that widget."""
@@ -180,9 +178,11 @@ class ClaimExplorer(Explorer):
         self.count = len(self.matches)
         shown = self.matches.copy()
         ranges = shown["value"].isna() & shown["value_low"].notna()
-        shown["value"] = shown["value"].map(lambda v: "" if pd.isna(v) else _number(v)).astype(object)
-        shown.loc[ranges, "value"] = [f"{_number(lo)}-{_number(hi)}" for lo, hi in
-                                      zip(shown.loc[ranges, "value_low"], shown.loc[ranges, "value_high"])]
+        years = shown["unit"].astype(str) == "year"
+        shown["value"] = [table_display.format_number(v, y) for v, y in zip(shown["value"], years)]
+        shown.loc[ranges, "value"] = [table_display.format_range(lo, hi, y) for lo, hi, y in
+                                      zip(shown.loc[ranges, "value_low"], shown.loc[ranges, "value_high"],
+                                          years[ranges])]
         self.table.value = (f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
                             + _html_table(shown[self.COLUMNS]))
 

@@ -14,10 +14,11 @@ Each builder takes its table as ``data`` (or loads it for you) and returns an Al
 
 Where things are: ``theme`` (colours), ``helpers`` (what every chart shares: ``finish``,
 ``plain``), one module per kind of chart (``timeline``, ``claims_vs_record``, ``places``,
-``claim_counts``, ``bar``), ``offline`` (drawing in Jupyter with no internet) and ``speedups``
+``claim_counts``, ``bar``), ``offline`` (drawing in Jupyter with no internet), ``static`` (the saved picture that stands in
+for a chart after the notebook is reopened) and ``speedups``
 (optional patches that make Altair quicker, kept apart and switched off by
 ``WORKBOOK_NO_SPEEDUPS=1``).  Importing this package switches Altair to the workbook's theme and,
-inside Jupyter, to the offline renderer.
+inside Jupyter, to the offline renderer (and DataFrames to ``workbook.table_display``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ from .helpers import (  # noqa: E402
     require,
     to_svg,
 )
-from .offline import in_kernel, live, offline_bundle, use_offline_renderer  # noqa: E402
+from . import static  # noqa: E402
+from .offline import in_kernel, live, offline_bundle, show_with_picture, use_offline_renderer  # noqa: E402
+from . import places  # noqa: E402
 from .places import REGIONS, places_map  # noqa: E402
 from .theme import (  # noqa: E402
     HIGHLIGHT,
@@ -75,8 +78,11 @@ BUILDERS = {
 
 __all__ = [*BUILDERS, "BUILDERS", "FOR_TABLE", "bar", "claim_counts", "count_claims", "finish", "plain",
            "inline_data", "require", "format_number", "is_number_column", "placeholder", "to_svg", "live",
-           "offline_bundle", "use_offline_renderer", "in_kernel", "colour_scale", "workbook_theme", "PALETTE",
+           "offline_bundle", "use_offline_renderer", "show_with_picture", "in_kernel", "colour_scale", "workbook_theme", "PALETTE",
            "READING_COLOURS", "SOURCE_COLOURS", "HIGHLIGHT", "MUTED", "THEME_NAME", "REGIONS", "alt"]
 
 if in_kernel():
     use_offline_renderer()
+    from .. import table_display
+
+    table_display.install()  # tables read well too: years as 1994, counts as 145,000, blanks blank

@@ -6,12 +6,16 @@ Each builder takes one of the derived tables (``workbook.load("personnel")``, ..
 
 from __future__ import annotations
 
+import math
+import textwrap
+
 import altair as alt
 import pandas as pd
 
 from ..data import load
 from ..provenance import record_citation
 from .helpers import finish, format_number, inline_data, require, source_line
+from .labels import free_spot, segment_boxes
 from .theme import HIGHLIGHT, MUTED, READING_COLOURS, SOURCE_COLOURS, colour_scale
 
 
@@ -45,7 +49,7 @@ def spending_chart(data=None, ceiling=1.0):
     claims["label"] = [f'{s.split(" ")[0]}: "{"" if h == "none" else h + " "}{format_number(v)}%" ({a}-{b})'
                        for s, h, v, a, b in zip(claims["source"], claims["hedge"], claims["value"],
                                                 claims["period_start"], claims["period_end"])]
-    claims = claims[["source", "value", "hedge", "period_start", "period_end", "label", "citation"]]
+    claims = claims[["source", "value", "hedge", "period_start", "period_end", "label", "citation"]].copy()
 
     label, citation = f"ceiling you chose: {format_number(ceiling)}%", "your choice (not a source)"
     records_table = load("records")
@@ -53,14 +57,47 @@ def spending_chart(data=None, ceiling=1.0):
                              & (records_table["group"] == "ceiling")].sort_values("year")
     if len(official) and ceiling == official["value"].iloc[0]:  # the real 1976 guideline
         first = next(official.itertuples(index=False))
-        label = f"{first.year} guideline ceiling: {format_number(ceiling)}% of {first.basis}"
+        label = f"{first.year} guideline: {format_number(ceiling)}% of {first.basis}"
         citation = record_citation(first)
     line_frame = pd.DataFrame({"ceiling": [ceiling], "label": [label], "citation": [citation]})
 
-    year = alt.X("year:Q", title="fiscal year", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False))
-    value = alt.Y("value:Q", title="defence budget, % of national output", scale=alt.Scale(zero=True))
+    # Fixed scales, so the labels can be placed where they cover no point, line or other label.
+    width, height = 700, 320
+    known = [int(y) for y in records["year"]] + [int(y) for y in claims["period_start"].dropna()]
+    known += [int(y) for y in claims["period_end"].dropna()]
+    first_year, last_year = (min(known), max(known)) if known else (1950, 2000)
+    years = (first_year - 1, last_year + 1)
+    values = [float(v) for v in records["value"]] + [float(v) for v in claims["value"]] + [ceiling]
+    top = math.ceil(max(values) * 1.12 / 0.2) * 0.2
+    to_x = lambda year: (year - years[0]) / (years[1] - years[0]) * width  # noqa: E731
+    to_y = lambda value: height - value / top * height  # noqa: E731
+
+    points = [(to_x(y), to_y(v)) for y, v in zip(records["year"], records["value"])]
+    obstacles = [(x - 6, y - 6, x + 6, y + 6) for x, y in points]
+    obstacles += segment_boxes(sorted(points))
+    obstacles += [(to_x(a), to_y(v) - 4, to_x(b), to_y(v) + 4)
+                  for a, b, v in zip(claims["period_start"], claims["period_end"], claims["value"])]
+    line_y = to_y(ceiling)
+    obstacles.append((0, line_y - 3, width, line_y + 3))  # the ceiling's dashed line: no label across it
+    claim_spots = []
+    for a, b, v, text in zip(claims["period_start"], claims["period_end"], claims["value"], claims["label"]):
+        spot = free_spot(text, 12, [(to_x(a) - dx, to_y(v) + dy) for dx in range(0, 400, 20)
+                                    for dy in (-22, -36, -50, 10, 24)], obstacles, width, height)
+        claim_spots.append(spot)
+        obstacles.append(spot["box"])
+    claims["label_x"], claims["label_y"] = [s["x"] for s in claim_spots], [s["y"] for s in claim_spots]
+
+    ceiling_spot = free_spot(label, 11, [(x, line_y + dy) for dy in (-16, 4, -26, 14) for x in range(width - 6, 0, -15)],
+                             obstacles, width, height, align="right")
+    line_frame["label_x"], line_frame["label_y"] = ceiling_spot["x"], ceiling_spot["y"]
+
+    year = alt.X("year:Q", title="fiscal year", axis=alt.Axis(format="d"),
+                 scale=alt.Scale(domain=list(years), nice=False, zero=False))
+    value = alt.Y("value:Q", title="defence budget, % of national output",
+                  scale=alt.Scale(domain=[0, top], nice=False, zero=True))
     tooltip = [alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", title="% of output"),
                alt.Tooltip("basis:N", title="share of"), alt.Tooltip("citation:N")]
+    pixels_x, pixels_y = alt.X("label_x:Q", scale=None, axis=None), alt.Y("label_y:Q", scale=None, axis=None)
 
     line = alt.Chart(inline_data(records)).mark_line(color=READING_COLOURS["public record"], strokeWidth=1.5).encode(
         x=year, y=value, tooltip=tooltip)
@@ -71,18 +108,21 @@ def spending_chart(data=None, ceiling=1.0):
         shape=alt.Shape("compared:N", title="public record", scale=alt.Scale(
             domain=[above, below], range=["triangle-up", "circle"])))
     rule = alt.Chart(inline_data(line_frame)).mark_rule(strokeDash=[6, 4], color=MUTED, strokeWidth=1.5).encode(
-        y="ceiling:Q", tooltip=["label:N", "citation:N"])
-    rule_text = alt.Chart(inline_data(line_frame)).mark_text(align="right", baseline="bottom", dy=-3,
-                                                       color="#555555").encode(
-        y="ceiling:Q", x=alt.value(700), text="label:N", tooltip=["label:N", "citation:N"])
+        y=alt.Y("ceiling:Q", scale=alt.Scale(domain=[0, top], nice=False)), tooltip=["label:N", "citation:N"])
+    rule_text = alt.Chart(inline_data(line_frame)).mark_text(align="right", baseline="top", fontSize=11,
+                                                             color="#555555").encode(
+        x=pixels_x, y=pixels_y, text="label:N", tooltip=["label:N", "citation:N"])
     claim_tooltip = [alt.Tooltip("label:N", title="claim"), alt.Tooltip("citation:N")]
-    claim_rule = alt.Chart(inline_data(claims)).mark_rule(strokeWidth=4, color=READING_COLOURS["essay2005"]).encode(
-        x=alt.X("period_start:Q"), x2="period_end:Q", y="value:Q", tooltip=claim_tooltip)
-    claim_text = alt.Chart(inline_data(claims)).mark_text(align="left", baseline="bottom", dy=-22,
-                                                    color=READING_COLOURS["essay2005"]).encode(
-        x="period_start:Q", y="value:Q", text="label:N", tooltip=claim_tooltip)
+    # The claim is a broad translucent band drawn *under* the record's points, so none is hidden.
+    claim_rule = alt.Chart(inline_data(claims)).mark_rule(strokeWidth=6, opacity=0.45,
+                                                          color=READING_COLOURS["essay2005"]).encode(
+        x=alt.X("period_start:Q", scale=alt.Scale(domain=list(years), nice=False, zero=False)), x2="period_end:Q",
+        y=alt.Y("value:Q", scale=alt.Scale(domain=[0, top], nice=False)), tooltip=claim_tooltip)
+    claim_text = alt.Chart(inline_data(claims)).mark_text(align="left", baseline="top",
+                                                          color=READING_COLOURS["essay2005"]).encode(
+        x=pixels_x, y=pixels_y, text="label:N", tooltip=claim_tooltip)
 
-    chart = alt.layer(rule, rule_text, line, points, claim_rule, claim_text).properties(width=700, height=320)
+    chart = alt.layer(rule, claim_rule, line, points, rule_text, claim_text).properties(width=width, height=height)
     n_above = int((records["compared"] == above).sum())
     return finish(
         chart,
@@ -141,9 +181,10 @@ def fuel_chart(data=None):
     records["bar"] = [f"{g} (to {y})" for g, y in zip(records["group"], records["year"])]
     records = records[["bar", "measure", "group", "year", "value", "unit", "citation"]]
     claims = data[data["source"] != "public record"].copy()
-    claims["label"] = [f'Not drawn to scale - {s}: "{"" if h == "none" else h + " "}{format_number(v)}%" of the '
-                       f"fuel coalition warships used.\nThe text gives no source for this share, and it is a "
-                       f"share of a coalition total, not litres Japan supplied."
+    claims["label"] = ["\n".join(textwrap.wrap(
+                           f'Not drawn to scale - {s}: "{"" if h == "none" else h + " "}{format_number(v)}%" of the '
+                           f"fuel coalition warships used. The text gives no source for this share, and it is a "
+                           f"share of a coalition total, not litres Japan supplied.", 66))
                        for s, h, v in zip(claims["source"], claims["hedge"], claims["value"])]
     claims = claims[["source", "measure", "value", "hedge", "label", "citation"]]
 

@@ -1,4 +1,7 @@
-"""Placing names beside points on a map so that no two names, and no name and point, overlap.
+"""Placing labels where they cover nothing: names beside points on a map, notes beside lines.
+
+Text width is estimated from the number of letters (0.6 x the font size each, a little more
+than Helvetica's average, so the estimate errs on the side of room).
 """
 
 from __future__ import annotations
@@ -42,3 +45,40 @@ def place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(shown.columns) + ["align", "label_longitude", "label_latitude"])
 
 
+#: Estimated width of one letter, as a share of the font size.
+LETTER = 0.6
+
+
+def text_box(text: str, size: float, x: float, y: float, align: str = "left") -> tuple:
+    """The (left, top, right, bottom) box of ``text`` whose top sits at ``y`` and which is aligned at ``x``."""
+    width = LETTER * size * len(text)
+    left = x if align == "left" else x - width if align == "right" else x - width / 2
+    return (left, y, left + width, y + size * 1.2)
+
+
+def segment_boxes(points, step: float = 6.0, pad: float = 2.0) -> list[tuple]:
+    """A polyline through ``points`` (pixels) as small boxes along its length."""
+    boxes = []
+    for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        pieces = max(1, int(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5 // step) + 1)
+        for i in range(pieces):
+            ax, ay = x1 + (x2 - x1) * i / pieces, y1 + (y2 - y1) * i / pieces
+            bx, by = x1 + (x2 - x1) * (i + 1) / pieces, y1 + (y2 - y1) * (i + 1) / pieces
+            boxes.append((min(ax, bx) - pad, min(ay, by) - pad, max(ax, bx) + pad, max(ay, by) + pad))
+    return boxes
+
+
+def free_spot(text: str, size: float, candidates, obstacles, width: float, height: float,
+              align: str = "left") -> dict:
+    """The first of ``candidates`` (x, top y) where ``text`` fits inside the plot and hits no obstacle.
+
+    Returns {"x", "y", "box"}; when no candidate is free, the first one (a label is never dropped).
+    """
+    candidates = list(candidates)
+    for x, y in candidates:
+        box = text_box(text, size, x, y, align)
+        inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+        if inside and not _overlaps(box, obstacles):
+            return {"x": x, "y": y, "box": box}
+    x, y = candidates[0]
+    return {"x": x, "y": y, "box": text_box(text, size, x, y, align)}

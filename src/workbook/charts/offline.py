@@ -18,7 +18,7 @@ from pathlib import Path
 
 import altair as alt
 
-from . import speedups
+from . import speedups, static
 
 RENDERER = "workbook"
 #: First line of a cache file: the hash of everything after it.
@@ -201,11 +201,26 @@ def render(spec: dict, **metadata):
     Altair's renderer, which wires params and validates the spec again.
     """
     offline_bundle()
+    bundle = None
     if not has_params(spec):
         bundle = speedups.widget_mimebundle(spec, metadata.get("embed_options"))
-        if bundle is not None:
-            return bundle
-    return altair_renderer(spec, **metadata)
+    if bundle is None:
+        bundle = altair_renderer(spec, **metadata)
+    return with_picture(spec, bundle)
+
+
+def with_picture(spec: dict, bundle):
+    """Show the chart's saved picture first (see ``static``), then hand back the widget's output.
+
+    The widget's plain text says to run the cell, for front ends that show neither.  Outside a
+    kernel nothing is displayed and the bundle is returned as it is.
+    """
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    if not (in_kernel() and isinstance(data, dict) and static.WIDGET_MIME in data):
+        return bundle
+    static.show_picture(spec)
+    data["text/plain"] = static.widget_text(spec)
+    return bundle
 
 
 alt.renderers.register(RENDERER, render)
@@ -215,6 +230,21 @@ def use_offline_renderer() -> None:
     """Draw charts through the Jupyter widget with bundled JavaScript (no CDN needed)."""
     offline_bundle()
     alt.renderers.enable(RENDERER)
+    static.warm_up()  # the saved pictures are drawn by vl-convert, whose first drawing is slow
+
+
+def show_with_picture(widget, jchart=None) -> None:
+    """Display an explorer's ``widget``, preceded by a saved picture of its chart ``jchart``.
+
+    After a reopen the picture (with "run this cell to use the explorer again") stands in for
+    the explorer, which needs its kernel.
+    """
+    from IPython.display import display
+
+    spec = getattr(jchart, "spec", None)
+    if in_kernel() and isinstance(spec, dict) and spec:
+        static.show_picture(spec, static.RERUN_EXPLORER)
+    display(widget)
 
 
 def live(chart) -> alt.JupyterChart:

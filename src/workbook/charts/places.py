@@ -1,7 +1,14 @@
-"""The places the readings discuss, as points on a latitude/longitude grid.
+"""The places the readings discuss, as points on a map with real coastlines (offline).
+
+The coastlines are Natural Earth's land outlines (public domain), trimmed to East Asia and shipped
+in ``geodata/`` (see its README), so the map needs no internet.
 """
 
 from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
 
 import altair as alt
 import pandas as pd
@@ -14,6 +21,22 @@ from .theme import READING_COLOURS
 
 #: Longitude/latitude boxes (west, east, south, north) for ``places_map(region=...)``.
 REGIONS = {"east asia": (105.0, 155.0, 8.0, 48.0), "world": (-170.0, 170.0, -10.0, 65.0)}
+
+
+#: The box the shipped coastlines cover (west, east, south, north); see geodata/README.md.
+LAND_BOX = (98.0, 162.0, 2.0, 54.0)
+
+
+@lru_cache(maxsize=1)
+def land_features() -> tuple:
+    """East Asia's land outlines (GeoJSON features), read from the package, never the internet."""
+    text = resources.files(__package__).joinpath("geodata", "east_asia_land.geojson").read_text(encoding="utf-8")
+    return tuple(json.loads(text)["features"])
+
+
+def _covered(box) -> bool:
+    west, east, south, north = box
+    return LAND_BOX[0] <= west and east <= LAND_BOX[1] and LAND_BOX[2] <= south and north <= LAND_BOX[3]
 
 
 def _inside(row, box) -> bool:
@@ -37,7 +60,8 @@ def places_map(places=None, highlight=None, region="auto", width=640):
 
     ``highlight`` (a place id or name) draws one place larger, with its name in bold.
     ``region`` is "east asia", "world" or "auto" (East Asia, unless the highlighted place lies
-    outside it).  No coastlines are drawn: the grid and the names are enough to find your way.
+    outside it).  East Asia is drawn with its coastlines (Natural Earth, shipped in the package);
+    the world view has only the grid.
     Names that would overlap are left off the map; hover over a point to see it.
     """
     places = load("places") if places is None else places
@@ -70,6 +94,9 @@ def places_map(places=None, highlight=None, region="auto", width=640):
                   "center": [(west + east) / 2, (south + north) / 2], "clipExtent": [[0, 0], [width, height]]}
     grid = alt.Chart(alt.graticule(step=[10, 10])).mark_geoshape(
         filled=False, stroke="#cccccc", strokeWidth=0.7).project(**projection)
+    coast = _covered(box)
+    land = alt.Chart(alt.Data(values=list(land_features()))).mark_geoshape(
+        fill="#ececec", stroke="#8c8c8c", strokeWidth=0.6).project(**projection)
     tooltip = [alt.Tooltip("name:N", title="place"), alt.Tooltip("other_names:N", title="other names"),
                alt.Tooltip("kind:N"), alt.Tooltip("dispute:N", title="disputed by"), alt.Tooltip("citation:N")]
     yes_no = alt.Scale(domain=["yes", "no"], range=[READING_COLOURS["essay2005"], READING_COLOURS["sa1997"]])
@@ -79,7 +106,7 @@ def places_map(places=None, highlight=None, region="auto", width=640):
         shape=alt.Shape("disputed:N", title="disputed",
                         scale=alt.Scale(domain=["yes", "no"], range=["diamond", "circle"])),
         size=alt.condition("datum.chosen", alt.value(300), alt.value(60))).project(**projection)
-    layers = [grid, points]
+    layers = ([land] if coast else []) + [grid, points]
     for align in ("left", "right"):
         for picked in (False, True):
             rows = labelled[(labelled["align"] == align) & (labelled["chosen"] == picked)]
@@ -96,8 +123,9 @@ def places_map(places=None, highlight=None, region="auto", width=640):
     return finish(
         chart,
         title="Places the readings discuss" + (" (East Asia)" if region == "east asia" else ""),
-        description=(f"Map of {len(shown)} places on a 10-degree latitude and longitude grid, with no "
-                     f"coastlines. Disputed places are red diamonds, others blue circles.{picked}{hidden}{outside}"),
+        description=(f"Map of {len(shown)} places on a 10-degree latitude and longitude grid, "
+                     f"{'with coastlines' if coast else 'with no coastlines'}. Disputed places are red diamonds, others blue circles.{picked}{hidden}{outside}"),
         source=(f"places table (approximate centres; names and disputes in our words), mentions in "
-                f"{reading_names(['sa1997', 'essay2005'])}.{outside}"),
+                f"{reading_names(['sa1997', 'essay2005'])}"
+                + ("; coastlines: Natural Earth (public domain)" if coast else "") + f".{outside}"),
     )

@@ -50,6 +50,35 @@ def _phase_bands(phases: pd.DataFrame, highlight_phase) -> pd.DataFrame:
                   "citation"]]
 
 
+WIDTH, HEIGHT = 700, 320
+#: Room around the two rows, as a share of a row (the phase names sit in the top one).
+ROW_PADDING = 0.6
+#: Point area (px^2) and the room one point needs along the axis and between lanes (px).
+POINT, GAP, LANE = 50, 9, 9
+
+
+def _lanes(ev: pd.DataFrame, domain, width: float) -> list[int]:
+    """A vertical offset (px) per event: events closer than GAP px on one row go to the next free lane.
+
+    Lanes go down from the row (0, +9, +18, ...), away from the phase names at the top, so a
+    busy year reads as a small column of points instead of one blob.
+    """
+    span = (domain[1] - domain[0]).total_seconds()
+    offsets = [LANE * k for k in range(8)]
+    lane_of = {}
+    for _reading, group in ev.groupby("reading", observed=True, sort=False):
+        ends: list[float] = []  # the last x used in each lane
+        for i, row in group.sort_values(["date", "event_id"]).iterrows():
+            x = (row["date"] - domain[0]).total_seconds() / span * width
+            lane = next((k for k, end in enumerate(ends) if x - end >= GAP), None)
+            if lane is None:
+                lane = len(ends) if len(ends) < len(offsets) else min(range(len(ends)), key=lambda k: ends[k])
+                ends.append(x) if lane == len(ends) else None
+            ends[lane] = max(x, ends[lane]) if lane < len(ends) else x
+            lane_of[i] = offsets[lane]
+    return [lane_of.get(i, 0) for i in ev.index]
+
+
 def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     """Events as points on a time axis (one row per reading) over essay2005's phases as bands.
 
@@ -67,12 +96,19 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     ev["when"] = [_when(row) for _, row in ev.iterrows()]
     if "end_date" not in ev.columns:
         ev["end_date"] = pd.NaT
-    ev = ev[["event_id", "date", "end_date", "when", "title", "category", "reading", "citation"]]
+    ev = ev[["event_id", "date", "end_date", "when", "title", "category", "reading", "citation"]].copy()
     bands = _phase_bands(phases, highlight_phase)
 
-    x = alt.X("date:T", title="year", axis=alt.Axis(format="%Y"))
+    # The axis runs a year past the last date, so a line that lasts to the end is seen to stop.
+    first = min(ev["date"].min(), bands["start"].min())
+    last = max(d for d in [ev["date"].max(), ev["end_date"].max(), bands["end"].max()] if not pd.isna(d))
+    domain = (pd.Timestamp(year=first.year, month=1, day=1), pd.Timestamp(year=last.year + 2, month=1, day=1))
+    # With an offset, a row is a band and the offset counts from its top: start near its middle.
+    ev["lane"] = [lane + HEIGHT / (2 + 2 * ROW_PADDING) / 2 - LANE * 1.5 for lane in _lanes(ev, domain, WIDTH)]
+    x = alt.X("date:T", title="year", axis=alt.Axis(format="%Y"),
+              scale=alt.Scale(domain=[d.strftime("%Y-%m-%d") for d in domain], nice=False))
     y = alt.Y("reading:N", title="mentioned in", sort=list(READING_COLOURS)[:2],
-              scale=alt.Scale(paddingOuter=0.6))
+              scale=alt.Scale(paddingOuter=ROW_PADDING, paddingInner=0))
     if color == "reading":
         colour = alt.Color("reading:N", title="reading", scale=colour_scale(READING_COLOURS, ev["reading"]))
     else:
@@ -101,14 +137,15 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
         size=alt.Size("size:Q", scale=None, legend=None))
 
     lasting = ev[ev["end_date"].notna()]
+    lane = alt.YOffset("lane:Q", scale=None)  # events close in time step up and down, not on top of each other
     spans = alt.Chart(inline_data(lasting)).mark_rule(strokeWidth=3, opacity=0.6).encode(
-        x=x, x2="end_date:T", y=y, color=colour, tooltip=tooltip)
-    points = alt.Chart(inline_data(ev)).mark_point(filled=True, size=70, opacity=0.85).encode(
-        x=x, y=y, color=colour, tooltip=tooltip,
+        x=x, x2="end_date:T", y=y, yOffset=lane, color=colour, tooltip=tooltip)
+    points = alt.Chart(inline_data(ev)).mark_point(filled=True, size=POINT, opacity=0.85).encode(
+        x=x, y=y, yOffset=lane, color=colour, tooltip=tooltip,
         shape=alt.Shape("reading:N", title="reading",
                         scale=alt.Scale(domain=["sa1997", "essay2005"], range=["square", "circle"])))
 
-    chart = alt.layer(band_layer, label_left, label_right, spans, points).properties(width=700, height=260)
+    chart = alt.layer(band_layer, label_left, label_right, spans, points).properties(width=WIDTH, height=HEIGHT)
     phase_note = "" if highlight_phase is None else f" Phase {highlight_phase} is highlighted."
     return finish(
         chart,
