@@ -217,6 +217,8 @@ class ParallelAutograde(Autograde):
         process = super().init_destination(assignment_id, student_id)
         if process:
             self._attempted.append((assignment_id, student_id))
+        elif self._progress is not None:  # already graded: not run this time
+            self._progress.total -= len(self.notebooks)
         return process
 
     def convert_single_notebook(self, notebook_filename: str) -> None:
@@ -235,10 +237,6 @@ class ParallelAutograde(Autograde):
             student_repairs(resources.get("workbook", {}).get("repairs", []), handed))
         nb = nbformat.reads(output, as_version=4)
         future = self._pool.submit(self._run_one, nb, self.writer.build_directory)
-        if self._progress is not None:
-            self._progress.total += 1
-        else:
-            self._progress = Progress(1, f"{ids['assignment']}")
         future.add_done_callback(lambda _f: self._progress.step())
         self._deferred.append((ids["assignment"], ids["student"], dest, future))
 
@@ -252,6 +250,8 @@ class ParallelAutograde(Autograde):
     # -------------------------------------------------------------------- pass 2: save, in order
 
     def convert_notebooks(self) -> None:
+        self._progress = Progress(sum(len(found) for found in self.assignments.values()),
+                                  self.coursedir.assignment_id)
         failed_before = None
         try:
             super().convert_notebooks()
