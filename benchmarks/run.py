@@ -366,7 +366,6 @@ def bench_load(runs: int, scratch: Scratch) -> dict:
 
 # --------------------------------------------------------------------------- grading
 
-SOLUTION_LINE = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
 
 
 def _nbgrader(args: list[str], course: Path, scratch: Scratch) -> tuple[float, subprocess.CompletedProcess]:
@@ -380,6 +379,8 @@ def _nbgrader(args: list[str], course: Path, scratch: Scratch) -> tuple[float, s
 def _fake_submissions(course: Path, assignment: str, count: int) -> None:
     """Students 0, 2, 4 … hand in the model answers; 1, 3, 5 … hand in the blank release."""
     import nbformat
+
+    from workbook import regions
 
     release = course / "release" / assignment
     source = course / "source" / assignment
@@ -397,8 +398,7 @@ def _fake_submissions(course: Path, assignment: str, count: int) -> None:
             for cell in nbformat.read(model, as_version=4).cells:
                 meta = cell.metadata.get("nbgrader", {})
                 if meta.get("solution") and meta.get("grade_id"):
-                    answers[meta["grade_id"]] = "\n".join(
-                        line for line in cell.source.splitlines() if not SOLUTION_LINE.match(line))
+                    answers[meta["grade_id"]] = regions.unmarked(cell.source, "solution")
             nb = nbformat.read(nb_path, as_version=4)
             for cell in nb.cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

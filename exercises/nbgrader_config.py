@@ -23,6 +23,16 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db").rep
 # "CellTimeoutError" and 0 points for its checks, and the rest of the notebook still runs.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+# Students' code runs in a sandbox (bubblewrap: no network, nothing of the host but Python, the
+# packages and the workbook's data, read-only; see exercises/README.md). Limits per submission:
+c.SandboxedExecute.notebook_seconds = 600   # wall clock for the whole notebook
+c.SandboxedExecute.cpu_seconds = 600        # CPU seconds per process
+c.SandboxedExecute.memory_mb = 3072         # address space per process
+c.SandboxedExecute.processes = 256          # processes and threads
+c.SandboxedExecute.disk_mb = 128            # working folder and /tmp
+c.SandboxedExecute.output_chars = 100000    # output kept per cell (a longer one is cut, with a note)
+# Only for submissions you trust (your own tests): run them unsandboxed, with your rights.
+# c.SandboxedExecute.trusted_submissions = True
 # Keep a runaway print loop from filling the gradebook and the feedback.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 40
@@ -39,14 +49,28 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# --- autograde: run what was sanitized, in the sandbox, then save the grades -----------------------------
+# nbgrader's defaults with Execute replaced by the sandboxed one (`nbgrader autograde` here is then
+# sandboxed too, one submission at a time; `workbook grade` runs them in parallel).
+c.Autograde.autograde_preprocessors = [
+    "workbook.autograde.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # --- feedback: what students get back ------------------------------------------------------------------
 # By default nbgrader shows students the hidden tests (nbgrader issues #917, #1363): in the test cell's
-# source and in the traceback of a failed check. Remove the hidden regions (and any mark scheme), and
-# cut the error output of test cells down to "ErrorName: message".
+# source and in the traceback of a failed check. Remove the hidden regions (and any mark scheme) from
+# the instructor's cells (nbgrader's own versions fail on a student who typed a marker into an answer),
+# and show test cells only as passed or "ErrorName: message".
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
-    "nbgrader.preprocessors.ClearMarkScheme",
+    "workbook.grading.ClearHiddenTests",
+    "workbook.grading.ClearMarkScheme",
     "workbook.grading.HideGradeTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -188,29 +188,64 @@ def test_bad_arguments_exit_with_2():
     assert stop.value.code == 2
 
 
-def test_autograde_report_names_what_was_repaired(tmp_path):
-    course = tmp_path
-    release = course / "release" / "ex"
-    release.mkdir(parents=True)
-    cells = [{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "t1", "checksum": "aaa"}},
-              "source": "", "outputs": [], "execution_count": None}]
-    (release / "ex.ipynb").write_text(json.dumps({"cells": cells}))
-    log = "\n".join([
-        "[AutogradeApp | INFO] Sanitizing /c/submitted/ann/ex/ex.ipynb",
-        "[AutogradeApp | WARNING] Attribute 'checksum' for cell t1 has changed! (should be: zzz, got: aaa)",
-        "[AutogradeApp | INFO] Sanitizing /c/submitted/bob/ex/ex.ipynb",
-        "[AutogradeApp | WARNING] Attribute 'checksum' for cell t1 has changed! (should be: zzz, got: bbb)",
-        "[AutogradeApp | WARNING] Cell t2 was missing from the submission: putting it back",
-        "[AutogradeApp | INFO] Autograding /c/autograded/cat/ex/ex.ipynb",
-        "[AutogradeApp | ERROR] Timeout waiting for execute reply (8s).",
-        "[AutogradeApp | ERROR] There was an error processing assignment 'ex' for student 'dan'",
-    ])
-    notes, failed = course_commands._autograde_report(course, "ex", log)
-    assert "ann" not in notes, "hidden tests put back are not the student's doing"
-    assert notes["bob"] == ["t1: edited by the student (a read-only cell), restored",
-                            "t2: deleted by the student, put back"]
-    assert notes["cat"] == ["a cell ran past the time limit and was stopped (scored on what ran)"]
-    assert failed == ["dan"]
+def test_repairs_are_the_students_only_when_no_release_handed_that_out():
+    pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
+    from workbook.grading import student_repairs
+
+    # t1 was handed out twice (the instructor fixed it after the first release): either is untouched.
+    handed = {"t1": {"checksum": ["v1", "v2"], "points": [1.0]}}
+    repairs = [("t1", "checksum", "v1"), ("t1", "checksum", "v2"), ("t1", "checksum", "zzz"),
+               ("t1", "points", 5.0), ("t2", "missing", None)]
+    assert student_repairs(repairs, handed) == [
+        "t1: edited by the student (a read-only cell), restored",
+        "t1: points changed by the student, restored",
+        "t2: deleted by the student, put back"]
+
+
+def test_submissions_that_cannot_be_graded_are_flagged_with_what_to_do(tmp_path):
+    root = tmp_path / "course"
+    notebook(root / "release" / "ex" / "ex.ipynb", "released")
+    sub = root / "submitted"
+    notebook(sub / "ok" / "ex" / "ex.ipynb", "fine")
+    notebook(sub / "renamed" / "ex" / "ex (1).ipynb", "answers")
+    (sub / "gone" / "ex").mkdir(parents=True)
+    (sub / "empty" / "ex").mkdir(parents=True)
+    (sub / "empty" / "ex" / "ex.ipynb").write_text("")
+    (sub / "nocells" / "ex").mkdir(parents=True)
+    (sub / "nocells" / "ex" / "ex.ipynb").write_text(json.dumps({"cells": [], "metadata": {}}))
+    (sub / "linked" / "ex").mkdir(parents=True)
+    (sub / "linked" / "ex" / "ex.ipynb").symlink_to(root / "release" / "ex" / "ex.ipynb")
+    students = sorted(p.name for p in sub.iterdir())
+    flags = course._inspect(root, "ex", students)
+    assert set(flags) == {"renamed", "gone", "empty", "nocells", "linked"}
+    assert "handed in ex (1).ipynb but the exercise's notebook is ex.ipynb" in flags["renamed"]
+    assert "Rename it to ex.ipynb" in flags["renamed"]
+    assert "missing or was deleted" in flags["gone"]
+    assert "is empty (0 bytes)" in flags["empty"] and "has no cells" in flags["nocells"]
+    assert "links, which grading never follows" in flags["linked"]
+    assert all(f"workbook grade ex --student {s}" in flags[s] for s in flags)
+
+
+def test_grade_refuses_without_the_sandbox_and_says_how_to_fix_it(tmp_path):
+    pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
+    course_dir = tmp_path / "course"
+    notebook(course_dir / "submitted" / "ann" / "ex01_four_phases" / "ex01_four_phases.ipynb", "x")
+    (course_dir / "source" / "ex01_four_phases").mkdir(parents=True)
+    (course_dir / "nbgrader_config.py").write_text("")
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent))  # no bwrap on this PATH
+    done = subprocess.run([sys.executable, "-m", "workbook.cli", "grade", "--course", str(course_dir)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert "Refusing to grade" in done.stderr and "apt-get install bubblewrap" in done.stderr
+    assert "--trusted-submissions" in done.stderr
+    assert not (course_dir / "autograded").exists()
+
+
+def test_grade_arguments_for_workers_student_and_trusted():
+    args = cli.build_parser().parse_args(["grade", "ex", "--workers", "3", "--student", "ann",
+                                          "--trusted-submissions"])
+    assert (args.workers, args.student, args.trusted_submissions) == (3, "ann", True)
+    assert cli.build_parser().parse_args(["grade"]).trusted_submissions is False
 
 
 def test_console_entry_point_runs(tmp_path):

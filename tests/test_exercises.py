@@ -24,7 +24,7 @@ import pytest
 import workbook
 
 pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
-from workbook import grading  # noqa: E402  (imports nbgrader)
+from workbook import grading, regions  # noqa: E402  (grading imports nbgrader)
 
 pytestmark = pytest.mark.grading
 
@@ -42,7 +42,7 @@ WRONG = {
     "ex02_one_percent": ("ex02-q2-answer", 'years_back_below = sorted(int(y) for y in record["year"])'),
     "ex06_history_issue": ("ex06-q2-answer", "excess_over_paid_pct = 0.0"),
 }
-STUDENTS = ("solution", "blank", "partial", "loop", "tampered")
+STUDENTS = ("solution", "blank", "partial", "loop", "tampered", "marker")
 BROKEN = "broken"
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
            "BEGIN MARK SCHEME", "END MARK SCHEME", "Mark scheme", "Model answer")
@@ -50,9 +50,7 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 
 # ------------------------------------------------------------------------------------- helpers
 
-def text(cell) -> str:
-    source = cell["source"]
-    return "".join(source) if isinstance(source, list) else source
+text = regions.cell_text
 
 
 def nbg(cell) -> dict:
@@ -67,31 +65,14 @@ def source_nb(name: str) -> dict:
     return read(SOURCE / name / f"{name}.ipynb")
 
 
-def region_lines(cell_text: str, begin: str, end: str) -> list[str]:
-    lines, inside = [], False
-    for line in cell_text.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
-
-
-def secret(name: str, begin: str, end: str) -> set[str]:
-    """Distinctive lines found only inside the given regions of a source notebook."""
-    inside, outside = set(), set()
-    for cell in source_nb(name)["cells"]:
-        hidden = region_lines(text(cell), begin, end)
-        inside.update(line.strip() for line in hidden)
-        outside.update(line.strip() for line in text(cell).splitlines() if line not in hidden)
-    return {line for line in inside - outside if len(line) >= 12}
+def secret(name: str, kind: str) -> set[str]:
+    """Distinctive lines found only inside the ``kind`` regions of a source notebook."""
+    return regions.secret_lines(source_nb(name)["cells"])[kind]
 
 
 def solutions(name: str) -> dict[str, str]:
     """grade_id -> the solution code of every answer cell, without the markers."""
-    return {nbg(c)["grade_id"]: "\n".join(region_lines(text(c), "BEGIN SOLUTION", "END SOLUTION"))
+    return {nbg(c)["grade_id"]: "\n".join(regions.inside(text(c), "solution"))
             for c in source_nb(name)["cells"] if nbg(c).get("solution")}
 
 
@@ -163,6 +144,9 @@ def submissions(course: Path, name: str) -> dict[str, dict]:
         "blank": version(set()),
         "partial": version({answers[0]}, {wrong_id: wrong_code}),
         "loop": version(set(answers), {answers[1]: "while True:\n    pass"}),
+        # An answer that happens to contain nbgrader's marker (nbgrader's feedback used to fail on it).
+        "marker": version(set(answers), {answers[0]: "# ### BEGIN HIDDEN TESTS (my notes)\n"
+                                         + sols[answers[0]]}),
     }
     # Tampered: the first test cell and the first written answer deleted, the last answer cell
     # deleted together with its tests and the answer retyped into a new plain cell, and the other
@@ -338,9 +322,15 @@ def test_nbgrader_config_sets_course_timeouts_and_feedback_preprocessors():
     assert config.CourseDirectory.course_id == "alliance-workbook"
     assert 0 < config.Execute.timeout <= 300
     feedback = config.GenerateFeedback.preprocessors
-    assert "nbgrader.preprocessors.ClearHiddenTests" in feedback
+    assert "workbook.grading.ClearHiddenTests" in feedback
     assert "workbook.grading.HideGradeTracebacks" in feedback
     assert "workbook.grading.RestoreMissingCells" in config.Autograde.sanitize_preprocessors
+    # students' code runs sandboxed, also under plain `nbgrader autograde` in the course folder
+    autograde = config.Autograde.autograde_preprocessors
+    assert "workbook.autograde.SandboxedExecute" in autograde
+    assert not any(p.endswith(".Execute") for p in autograde)
+    assert autograde.index("workbook.autograde.SandboxedExecute") < autograde.index(
+        "nbgrader.preprocessors.SaveAutoGrades")
 
 
 def test_feedback_preprocessor_cuts_test_tracebacks_only():
@@ -376,8 +366,8 @@ def test_release_has_no_solution_hidden_test_or_mark_scheme(course, name):
     lines = {line.strip() for line in everything.splitlines()}
     for marker in MARKERS:
         assert marker not in everything, f"{name}: {marker!r} in the student version"
-    hidden = secret(name, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-    solution = secret(name, "BEGIN SOLUTION", "END SOLUTION")
+    hidden = secret(name, "hidden test")
+    solution = secret(name, "solution")
     assert hidden and solution
     assert not hidden & lines, f"hidden tests released: {hidden & lines}"
     assert not solution & lines, f"solution code or mark scheme released: {solution & lines}"
@@ -402,6 +392,14 @@ def test_leak_scan_catches_an_unreleased_notebook(tmp_path):
 def test_solution_gets_every_autograded_point(graded, name):
     assert graded.scores[(name, "solution")] == sum(points(name).values())
     assert graded.maxima[(name, "solution")] == total_points(name)
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_answer_containing_the_hidden_test_marker_is_graded_and_gets_feedback(course, graded, name):
+    assert graded.scores[(name, "marker")] == sum(points(name).values())
+    page = course.path / "feedback" / "marker" / name / f"{name}.html"
+    assert page.is_file(), "nbgrader's ClearHiddenTests used to fail on the student's marker"
+    assert "my notes" in visible_text(page.read_text(encoding="utf-8")), "the student's own text stays"
 
 
 @pytest.mark.parametrize("name", GRADED)
@@ -452,12 +450,15 @@ def test_workbook_grade_runs_autograde_feedback_and_export(course, graded):
     name = GRADED[1]
     out = graded.wrapper.stdout
     assert graded.wrapper.returncode == 1, out  # one submission could not be graded
-    assert f"$ nbgrader autograde {name}" in out and f"$ nbgrader generate_feedback {name}" in out
-    assert f"{BROKEN}: could not be graded" in out
+    assert f"$ autograde {name}: each in its own sandbox" in out
+    assert f"$ nbgrader generate_feedback {name}" in out
+    assert f"! {name}/{BROKEN}: {name}.ipynb is not a notebook (not valid JSON" in out
+    assert f"workbook grade {name} --student {BROKEN}" in out, "says what to do"
     assert "loop: a cell ran past the time limit" in out
     assert "tampered:" in out and "deleted by the student, put back" in out
     assert "edited by the student (a read-only cell), restored" in out
     assert "solution:" not in out, "nothing to report about an untouched submission"
+    assert "marker:" not in out
     for student in STUDENTS:
         assert (course.path / "feedback" / student / name / f"{name}.html").is_file()
 
@@ -479,12 +480,13 @@ def test_export_writes_a_csv_with_the_scores(graded):
 @pytest.mark.parametrize("name", GRADED)
 def test_feedback_shows_no_hidden_test(course, graded, name):
     assert graded.feedback.returncode == 0, graded.feedback.stdout[-3000:]
-    hidden = secret(name, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+    hidden = secret(name, "hidden test")
     pages = sorted((course.path / "feedback").glob(f"*/{name}/*.html"))
     assert {p.parent.parent.name for p in pages} == set(STUDENTS)
     for page in pages:
         raw = page.read_text(encoding="utf-8")
-        assert "BEGIN HIDDEN TESTS" not in raw and "END HIDDEN TESTS" not in raw, page
+        if page.parent.parent.name != "marker":  # that student typed the marker into an answer
+            assert "BEGIN HIDDEN TESTS" not in raw and "END HIDDEN TESTS" not in raw, page
         readable = visible_text(raw)
         shown = {" ".join(line.split()) for line in readable.splitlines()}
         for line in hidden:
@@ -496,7 +498,7 @@ def test_feedback_shows_no_hidden_test(course, graded, name):
                            .read_text(encoding="utf-8"))
     q2_tests = next(c for c in source_nb(name)["cells"]
                     if nbg(c).get("grade_id") == WRONG[name][0].replace("-answer", "-tests"))
-    hidden_code = "\n".join(region_lines(text(q2_tests), "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"))
+    hidden_code = "\n".join(regions.inside(text(q2_tests), "hidden test"))
     messages = re.findall(r'assert .+, "([^"]+)"', hidden_code)
     assert messages and any(f"AssertionError: {m}" in partial for m in messages)
 

@@ -15,8 +15,9 @@ and thin wrappers around the nbgrader commands, run in the course folder::
 
     workbook release [NAME ...]   nbgrader generate_assignment for each exercise, then check the
                                   student version for solutions, hidden tests and mark schemes
-    workbook grade [NAME ...]     nbgrader autograde + generate_feedback for each exercise with
-                                  submissions, then nbgrader export to grades.csv
+    workbook grade [NAME ...]     autograde (every submission in a sandbox, in parallel) +
+                                  nbgrader generate_feedback for each exercise with submissions,
+                                  then nbgrader export to grades.csv
 
 Exit codes: 0 done; 1 done in part (a submission or an exercise failed, or a leak was found: the
 message says which); 2 nothing done (wrong arguments, missing folders, nbgrader not installed).
@@ -115,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
                              help="time limit per cell (default: nbgrader_config.py's Execute.timeout)")
             cmd.add_argument("--regrade", action="store_true",
                              help="grade again submissions already graded (manual marks are kept)")
+            cmd.add_argument("--student", metavar="ID",
+                             help="grade (again) only this student's submission")
+            cmd.add_argument("--workers", type=int, metavar="N",
+                             help="submissions graded at once (default: one per CPU core)")
+            cmd.add_argument("--trusted-submissions", action="store_true",
+                             help="run students' code WITHOUT the sandbox, with your rights (only "
+                                  "where the sandbox cannot run and you trust every submission)")
             cmd.add_argument("--to", metavar="CSV", help="where to write the grades (default: grades.csv "
                                                         "in the course folder)")
     return parser

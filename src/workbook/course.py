@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from ._common import FAILED, OK, PARTLY, SKIP_PARTS, WORKBOOK_ROOT, CliError, _say
@@ -79,7 +80,7 @@ def cmd_release(args) -> int:
             failed.append(name)
             for line in _errors(done.stdout):
                 _say(f"  ! {line}")
-    from .grading import find_leaks
+    from .grading import find_leaks, record_handout
 
     leaks = []
     for name in names:
@@ -95,6 +96,8 @@ def cmd_release(args) -> int:
     for leak in leaks:
         _say(f"  LEAK {leak}")
     ok = [n for n in names if n not in failed]
+    for name in ok:
+        record_handout(course, name)  # so a regrade knows what these students received
     if ok:
         _say(f"Released {len(ok)} exercise(s) into {course / 'release'}: {', '.join(ok)}")
     if args.validate and ok:
@@ -118,92 +121,251 @@ def cmd_release(args) -> int:
     return OK
 
 
-_STUDENT_LINE = re.compile(r"(?:submitted|autograded)/([^/]+)/([^/]+)/")
-_CHANGED = re.compile(r"Attribute '(\w+)' for cell (\S+) has changed! \(should be: (\S*), got: (\S*)\)")
-_MISSING = re.compile(r"Cell (\S+) was missing from the submission")
-_FAILED_STUDENT = re.compile(r"error processing assignment '([^']+)' for student '([^']+)'")
+def _config(course: Path):
+    """The course's nbgrader configuration (read, not run by nbgrader: traitlets' loader)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
 
 
-def _release_checksums(course: Path, name: str) -> dict[str, str]:
-    sums = {}
-    for nb_path in (course / "release" / name).glob("*.ipynb"):
-        nb = json.loads(nb_path.read_text(encoding="utf-8"))
-        for cell in nb["cells"]:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if "grade_id" in meta and "checksum" in meta:
-                sums[meta["grade_id"]] = meta["checksum"]
-    return sums
+def _db_url(course: Path) -> str:
+    url = _config(course).CourseDirectory.get("db_url")
+    return str(url) if url else "sqlite:///" + str(course / "gradebook.db")
 
 
-def _autograde_report(course: Path, name: str, output: str) -> tuple[dict[str, list[str]], list[str]]:
-    """Per student, what autograde had to repair or stop; and the students it could not grade."""
-    released = _release_checksums(course, name)
-    notes: dict[str, list[str]] = {}
-    student = None
-    for line in output.splitlines():
-        hit = _STUDENT_LINE.search(line.replace(os.sep, "/"))
-        if hit and hit.group(2) == name:
-            student = hit.group(1)
-        if student is None:
+def _expected_notebooks(course: Path, name: str) -> list[str]:
+    released = sorted(p.name for p in (course / "release" / name).glob("*.ipynb"))
+    return released or sorted(p.name for p in (course / "source" / name).glob("*.ipynb"))
+
+
+def _notebook_problem(path: Path) -> str | None:
+    """Why a handed-in notebook cannot be graded (empty, not JSON, no cells), or None."""
+    if path.stat().st_size == 0:
+        return f"{path.name} is empty (0 bytes)"
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return f"{path.name} is not a notebook (not text)"
+    except ValueError as error:
+        return f"{path.name} is not a notebook (not valid JSON: {error})"
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return f"{path.name} is not a notebook (no list of cells)"
+    if not nb["cells"]:
+        return f"{path.name} has no cells"
+    return None
+
+
+def _inspect(course: Path, name: str, students: list[str]) -> dict[str, str]:
+    """student -> why their submission of ``name`` cannot be graded, and what to do (checked first)."""
+    submitted = course / "submitted"
+    expected = _expected_notebooks(course, name)
+    again = f"then grade again: workbook grade {name} --student {{student}}"
+    flags = {}
+    for student in students:
+        folder = submitted / student / name
+        for level in (submitted / student, folder):
+            if level.is_symlink():
+                flags[student] = (f"{level.relative_to(course)} is a link (to {os.readlink(level)}), not "
+                                  f"a folder: not graded. Put the student's own files there, {again}")
+                break
+        if student in flags:
             continue
-        changed = _CHANGED.search(line)
-        if changed:
-            attr, cell, _, got = changed.groups()
-            # Every test cell's checksum "changes" because the hidden tests are put back; the
-            # student only edited it if it differs from the released cell too.
-            if attr != "checksum" or got != released.get(cell, got):
-                what = {"checksum": "edited by the student (a read-only cell)",
-                        "cell_type": "cell type changed by the student",
-                        "locked": "unlocked by the student",
-                        "points": "points changed by the student"}.get(attr, f"{attr} changed")
-                notes.setdefault(student, []).append(f"{cell}: {what}, restored")
-        missing = _MISSING.search(line)
-        if missing:
-            notes.setdefault(student, []).append(f"{missing.group(1)}: deleted by the student, put back")
-        if "Timeout waiting for execute reply" in line:
-            notes.setdefault(student, []).append("a cell ran past the time limit and was stopped "
-                                                 "(scored on what ran)")
-    failed = [s for a, s in _FAILED_STUDENT.findall(output) if a == name]
-    return notes, failed
+        links = [p for p in folder.rglob("*") if p.is_symlink()]
+        if links:
+            shown = ", ".join(f"{p.relative_to(folder)} -> {os.readlink(p)}" for p in links[:3])
+            flags[student] = (f"handed in links, which grading never follows ({shown}): not graded. "
+                              f"Ask for the real files, {again}")
+            continue
+        for notebook in expected:
+            path = folder / notebook
+            if not path.is_file():
+                others = sorted(p.name for p in folder.glob("*.ipynb") if p.name not in expected)
+                if others:
+                    flags[student] = (f"handed in {', '.join(others)} but the exercise's notebook is "
+                                      f"{notebook}: not graded. Rename it to {notebook}, {again}")
+                else:
+                    flags[student] = (f"no {notebook} in {folder.relative_to(course)} (the submission "
+                                      f"is missing or was deleted): nothing graded. Put it back, {again}")
+                break
+            problem = _notebook_problem(path)
+            if problem:
+                flags[student] = (f"{problem}: not graded. Ask the student for the notebook they meant "
+                                  f"to hand in, {again}")
+                break
+    return {student: text.replace("{student}", student) for student, text in flags.items()}
+
+
+def _fingerprints(course: Path, name: str) -> dict[str, str]:
+    """sha256 of every file handed in for ``name`` (to prove grading changed none of them)."""
+    prints = {}
+    for path in sorted((course / "submitted").glob(f"*/{name}/**/*")):
+        if path.is_file() and not path.is_symlink():
+            prints[str(path.relative_to(course))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return prints
+
+
+def _gradebook_checks(course: Path, name: str, students: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Students graded before whose submission vanished; and scores above their maximum."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    vanished, over = [], {}
+    with Gradebook(_db_url(course)) as gb:
+        try:
+            submissions = gb.assignment_submissions(name)
+        except MissingEntry:
+            return vanished, over
+        for submission in submissions:
+            student = submission.student.id
+            if student not in students and not (course / "submitted" / student / name).exists():
+                vanished.append(student)
+            problems = []
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.score is not None and grade.score > grade.max_score + 1e-9:
+                        problems.append(f"{grade.name} has {grade.score:g} of at most {grade.max_score:g}")
+            if not problems and submission.score > submission.max_score + 1e-9:
+                problems.append(f"total {submission.score:g} of at most {submission.max_score:g}")
+            if problems:
+                over[student] = ("score above its maximum (" + "; ".join(problems) + "): the gradebook "
+                                 "was changed outside grading, or a test printed a number. Check the "
+                                 f"cell in formgrader, then regrade: workbook grade {name} --student {student}")
+    return vanished, over
+
+
+def _feedback_check(course: Path, name: str) -> dict[str, str]:
+    """Feedback pages that would show hidden tests or mark schemes: withheld (deleted), by student."""
+    from .grading import feedback_leaks
+
+    withheld = {}
+    for page in sorted((course / "feedback").glob(f"*/{name}/*.html")):
+        student = page.parent.parent.name
+        source = course / "source" / name / f"{page.stem}.ipynb"
+        if not source.is_file():
+            continue
+        submitted = course / "submitted" / student / name / f"{page.stem}.ipynb"
+        leaks = feedback_leaks(source, page, submitted if submitted.is_file() else None)
+        if leaks:
+            page.unlink()
+            withheld[student] = (f"feedback withheld: {page.name} would show {len(leaks)} hidden-test or "
+                                 f"mark-scheme line(s) (e.g. {leaks[0]}); the submission's code may have "
+                                 f"printed them. Look at autograded/{student}/{name}/ before handing "
+                                 "anything back.")
+    return withheld
+
+
+def _autograde(course: Path, name: str, args, exclude: list[str], report: Path) -> subprocess.CompletedProcess:
+    from .autograde import cores
+
+    options = [f"--ParallelAutograde.report={report}", f"--ParallelAutograde.workers={args.workers or 0}"]
+    if args.regrade or args.student:
+        options.append("--force")
+    if args.student:
+        options.append(f"--student={args.student}")
+    if exclude:
+        options.append("--CourseDirectory.student_id_exclude=" + ",".join(exclude))
+    if args.timeout:
+        options.append(f"--Execute.timeout={args.timeout}")
+    if args.trusted_submissions:
+        options.append("--SandboxedExecute.trusted_submissions=True")
+    how = ("UNSANDBOXED (--trusted-submissions), one at a time" if args.trusted_submissions else
+           f"each in its own sandbox, {args.workers or cores()} at a time")
+    _say(f"$ autograde {name}: {how}")
+    done = subprocess.run([sys.executable, "-m", "workbook.autograde", name, *options], cwd=course,
+                          env=_nbgrader_env(), text=True, stdout=subprocess.PIPE, stderr=None)
+    if args.verbose:
+        _say(done.stdout)
+    return done
 
 
 def cmd_grade(args) -> int:
+    import importlib.util
+
+    from .grading import record_handout
+
     course = _course(args)
     names = _chosen(course, args.names)
     submitted = course / "submitted"
+    if importlib.util.find_spec("nbgrader") is None:
+        raise CliError("nbgrader is not installed in this environment: "
+                       "pip install -e \".[instructor]\" (instructors only).")
+    if args.workers is not None and args.workers < 1:
+        raise CliError("--workers must be 1 or more.")
+    if not args.trusted_submissions:
+        from . import sandbox
+
+        reason = sandbox.problem()
+        if reason:
+            raise CliError("Refusing to grade: students' code would run with your rights and reach "
+                           f"everything you can. Why: {reason}")
     if not args.names:
-        names = [n for n in names if any(submitted.glob(f"*/{n}"))]
+        pattern = f"{args.student}/*" if args.student else "*/*"
+        names = [n for n in names if any(p.name == n for p in submitted.glob(pattern))]
         if not names:
             raise CliError(f"No submissions in {submitted}: put each student's notebook at "
                            "submitted/<student>/<exercise>/<exercise>.ipynb.")
-    trouble = []
+    trouble: list[str] = []
+    attention: list[str] = []
     graded = []
     for name in names:
-        students = sorted(p.parent.name for p in submitted.glob(f"*/{name}") if p.is_dir())
+        students = sorted(p.parent.name for p in submitted.glob(f"*/{name}")
+                          if p.is_dir() or p.is_symlink())
+        if args.student:
+            students = [s for s in students if s == args.student]
+        vanished, _ = _gradebook_checks(course, name, students)
+        if args.student:
+            vanished = [s for s in vanished if s == args.student]
+        for student in vanished:
+            attention.append(f"{name}/{student}: graded before, but submitted/{student}/{name} is gone "
+                             "(the submission vanished). Its old grades are kept; find the notebook "
+                             f"and put it back, then: workbook grade {name} --student {student}")
         if not students:
             _say(f"{name}: no submissions (expected submitted/<student>/{name}/{name}.ipynb)")
             continue
-        options = ["--force"] if args.regrade else []
-        if args.timeout:
-            options.append(f"--Execute.timeout={args.timeout}")
-        done = _nbgrader(course, "autograde", name, *options, verbose=args.verbose)
-        notes, failed = _autograde_report(course, name, done.stdout)
-        for student in students:
-            for note in notes.get(student, []):
-                _say(f"  {student}: {note}")
-        for student in failed:
-            _say(f"  ! {student}: could not be graded (the notebook is unreadable or broken); "
-                 f"see `nbgrader autograde {name} --student {student} --force` for details")
+        record_handout(course, name)
+        flags = _inspect(course, name, students)
+        for student, flag in flags.items():
+            attention.append(f"{name}/{student}: {flag}")
             trouble.append(f"{name}/{student}")
-        if done.returncode != 0 and not failed:
-            for line in _errors(done.stdout):
-                _say(f"  ! {line}")
-            trouble.append(name)
-        feedback = _nbgrader(course, "generate_feedback", name, "--force", verbose=args.verbose)
-        if feedback.returncode != 0:
-            for line in _errors(feedback.stdout):
-                _say(f"  ! {line}")
-            trouble.append(f"{name} feedback")
+        runnable = [s for s in students if s not in flags]
+        before = _fingerprints(course, name)
+        if runnable:
+            with tempfile.TemporaryDirectory(prefix="workbook-grade-") as scratch:
+                report_path = Path(scratch) / "report.json"
+                done = _autograde(course, name, args, sorted(flags), report_path)
+                try:
+                    report = json.loads(report_path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    report = {}
+            for student in sorted(report):
+                for note in report[student]["notes"]:
+                    _say(f"  {student}: {note}")
+            for student in sorted(report):
+                if report[student]["failed"]:
+                    _say(f"  ! {student}: could not be graded ({report[student]['failed']}); see "
+                         f"`workbook grade {name} --student {student} -v` for details")
+                    trouble.append(f"{name}/{student}")
+            if done.returncode != 0 and not any(report[s]["failed"] for s in report):
+                for line in _errors(done.stdout):
+                    _say(f"  ! {line}")
+                trouble.append(name)
+            feedback_args = ["generate_feedback", name, "--force"]
+            if args.student:
+                feedback_args.append(f"--student={args.student}")
+            feedback = _nbgrader(course, *feedback_args, verbose=args.verbose)
+            if feedback.returncode != 0:
+                for line in _errors(feedback.stdout):
+                    _say(f"  ! {line}")
+                trouble.append(f"{name} feedback")
+            for student, flag in _feedback_check(course, name).items():
+                attention.append(f"{name}/{student}: {flag}")
+        after = _fingerprints(course, name)
+        for path in sorted(set(before) | set(after)):
+            if before.get(path) != after.get(path):
+                attention.append(f"{path} changed while grading ({'gone' if path not in after else 'edited'}): "
+                                 "grading must never touch a submission. Restore it from your copy.")
+        _, over = _gradebook_checks(course, name, students)
+        for student, flag in over.items():
+            attention.append(f"{name}/{student}: {flag}")
         graded.append(name)
     csv_path = Path(args.to).expanduser() if args.to else course / "grades.csv"
     if not csv_path.is_absolute():
@@ -218,14 +380,19 @@ def cmd_grade(args) -> int:
     for name in graded:
         _say(f"{name}:")
         for row in (r for r in rows if r["assignment"] == name):
+            if args.student and row["student_id"] != args.student:
+                continue
             mark = "  NOT GRADED" if f"{name}/{row['student_id']}" in trouble else ""
             _say(f"  {row['student_id']:<20} {float(row['score']):5.1f} / "
                  f"{float(row['max_score']):.1f}{mark}")
+    if attention:
+        _say("Needs your attention:")
+        for line in attention:
+            _say(f"  ! {line}")
     _say(f"Grades: {csv_path}. Feedback: {course / 'feedback'}/<student>/<exercise>/.")
     _say("Written answers need marking by hand (formgrader: `jupyter lab` in the course folder, "
          "Nbgrader > Formgrader); run `workbook grade` again afterwards to refresh feedback and grades.")
-    if trouble:
-        _say("Not everything was graded: " + ", ".join(trouble))
+    if trouble or attention:
+        _say("Not everything was graded cleanly: " + ", ".join(trouble or ["see above"]))
         return PARTLY
     return OK
-

@@ -1,73 +1,121 @@
 """nbgrader helpers for the graded exercises (instructors only; needs the ``instructor`` extra).
 
-Two preprocessors that ``exercises/nbgrader_config.py`` plugs into nbgrader, and the leak scan that
-``workbook release`` and the tests run on the student version:
+Preprocessors that ``exercises/nbgrader_config.py`` plugs into nbgrader, and the leak scans that
+``workbook release`` and ``workbook grade`` run on what students receive:
 
-- :class:`HideGradeTracebacks` (feedback): a failed test cell shows students only
-  ``ErrorName: message``, never the traceback, whose context lines would print the hidden tests.
-  nbgrader's own ``ClearHiddenTests`` (also listed in the config) removes them from the cell source.
+- :class:`HideGradeTracebacks` (feedback): a test cell shows students only whether it passed and
+  ``ErrorName: message``, never a traceback or printed output, which could show the hidden tests.
+- :class:`ClearHiddenTests`, :class:`ClearMarkScheme` (feedback): nbgrader's, applied to the
+  instructor's cells only, so a student who typed ``BEGIN HIDDEN TESTS`` into an answer still gets
+  feedback (nbgrader's own raise on the unmatched marker).
 - :class:`RestoreMissingCells` (autograde): puts back test cells and written-answer cells that a
-  student deleted, before the next cell that is still there (so after an answer the student retyped
-  in a new cell).  nbgrader's ``OverwriteCells`` puts them after the cell that came just before in
-  the source, and crashes on that student when that cell was deleted too.
-- :func:`find_leaks`: solution code, hidden tests or mark schemes left in a released notebook.
+  student deleted, before the next cell that is still there, and records what it repaired.
+- :func:`find_leaks`, :func:`feedback_leaks`: solution code, hidden tests or mark schemes left in a
+  released notebook or a feedback page.
+- :func:`handed_out` / :func:`record_handout`: what each release gave students, so a regrade after
+  the instructor fixed an exercise does not call every student's untouched cell "edited".
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from nbgrader import utils
+from nbgrader.preprocessors import ClearHiddenTests as _ClearHiddenTests
+from nbgrader.preprocessors import ClearMarkScheme as _ClearMarkScheme
 from nbgrader.preprocessors import OverwriteCells
 
-#: Region markers that must never reach a student (release) or, for hidden tests, feedback.
-MARKERS = {
-    "solution": ("BEGIN SOLUTION", "END SOLUTION"),
-    "hidden test": ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"),
-    "mark scheme": ("BEGIN MARK SCHEME", "END MARK SCHEME"),
-}
+from .regions import MARKERS, cell_text, secret_lines as _secret_lines
+
+#: Longest error message a test cell shows in feedback (a message is the graders' own text).
+MESSAGE_CHARS = 300
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class HideGradeTracebacks(Preprocessor):
-    """Cut the error output of every autograder test cell down to ``ErrorName: message``.
+    """Show each autograder test cell as passed, or failed with ``ErrorName: message`` only.
 
     A Python traceback prints the lines around the failing one, so a failed visible check would show
-    the hidden tests below it.  Students still see which check failed and its message.
+    the hidden tests below it; and a student's code runs in the same Python as the tests, so it can
+    print a test cell's code into that cell's output. Students still see which check failed and why.
     """
 
     enabled = True  # an nbconvert Preprocessor is skipped unless enabled
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or not utils.is_grade(cell):
+        if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
             return cell, resources
+        kept = []
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
-                continue
-            name = _ANSI.sub("", str(output.get("ename", "Error")))
+                continue  # printed output of a test cell: the graders' business, not feedback
+            name = _ANSI.sub("", str(output.get("ename", "Error")))[:100]
             message = _ANSI.sub("", str(output.get("evalue", ""))).strip()
+            if len(message) > MESSAGE_CHARS:
+                message = message[:MESSAGE_CHARS] + " …"
             line = f"{name}: {message}" if message else name
             if name == "AssertionError" and not message:
                 line += " (one of the graders' checks failed)"
-            output["traceback"] = [line]
+            output["ename"], output["evalue"], output["traceback"] = name, message, [line]
+            kept.append(output)
+        cell["outputs"] = kept
         return cell, resources
 
 
+def _instructors_cell(cell) -> bool:
+    """A cell whose text came from the instructor (a locked test or task cell), not the student."""
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("grade_id")) and not meta.get("solution") and (
+        meta.get("grade") or meta.get("task") or meta.get("locked"))
+
+
+class ClearHiddenTests(_ClearHiddenTests):
+    """nbgrader's ``ClearHiddenTests`` on the instructor's cells only.
+
+    nbgrader raises on an unmatched ``BEGIN HIDDEN TESTS`` anywhere, so a student who typed it into
+    an answer got no feedback at all. A student's own cells keep whatever the student wrote.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if not _instructors_cell(cell):
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
+
+
+class ClearMarkScheme(_ClearMarkScheme):
+    """nbgrader's ``ClearMarkScheme`` on the instructor's cells only (same reason as above)."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if not _instructors_cell(cell):
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
+
+
 class RestoreMissingCells(OverwriteCells):
-    """nbgrader's ``OverwriteCells`` that also survives neighbouring deletions.
+    """nbgrader's ``OverwriteCells`` that survives neighbouring deletions and records its repairs.
 
     A deleted grade cell (autograder tests, written answer) comes back just before the next cell of
     the source notebook that the student kept (or at the end), so it runs after whatever the student
-    wrote in its place, e.g. an answer retyped into a new cell.
+    wrote in its place, e.g. an answer retyped into a new cell. Every repair is listed in
+    ``resources["workbook"]["repairs"]`` as ``(grade_id, what, student's value)`` for the report.
     """
 
     def __init__(self, **kw):
         super().__init__(**kw)
         self.add_missing_cells = True
+
+    def preprocess(self, nb, resources):
+        self._repairs = resources.setdefault("workbook", {}).setdefault("repairs", [])
+        return super().preprocess(nb, resources)
+
+    def report_change(self, name, attr, old, new):
+        super().report_change(name, attr, old, new)
+        self._repairs.append((name, attr, new))
 
     def add_missing_grade_cells(self, nb, resources):
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
@@ -83,6 +131,7 @@ class RestoreMissingCells(OverwriteCells):
                 continue
             self.log.warning("Cell %s was missing from the submission: putting it back",
                              grade_cell.name)
+            self._repairs.append((grade_cell.name, "missing", None))
             where = source_ids.index(grade_cell.name)
             new_cell = self.missing_cell_transform(
                 source_nb.source_cells[where], grade_cell.max_score,
@@ -97,55 +146,95 @@ class RestoreMissingCells(OverwriteCells):
         return nb, resources
 
 
-def _regions(text: str, begin: str, end: str) -> list[str]:
-    """The lines strictly inside each begin/end region of ``text``."""
-    found, inside, current = [], False, []
-    for line in text.splitlines():
-        if begin in line:
-            inside, current = True, []
-        elif end in line and inside:
-            inside = False
-            found.append("\n".join(current))
-        elif inside:
-            current.append(line)
-    return found
+# ------------------------------------------------------------------- what each release handed out
+
+#: Cell attributes a student cannot change without it being reported (nbgrader's OverwriteCells).
+_HANDED_OUT = ("checksum", "cell_type", "locked", "points")
 
 
-def _outside_regions(text: str) -> list[str]:
-    """The lines of ``text`` that are outside every marked region."""
-    kept, inside = [], None
-    for line in text.splitlines():
-        if inside is None:
-            for begin, end in MARKERS.values():
-                if begin in line:
-                    inside = end
-                    break
-            else:
-                kept.append(line)
-        elif inside in line:
-            inside = None
-    return kept
+def _cell_facts(cell) -> dict:
+    meta = cell.metadata.nbgrader
+    facts = {"checksum": utils.compute_checksum(cell), "cell_type": cell.cell_type,
+             "locked": bool(meta.get("locked", False))}
+    if utils.is_grade(cell):
+        facts["points"] = float(meta["points"])
+    return facts
 
+
+def release_facts(released_notebook: Path) -> dict[str, dict]:
+    """grade_id -> the checksum, type, lock and points of each graded cell of a released notebook."""
+    import nbformat
+
+    nb = nbformat.read(str(released_notebook), as_version=4)
+    return {cell.metadata.nbgrader["grade_id"]: _cell_facts(cell) for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def _history_file(course: Path, assignment: str) -> Path:
+    return Path(course) / "release_history" / f"{assignment}.json"
+
+
+def record_handout(course: Path, assignment: str) -> None:
+    """Remember what the current ``release/<assignment>/`` hands out, next to every earlier release.
+
+    Kept in ``release_history/<assignment>.json`` in the course folder (student-free data: safe to
+    commit). Students who got an earlier release are judged against that one, not the latest.
+    """
+    history_path = _history_file(course, assignment)
+    try:
+        history = json.loads(history_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        history = {}
+    changed = False
+    for released in sorted((Path(course) / "release" / assignment).glob("*.ipynb")):
+        seen = history.setdefault(released.stem, {})
+        for grade_id, facts in release_facts(released).items():
+            for attr, value in facts.items():
+                values = seen.setdefault(grade_id, {}).setdefault(attr, [])
+                if value not in values:
+                    values.append(value)
+                    changed = True
+    if changed:
+        history_path.parent.mkdir(parents=True, exist_ok=True)
+        history_path.write_text(json.dumps(history, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def handed_out(course: Path, assignment: str) -> dict[str, dict[str, dict[str, list]]]:
+    """notebook -> grade_id -> attribute -> every value any release of ``assignment`` handed out."""
+    try:
+        return json.loads(_history_file(course, assignment).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def student_repairs(repairs: list, handed: dict[str, dict[str, list]]) -> list[str]:
+    """The repairs that were the student's doing, as readable notes.
+
+    nbgrader reports a test cell as "changed" whenever it differs from the source (the hidden tests
+    are put back, or the instructor fixed the exercise since): a change is the student's only when
+    the student's value matches no release the student could have received.
+    """
+    notes = []
+    for grade_id, attr, value in repairs:
+        if attr == "missing":
+            notes.append(f"{grade_id}: deleted by the student, put back")
+            continue
+        if attr in _HANDED_OUT and value in handed.get(grade_id, {}).get(attr, []):
+            continue
+        what = {"checksum": "edited by the student (a read-only cell)",
+                "cell_type": "cell type changed by the student",
+                "locked": "unlocked by the student",
+                "points": "points changed by the student"}.get(attr, f"{attr} changed")
+        notes.append(f"{grade_id}: {what}, restored")
+    return notes
+
+
+# ------------------------------------------------------------------------------------ leak scans
 
 def secret_lines(source_notebook: Path) -> dict[str, set[str]]:
-    """Every non-trivial line that occurs only inside a solution, hidden-test or mark-scheme region.
-
-    Lines that the source notebook also shows outside the regions (a shared import, say) are public
-    anyway and are left out, as are short lines ("else:", a bare name) that prove nothing.
-    """
+    """Every non-trivial line that occurs only inside a solution, hidden-test or mark-scheme region."""
     nb = json.loads(Path(source_notebook).read_text(encoding="utf-8"))
-    secrets: dict[str, set[str]] = {kind: set() for kind in MARKERS}
-    public: set[str] = set()
-    for cell in nb["cells"]:
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        public.update(line.strip() for line in _outside_regions(text))
-        for kind, (begin, end) in MARKERS.items():
-            for region in _regions(text, begin, end):
-                for line in region.splitlines():
-                    line = line.strip()
-                    if len(line) >= 12:
-                        secrets[kind].add(line)
-    return {kind: lines - public for kind, lines in secrets.items()}
+    return _secret_lines(nb["cells"])
 
 
 def find_leaks(source_notebook: Path, released_notebook: Path) -> list[str]:
@@ -155,18 +244,46 @@ def find_leaks(source_notebook: Path, released_notebook: Path) -> list[str]:
     inside a solution, hidden-test or mark-scheme region of the source notebook.
     """
     nb = json.loads(Path(released_notebook).read_text(encoding="utf-8"))
-    texts = []
-    for cell in nb["cells"]:
-        source = cell["source"]
-        texts.append("".join(source) if isinstance(source, list) else source)
-    released = "\n".join(texts)
+    released = "\n".join(cell_text(cell) for cell in nb["cells"])
     released_lines = {line.strip() for line in released.splitlines()}
     problems = []
-    for kind, (begin, end) in MARKERS.items():
+    for begin, end in MARKERS.values():
         for marker in (begin, end):
             if marker in released:
                 problems.append(f"{released_notebook.name}: contains the marker {marker!r}")
     for kind, lines in secret_lines(source_notebook).items():
         for line in sorted(lines & released_lines):
             problems.append(f"{released_notebook.name}: {kind} line left in: {line}")
+    return problems
+
+
+def visible_text(page: str) -> str:
+    """The text a reader sees in an HTML page (scripts, styles and tags removed)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def feedback_leaks(source_notebook: Path, feedback_page: Path, submitted_notebook: Path | None) -> list[str]:
+    """Hidden-test and mark-scheme lines of the source that a feedback page shows.
+
+    Lines the student's own submission contains are the student's and are not counted; a line found
+    anyway means the submission's code printed the hidden tests (or a preprocessor is missing).
+    """
+    own: set[str] = set()
+    if submitted_notebook is not None:
+        try:
+            nb = json.loads(Path(submitted_notebook).read_text(encoding="utf-8"))
+            own = {" ".join(line.split()) for cell in nb.get("cells", [])
+                   for line in cell_text(cell).splitlines()}
+        except (OSError, ValueError, AttributeError, TypeError):
+            own = set()
+    shown = {" ".join(line.split())
+             for line in visible_text(Path(feedback_page).read_text(encoding="utf-8")).splitlines()}
+    secrets = secret_lines(source_notebook)
+    problems = []
+    for kind in ("hidden test", "mark scheme"):
+        for line in sorted(secrets[kind]):
+            flat = " ".join(line.split())
+            if flat in shown and flat not in own:
+                problems.append(f"{kind} line shown: {line}")
     return problems

@@ -1,0 +1,344 @@
+"""nbgrader's autograde with every submission run in the sandbox, many at a time.
+
+- :class:`SandboxedExecute` replaces nbgrader's ``Execute`` preprocessor: the sanitized notebook's
+  code runs in :mod:`workbook.sandbox`, and only its checked outputs come back. nbgrader's own
+  ``Execute`` runs only when the instructor declares the submissions trusted.
+- :class:`ParallelAutograde` is nbgrader's ``Autograde`` converter in two passes: sanitizing each
+  submission (reading the gradebook) hands its notebook to a pool of sandboxes at once; then, in
+  the same order, the trusted process writes each result (scores, autograded copy) serially, so
+  sqlite has one writer and the result is the same as a serial run.
+- ``python -m workbook.autograde ASSIGNMENT [nbgrader options]`` runs it in a course folder; this is
+  what ``workbook grade`` calls. It writes a JSON report of what it repaired and stopped per student.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import stat
+import sys
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+from nbgrader.apps.autogradeapp import AutogradeApp
+from nbgrader.apps.baseapp import NbGrader
+from nbgrader.converters.autograde import Autograde
+from nbgrader.converters.base import NbGraderException
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Float, Integer, Unicode
+
+from . import sandbox
+from .grading import handed_out, student_repairs
+
+#: Results on their way, by autograded notebook path (nbconvert deep-copies resources: no Futures there).
+_PENDING: dict[str, Future] = {}
+
+#: nbgrader's message for a cell stopped by the time limit; `workbook grade` prints it per student.
+TIMEOUT_NOTE = "a cell ran past the time limit and was stopped (scored on what ran)"
+
+
+def _digest(cells: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
+
+
+def _code_cells(nb) -> list[dict]:
+    return [{"index": i, "source": cell.source} for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code"]
+
+
+def cores() -> int:
+    """CPU cores this process may use (the default number of workers)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's ``Execute``, with the code run in the grading sandbox (see workbook.sandbox).
+
+    ``Execute.timeout`` (seconds per cell) still applies; the other limits are set here. With
+    ``trusted_submissions`` it is nbgrader's plain ``Execute``: the code runs with your rights.
+    """
+
+    trusted_submissions = Bool(False, help="Run students' code unsandboxed, with the grader's "
+                               "rights (only for submissions you trust)").tag(config=True)
+    notebook_seconds = Float(600, help="Wall-clock seconds for a whole submission").tag(config=True)
+    cpu_seconds = Integer(600, help="CPU seconds per process").tag(config=True)
+    memory_mb = Integer(3072, help="Address space per process, MB").tag(config=True)
+    processes = Integer(256, help="Processes and threads per submission").tag(config=True)
+    disk_mb = Integer(128, help="Disk (tmpfs) for the working folder and /tmp, MB").tag(config=True)
+    output_chars = Integer(100_000, help="Output characters kept per cell").tag(config=True)
+
+    def limits(self) -> sandbox.Limits:
+        return sandbox.Limits(cell_seconds=float(self.timeout or 60),
+                              notebook_seconds=self.notebook_seconds, cpu_seconds=self.cpu_seconds,
+                              memory_mb=self.memory_mb, processes=self.processes,
+                              disk_mb=self.disk_mb, output_chars=self.output_chars)
+
+    def kernel_argv(self, nb) -> list[str]:
+        """The kernel command, from the notebook's kernelspec (set from the source by nbgrader)."""
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        name = nb.metadata.get("kernelspec", {}).get("name") or "python3"
+        spec = KernelSpecManager().get_kernel_spec(name)
+        argv = list(spec.argv)
+        if spec.language.lower() == "python":
+            argv.append("--HistoryManager.hist_file=:memory:")
+        if argv and argv[0] in ("python", "python3"):
+            argv[0] = sys.executable
+        return argv
+
+    def run_in_sandbox(self, nb, folder: str | None, slot: int = 0) -> tuple[str, sandbox.Outcome]:
+        cells = _code_cells(nb)
+        outcome = sandbox.run(cells, self.kernel_argv(nb), self.limits(), slot=slot,
+                              folder=None if folder is None else Path(folder))
+        return _digest(cells), outcome
+
+    def preprocess(self, nb, resources):
+        if self.trusted_submissions:
+            return super().preprocess(nb, resources)
+        sandbox.check()
+        mine = resources.setdefault("workbook", {})
+        pending = _PENDING.pop(str(mine.get("pending", "")), None)
+        result = pending.result() if pending is not None else None
+        if result is None or result[0] != _digest(_code_cells(nb)):
+            folder = resources.get("metadata", {}).get("path")
+            result = self.run_in_sandbox(nb, folder)
+        outcome = result[1]
+        if not outcome.started:
+            raise RuntimeError("the sandbox did not start the kernel: "
+                               + ("; ".join(outcome.problems) or outcome.stderr or "no message"))
+        notes = mine.setdefault("notes", [])
+        if any(e["event"] == "timeout" for e in outcome.events):
+            notes.append(TIMEOUT_NOTE)
+        notes.extend(outcome.problems)
+        if any("output cut" in o.get("text", "") for c in outcome.cells.values() for o in c["outputs"]
+               if o["output_type"] == "stream"):
+            notes.append(f"printed more than {self.output_chars:,} characters in a cell: cut, with a note")
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            got = outcome.cells.get(index)
+            if got is None:
+                cell.outputs = [nbformat.v4.new_output(
+                    "error", ename="NotRun", evalue="this cell was not run (the submission was stopped "
+                    "before it)", traceback=["NotRun: this cell was not run (the submission was stopped "
+                                             "before it)"])]
+                cell.execution_count = None
+                continue
+            cell.outputs = [nbformat.from_dict(o) for o in got["outputs"]]
+            cell.execution_count = got["execution_count"]
+        return nb, resources
+
+
+class Progress:
+    """``12/40 submissions, 0:35 elapsed, about 1:20 left`` on stderr (redrawn on a terminal)."""
+
+    def __init__(self, total: int, label: str, stream=None):
+        self.total, self.label, self.done = total, label, 0
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+        self.last_line = 0.0
+
+    @staticmethod
+    def _clock(seconds: float) -> str:
+        seconds = int(round(seconds))
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    def step(self) -> None:
+        with self.lock:
+            self.done += 1
+            elapsed = time.monotonic() - self.started
+            left = elapsed / self.done * (self.total - self.done)
+            text = (f"{self.label}: {self.done}/{self.total} submissions run, "
+                    f"{self._clock(elapsed)} elapsed, about {self._clock(left)} left")
+            if self.tty:
+                width = 24
+                filled = int(width * self.done / max(1, self.total))
+                self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}  ")
+                if self.done == self.total:
+                    self.stream.write("\n")
+            elif self.done == self.total or self.total <= 50 or time.monotonic() - self.last_line > 10:
+                self.stream.write(text + "\n")
+                self.last_line = time.monotonic()
+            self.stream.flush()
+
+
+class ParallelAutograde(Autograde):
+    """nbgrader's ``Autograde``: sanitize all, execute in parallel sandboxes, save serially."""
+
+    workers = Integer(0, help="Submissions run at once (0: one per CPU core)").tag(config=True)
+    report = Unicode("", help="Where to write the JSON report of repairs and problems").tag(config=True)
+
+    def start(self) -> None:
+        self._executor = SandboxedExecute(parent=self)
+        self._parallel = not self._executor.trusted_submissions and any(
+            (getattr(p, "__name__", None) or str(p).rsplit(".", 1)[-1]) == "SandboxedExecute"
+            for p in self.autograde_preprocessors)
+        if not self._executor.trusted_submissions:
+            problem = sandbox.problem()
+            if problem:
+                self.log.error(problem)
+                raise NbGraderException(problem)
+            db = self.coursedir.db_url.replace("sqlite:///", "", 1)
+            try:
+                sandbox.Sandbox().refuse_if_exposed(self.coursedir.root, db)
+            except sandbox.Unavailable as error:
+                self.log.error(str(error))
+                raise NbGraderException(str(error)) from None
+        self._deferred: list[tuple[str, str, str, Future]] = []
+        self._attempted: list[tuple[str, str]] = []
+        self._notes: dict[str, list[str]] = {}
+        self._failed: dict[str, str] = {}
+        workers = self.workers or cores()
+        self._slots: queue.Queue = queue.Queue()
+        for slot in range(workers):
+            self._slots.put(slot)
+        self._pool = ThreadPoolExecutor(max_workers=workers)
+        self._progress: Progress | None = None
+        try:
+            super().start()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._write_report()
+
+    # ------------------------------------------------------------------ pass 1: sanitize, submit
+
+    def init_destination(self, assignment_id: str, student_id: str) -> bool:
+        process = super().init_destination(assignment_id, student_id)
+        if process:
+            self._attempted.append((assignment_id, student_id))
+        elif self._progress is not None:  # already graded: not run this time
+            self._progress.total -= len(self.notebooks)
+        return process
+
+    def convert_single_notebook(self, notebook_filename: str) -> None:
+        if not self._parallel:
+            return super().convert_single_notebook(notebook_filename)
+        self.log.info("Sanitizing %s", notebook_filename)
+        self._sanitizing = True
+        self._init_preprocessors()
+        resources = self.init_single_notebook_resources(notebook_filename)
+        output, resources = self.exporter.from_filename(notebook_filename, resources=resources)
+        self.write_single_notebook(output, resources)
+        ids = resources["nbgrader"]
+        dest = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
+        handed = handed_out(self.coursedir.root, ids["assignment"]).get(ids["notebook"], {})
+        self._notes.setdefault(ids["student"], []).extend(
+            student_repairs(resources.get("workbook", {}).get("repairs", []), handed))
+        nb = nbformat.reads(output, as_version=4)
+        future = self._pool.submit(self._run_one, nb, self.writer.build_directory)
+        future.add_done_callback(lambda _f: self._progress.step())
+        self._deferred.append((ids["assignment"], ids["student"], dest, future))
+
+    def _run_one(self, nb, folder: str):
+        slot = self._slots.get()
+        try:
+            return self._executor.run_in_sandbox(nb, folder, slot)
+        finally:
+            self._slots.put(slot)
+
+    # -------------------------------------------------------------------- pass 2: save, in order
+
+    def convert_notebooks(self) -> None:
+        self._progress = Progress(sum(len(found) for found in self.assignments.values()),
+                                  self.coursedir.assignment_id)
+        failed_before = None
+        try:
+            super().convert_notebooks()
+        except NbGraderException as error:
+            failed_before = error
+        failures = self._finish_all() if self._parallel else 0
+        for assignment_id, student_id in self._attempted:
+            dest = self._format_dest(assignment_id, student_id)
+            if not any(name.endswith(".ipynb") for name in (os.listdir(dest) if os.path.isdir(dest) else [])):
+                self._failed.setdefault(student_id, "could not be graded (see the log)")
+        if failed_before is not None or failures:
+            raise failed_before or NbGraderException("some submissions could not be graded")
+
+    def _finish_all(self) -> int:
+        failures = 0
+        for assignment_id, student_id, dest, future in self._deferred:
+            if not os.path.exists(dest):  # its student failed in pass 1 and was cleaned up
+                future.cancel()
+                continue
+            try:
+                self._sanitizing = False
+                self._init_preprocessors()
+                os.chmod(dest, os.stat(dest).st_mode | stat.S_IWUSR)
+                self.log.info("Autograding %s", dest)
+                with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                    resources = self.init_single_notebook_resources(dest)
+                    resources["workbook"] = {"pending": dest}
+                    _PENDING[dest] = future
+                    output, resources = self.exporter.from_filename(dest, resources=resources)
+                    self.write_single_notebook(output, resources)
+                self._notes.setdefault(student_id, []).extend(resources["workbook"].get("notes", []))
+                self.set_permissions(assignment_id, student_id)
+            except Exception as error:  # one student's failure never stops the class
+                failures += 1
+                reason = f"{type(error).__name__}: {error}"
+                self.log.error("There was an error processing assignment: %s", dest)
+                self.log.error("There was an error processing assignment '%s' for student '%s': %s",
+                               assignment_id, student_id, reason)
+                self._failed[student_id] = reason[:500]
+                folder = os.path.dirname(dest)  # as nbgrader does: nothing half-graded stays
+                if self.coursedir.notebook_id == "*":
+                    utils.rmtree(folder)
+                elif os.path.exists(dest):
+                    os.remove(dest)
+            finally:
+                self._sanitizing = True
+        return failures
+
+    def _write_report(self) -> None:
+        if not self.report:
+            return
+        students = {s for _a, s in self._attempted} | set(self._notes) | set(self._failed)
+        data = {s: {"notes": list(dict.fromkeys(self._notes.get(s, []))), "failed": self._failed.get(s)}
+                for s in sorted(students)}
+        with open(self.report, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+
+
+class WorkbookAutogradeApp(AutogradeApp):
+    """``nbgrader autograde`` with :class:`ParallelAutograde`."""
+
+    name = "workbook-autograde"
+
+    def start(self) -> None:
+        NbGrader.start(self)
+        if len(self.extra_args) != 1:
+            self.fail("Give exactly one assignment, e.g. ex02_one_percent")
+        self.coursedir.assignment_id = self.extra_args[0]
+        converter = ParallelAutograde(coursedir=self.coursedir, parent=self)
+        try:
+            converter.start()
+        except NbGraderException:
+            sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")  # SQLAlchemy's and IPython's noise, not the instructor's business
+    app = WorkbookAutogradeApp.instance()
+    app.initialize(argv)
+    for handler in app.log.handlers:  # nbgrader's log on stdout; progress alone on stderr
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sys.stdout)
+    app.start()
+
+
+if __name__ == "__main__":
+    main()

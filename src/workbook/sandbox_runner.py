@@ -1,0 +1,253 @@
+"""Runs INSIDE the grading sandbox: one notebook's code cells in a fresh kernel, results on stdout.
+
+Started by :mod:`workbook.sandbox` as ``python -I -m workbook.sandbox_runner``. Reads one JSON job
+from stdin (kernel command, the code cells, time limits), then writes one JSON line per event:
+``{"event": "kernel_started"}``, ``{"index": i, "execution_count": n, "outputs": [...]}`` after each
+cell (so whatever ran survives if the student's code kills this process), ``{"event": ...}`` for a
+timeout or a dead kernel, and ``{"event": "done"}``. Nothing it sends is trusted: the grader checks it.
+
+Only the standard library and jupyter_client are used, and the kernel is started before
+jupyter_client is imported, so the kernel's start-up and this runner's overlap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+#: nbgrader's output for a cell stopped by the time limit (``Execute.error_on_timeout``).
+TIMEOUT_ERROR = {"output_type": "error", "ename": "CellTimeoutError", "evalue": "",
+                 "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"]}
+
+
+def _not_dumpable() -> None:
+    """Keep the student's code (same uid) out of this process: no ptrace, no /proc/<pid>/fd or mem."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except (OSError, AttributeError):
+        pass
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class Cell:
+    """The outputs of one cell as they arrive, kept under ``limit`` characters in all."""
+
+    def __init__(self, limit: int):
+        self.outputs: list[dict] = []
+        self.limit, self.size, self.cut = limit, 0, 0
+        self.clear_pending = False
+        self.execution_count = None
+
+    def _room(self, wanted: int) -> int:
+        return max(0, min(wanted, self.limit - self.size))
+
+    def add(self, msg_type: str, content: dict) -> None:
+        if self.clear_pending and msg_type in ("stream", "display_data", "execute_result", "error"):
+            self.outputs, self.size, self.clear_pending = [], 0, False
+        if msg_type == "stream":
+            text = str(content.get("text", ""))
+            room = self._room(len(text))
+            self.cut += len(text) - room
+            if not room:
+                return
+            text, name = text[:room], content.get("name", "stdout")
+            self.size += len(text)
+            last = self.outputs[-1] if self.outputs else None
+            if last and last["output_type"] == "stream" and last["name"] == name:
+                last["text"] += text
+            else:
+                self.outputs.append({"output_type": "stream", "name": name, "text": text})
+        elif msg_type in ("display_data", "execute_result"):
+            output = {"output_type": msg_type, "data": content.get("data", {}),
+                      "metadata": content.get("metadata", {})}
+            if msg_type == "execute_result":
+                output["execution_count"] = content.get("execution_count")
+            size = len(json.dumps(output))
+            if size > self._room(size):
+                self.cut += size
+                return
+            self.size += size
+            self.outputs.append(output)
+        elif msg_type == "error":
+            traceback = [str(line)[:5000] for line in content.get("traceback", [])][:200]
+            self.outputs.append({"output_type": "error", "ename": str(content.get("ename", ""))[:200],
+                                 "evalue": str(content.get("evalue", ""))[:5000],
+                                 "traceback": traceback})
+        elif msg_type == "clear_output":
+            if content.get("wait"):
+                self.clear_pending = True
+            else:
+                self.outputs, self.size = [], 0
+        elif msg_type == "execute_input":
+            self.execution_count = content.get("execution_count")
+
+    def result(self, index: int) -> dict:
+        if self.cut:
+            self.outputs.append({"output_type": "stream", "name": "stdout", "text": (
+                f"\n... output cut: this cell printed about {self.size + self.cut:,} characters; "
+                f"only the first {self.size:,} are kept ...\n")})
+        return {"index": index, "execution_count": self.execution_count, "outputs": self.outputs}
+
+
+class Runner:
+    def __init__(self, job: dict, emit):
+        self.job, self.emit = job, emit
+        self.started = time.monotonic()
+        self.deadline = self.started + float(job["notebook_seconds"])
+        self.kernel = None
+        self.client = None
+
+    def start_kernel(self) -> None:
+        ports = _free_ports(5)
+        info = dict(zip(("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"), ports),
+                    ip="127.0.0.1", transport="tcp", signature_scheme="hmac-sha256",
+                    key=secrets.token_hex(16), kernel_name="")
+        folder = os.path.join(os.environ.get("TMPDIR", "/tmp"), "runner")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        path = os.path.join(folder, "kernel.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(info, f)
+        argv = [arg.replace("{connection_file}", path) for arg in self.job["kernel_argv"]]
+        self.kernel = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL, close_fds=True)
+        from jupyter_client.blocking import BlockingKernelClient  # while the kernel starts
+
+        self.client = BlockingKernelClient()
+        self.client.load_connection_info(info)
+        self.client.start_channels()
+        limit = time.monotonic() + float(self.job.get("startup_seconds", 60))
+        while True:
+            self.client.kernel_info()
+            try:
+                self.client.get_shell_msg(timeout=0.25)
+                break
+            except queue.Empty:
+                if self.kernel.poll() is not None:
+                    raise RuntimeError(f"the kernel exited at start (code {self.kernel.returncode})")
+                if time.monotonic() > limit:
+                    raise RuntimeError("the kernel did not start in time")
+        while True:  # drain the start-up status messages
+            try:
+                self.client.get_iopub_msg(timeout=0.05)
+            except queue.Empty:
+                break
+
+    def run_cell(self, index: int, source: str) -> str | None:
+        """Run one cell and emit its result; returns why the notebook must stop, or None."""
+        cell = Cell(int(self.job["output_chars"]))
+        msg_id = self.client.execute(source, store_history=True, allow_stdin=False,
+                                     stop_on_error=False)
+        cell_deadline = min(time.monotonic() + float(self.job["cell_seconds"]), self.deadline)
+        timed_out, stop, idle = False, None, False
+        while not idle:
+            now = time.monotonic()
+            if now >= cell_deadline and not timed_out:
+                timed_out = True
+                whole = now >= self.deadline
+                self.emit({"event": "timeout", "index": index, "notebook": whole})
+                try:
+                    os.kill(self.kernel.pid, signal.SIGINT)
+                except OSError:
+                    pass
+                cell_deadline = now + float(self.job.get("interrupt_grace", 5))
+                if whole:
+                    stop = "the submission's time limit ran out"
+            elif now >= cell_deadline:
+                stop = stop or "the kernel did not stop after the time limit"
+                break
+            try:
+                msg = self.client.get_iopub_msg(timeout=min(0.5, max(0.01, cell_deadline - now)))
+            except queue.Empty:
+                if self.kernel.poll() is not None:
+                    cell.add("error", {"ename": "DeadKernelError", "evalue": (
+                        f"the kernel stopped (exit code {self.kernel.returncode}) while running this cell"),
+                        "traceback": [f"DeadKernelError: the kernel stopped (exit code "
+                                      f"{self.kernel.returncode}) while running this cell"]})
+                    self.emit({"event": "kernel_died", "index": index})
+                    stop = "the kernel stopped"
+                    break
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg.get("msg_type")
+            if kind == "status":
+                idle = msg["content"].get("execution_state") == "idle"
+            else:
+                cell.add(kind, msg.get("content", {}))
+        if idle and not timed_out:
+            reply_deadline = time.monotonic() + 5
+            while time.monotonic() < reply_deadline:
+                try:
+                    reply = self.client.get_shell_msg(timeout=0.5)
+                except queue.Empty:
+                    continue
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    content = reply.get("content", {})
+                    if cell.execution_count is None:
+                        cell.execution_count = content.get("execution_count")
+                    if content.get("status") == "error" and not any(
+                            o["output_type"] == "error" for o in cell.outputs):
+                        cell.add("error", content)
+                    break
+        if timed_out:
+            cell.outputs.append(dict(TIMEOUT_ERROR))
+        self.emit(cell.result(index))
+        return stop
+
+    def run(self) -> None:
+        self.start_kernel()
+        self.emit({"event": "kernel_started", "seconds": round(time.monotonic() - self.started, 3)})
+        for cell in self.job["cells"]:
+            stop = self.run_cell(int(cell["index"]), cell["source"])
+            if stop:
+                self.emit({"event": "stopped", "reason": stop})
+                break
+        self.emit({"event": "done"})
+
+    def close(self) -> None:
+        if self.kernel is not None and self.kernel.poll() is None:
+            self.kernel.kill()
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.buffer.read())
+    _not_dumpable()
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # anything else printed goes to stderr, never into the results
+
+    def emit(record: dict) -> None:
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+
+    runner = Runner(job, emit)
+    try:
+        runner.run()
+    except Exception as problem:  # reported to the grader, which decides what it means
+        emit({"event": "failed", "reason": f"{type(problem).__name__}: {problem}"[:2000]})
+        return 1
+    finally:
+        runner.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""A hostile class graded in one `workbook grade` run: every attack contained, honest students intact.
+
+The class hands in ex01_four_phases (built from its real release in a temporary course; the source
+notebooks are only read). Two honest students and one student per attack from issue 10 are graded
+together, two at a time, with small limits so the run stays short. Then the instructor "fixes" the
+exercise and regrades one student: nobody is accused of editing a read-only cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import workbook
+
+pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
+from workbook import grading, regions, sandbox  # noqa: E402
+
+pytestmark = pytest.mark.grading
+
+if sandbox.problem():
+    pytest.skip(f"the sandbox cannot run here: {sandbox.problem()}", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "ex01_four_phases"
+TIMEOUT = 4  # seconds per cell
+
+
+def attacks(course: Path, port: int) -> dict[str, str]:
+    """student -> code run as an extra cell right after the setup cell of a correct submission."""
+    mine = f"{NAME}/{NAME}.ipynb"
+    victim = course / "submitted" / "honest_full" / mine
+    package = Path(workbook.__file__).parent
+    return {
+        "deleter": "import os, shutil\n"
+                   f"for p in [{str(victim)!r}, '../../submitted/honest_full/{mine}', '/submission/../honest_full']:\n"
+                   "    try:\n        os.remove(p); print('DELETED', p)\n    except Exception as e:\n"
+                   "        print('blocked', type(e).__name__)\n"
+                   f"shutil.rmtree({str(course / 'submitted')!r}, ignore_errors=True)",
+        "dbeditor": "import sqlite3\n"
+                    f"db = sqlite3.connect({str(course / 'gradebook.db')!r})\n"
+                    "db.execute('UPDATE grade SET auto_score = 48'); db.commit(); print('EDITED')",
+        "reader": "import glob\n"
+                  f"for p in glob.glob({str(course)!r} + '/**/*.ipynb', recursive=True) + ['/etc/shadow']:\n"
+                  "    print(open(p).read())\n"
+                  "print(glob.glob('/**/source/**', recursive=True)[:5])",
+        "writer": f"open({str(Path.home() / 'pwned-by-a-student')!r}, 'w').write('x')\n",
+        "packagewriter": f"open({str(package / 'pwned.py')!r}, 'w').write('import os')\n",
+        "network": "import socket\n"
+                   f"for address in [('127.0.0.1', {port}), ('1.1.1.1', 80), ('pypi.org', 443)]:\n"
+                   "    try:\n        socket.create_connection(address, timeout=2); print('CONNECTED', address)\n"
+                   "    except OSError as e:\n        print('blocked', address, type(e).__name__)",
+        "forkbomb": "import os\nwhile True:\n    os.fork()",
+        "membomb": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 1024 * 1024))",
+        "diskfill": "import os\nfor folder in ('.', '/tmp'):\n    try:\n"
+                    "        with open(os.path.join(folder, 'fill'), 'wb') as f:\n"
+                    "            while True:\n                f.write(b'0' * 1024 * 1024)\n"
+                    "    except OSError as e:\n        print('stopped', folder, e.errno)",
+        "bigline": "print('x' * 50_000_000)",
+        "loop": "while True:\n    pass",
+        "sleeper": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
+                   "    time.sleep(3600)",
+        "parentkiller": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+        # A value that lies in == and -: documented in exercises/README.md (not caught here).
+        "liar": "class F(float):\n    def __eq__(self, other): return True\n"
+                "    def __sub__(self, other): return F(0.0)\n    __rsub__ = __sub__\n"
+                "    def __abs__(self): return 0.0\n    def __hash__(self): return 0",
+    }
+
+
+class LoopbackServer:
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port, self.connections = self.sock.getsockname()[1], 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                self.sock.accept()[0].close()
+                self.connections += 1
+            except OSError:
+                continue
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def nbg(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def points_of_tests() -> dict[str, float]:
+    source = json.loads((ROOT / "exercises" / "source" / NAME / f"{NAME}.ipynb").read_text())
+    return {nbg(c)["grade_id"]: float(nbg(c)["points"]) for c in source["cells"]
+            if nbg(c).get("grade") and c["cell_type"] == "code"}
+
+
+def grade(course: Path, env: dict, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "workbook.cli", "grade", NAME, "--course", str(course),
+                           "--timeout", str(TIMEOUT), "--workers", "2", *extra], env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> SimpleNamespace:
+    base = tmp_path_factory.mktemp("hostile")
+    course = base / "exercises"
+    shutil.copytree(ROOT / "exercises", course, ignore=shutil.ignore_patterns(
+        "release", "submitted", "autograded", "feedback", "gradebook.db", "grades.csv",
+        "release_history", ".ipynb_checkpoints", "__pycache__"))
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as f:
+        f.write("\nc.SandboxedExecute.notebook_seconds = 40\nc.SandboxedExecute.memory_mb = 1536\n"
+                "c.SandboxedExecute.processes = 64\nc.SandboxedExecute.disk_mb = 64\n")
+    home = base / "jupyter"
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
+               PYTHONWARNINGS="ignore",
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    released = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", NAME, "--force"],
+                              cwd=course, env=env, text=True, capture_output=True, timeout=600)
+    assert released.returncode == 0, released.stdout + released.stderr
+    release = json.loads((course / "release" / NAME / f"{NAME}.ipynb").read_text())
+    source = json.loads((course / "source" / NAME / f"{NAME}.ipynb").read_text())
+    answers = {nbg(c)["grade_id"]: regions.unmarked(regions.cell_text(c), "solution")
+               for c in source["cells"] if nbg(c).get("solution") and c["cell_type"] == "code"}
+
+    def submission(student: str, fill: set[str], extra: str | None = None) -> Path:
+        nb = json.loads(json.dumps(release))
+        for cell in nb["cells"]:
+            if nbg(cell).get("grade_id") in fill:
+                cell["source"] = answers[nbg(cell)["grade_id"]]
+        if extra:
+            where = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code") + 1
+            nb["cells"].insert(where, {"cell_type": "code", "id": "attack", "metadata": {},
+                                       "execution_count": None, "outputs": [], "source": extra})
+        path = course / "submitted" / student / NAME / f"{NAME}.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        return path
+
+    server = LoopbackServer()
+    everything = set(answers)
+    honest = {"honest_full": submission("honest_full", everything),
+              "honest_partial": submission("honest_partial", {sorted(answers)[0]})}
+    (course / "submitted" / "honest_full" / NAME / "notes.txt").write_text("my own notes\n")
+    honest_files = {p: digest(p) for s in honest for p in (course / "submitted" / s).rglob("*")
+                    if p.is_file()}
+    code = attacks(course, server.port)
+    for student, attack in code.items():
+        submission(student, everything, attack)
+    linked = course / "submitted" / "linker" / NAME
+    linked.mkdir(parents=True)
+    (linked / f"{NAME}.ipynb").symlink_to(course / "source" / NAME / f"{NAME}.ipynb")
+    try:
+        done = grade(course, env)
+    finally:
+        server.close()
+    with open(course / "grades.csv", newline="", encoding="utf-8") as f:
+        scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == NAME}
+    return SimpleNamespace(course=course, env=env, done=done, out=done.stdout, scores=scores,
+                           server=server, honest_files=honest_files, attackers=sorted(code))
+
+
+def autograded(graded, student: str) -> dict:
+    return json.loads((graded.course / "autograded" / student / NAME / f"{NAME}.ipynb").read_text())
+
+
+def attack_cell(graded, student: str) -> dict:
+    return next(c for c in autograded(graded, student)["cells"] if c.get("id") == "attack")
+
+
+def attack_output(graded, student: str) -> str:
+    """What the attack cell printed (its stream output; a traceback would repeat its own code)."""
+    texts = [o.get("text", "") for o in attack_cell(graded, student)["outputs"]]
+    return "".join("".join(t) if isinstance(t, list) else t for t in texts)
+
+
+def attack_errors(graded, student: str) -> list[str]:
+    return [o["ename"] for o in attack_cell(graded, student)["outputs"] if o["output_type"] == "error"]
+
+
+def test_the_run_finishes_and_reports(graded):
+    assert graded.done.returncode == 1, graded.out  # the linked submission is flagged
+    assert "each in its own sandbox, 2 at a time" in graded.out
+    assert "Needs your attention" in graded.out
+
+
+def test_honest_classmates_keep_their_files_and_exact_scores(graded):
+    for path, before in graded.honest_files.items():
+        assert path.is_file() and digest(path) == before, f"{path} changed"
+    points = points_of_tests()
+    assert graded.scores["honest_full"] == sum(points.values())
+    assert graded.scores["honest_partial"] == points[sorted(points)[0]]
+    assert "changed while grading" not in graded.out
+
+
+def test_every_attacker_is_graded_in_the_same_run(graded):
+    for student in graded.attackers:
+        assert student in graded.scores, f"{student} has no grade:\n{graded.out}"
+        assert (graded.course / "feedback" / student / NAME / f"{NAME}.html").is_file(), student
+
+
+def test_deleting_a_classmates_work_fails(graded):
+    output = attack_output(graded, "deleter")
+    assert "DELETED" not in output and "blocked" in output
+    assert graded.scores["deleter"] == sum(points_of_tests().values())  # its own answers still count
+
+
+def test_the_gradebook_is_out_of_reach(graded):
+    assert "EDITED" not in attack_output(graded, "dbeditor")
+    assert attack_errors(graded, "dbeditor") == ["OperationalError"]
+    assert "score above its maximum" not in graded.out
+    assert all(score <= 12 for score in graded.scores.values())
+
+
+def test_source_mark_schemes_and_other_submissions_stay_unread(graded):
+    output = json.dumps(attack_cell(graded, "reader")["outputs"])
+    secrets = regions.secret_lines(json.loads(
+        (graded.course / "source" / NAME / f"{NAME}.ipynb").read_text())["cells"])
+    for kind, lines in secrets.items():
+        for line in lines:
+            assert line not in output, f"{kind} line read by the submission: {line}"
+    assert "honest_full" not in output and "root:" not in output
+    for page in (graded.course / "feedback").glob(f"*/{NAME}/*.html"):
+        assert not grading.feedback_leaks(graded.course / "source" / NAME / f"{NAME}.ipynb", page, None)
+
+
+def test_home_and_installed_package_are_not_writable(graded):
+    assert not (Path.home() / "pwned-by-a-student").exists()
+    assert not (Path(workbook.__file__).parent / "pwned.py").exists()
+    assert attack_errors(graded, "writer")[0] in ("PermissionError", "FileNotFoundError")
+    assert attack_errors(graded, "packagewriter")[0] in ("OSError", "PermissionError")
+
+
+def test_no_network_not_even_the_hosts_loopback(graded):
+    output = attack_output(graded, "network")
+    assert "CONNECTED" not in output and output.count("blocked") == 3
+    assert graded.server.connections == 0
+
+
+@pytest.mark.parametrize("student", ["forkbomb", "membomb", "diskfill", "loop", "sleeper"])
+def test_resource_attacks_are_stopped_and_scored_on_what_ran(graded, student):
+    nb = autograded(graded, student)
+    attack = next(c for c in nb["cells"] if c.get("id") == "attack")
+    assert any(o["output_type"] == "error" for o in attack["outputs"]) or student == "diskfill"
+    if student == "diskfill":
+        assert "stopped" in json.dumps(attack["outputs"])
+    assert 0 <= graded.scores[student] <= sum(points_of_tests().values())
+    if student in ("loop", "sleeper"):
+        assert f"{student}: a cell ran past the time limit" in graded.out
+
+
+def test_fifty_megabytes_on_one_line_is_cut_with_a_note(graded):
+    path = graded.course / "autograded" / "bigline" / NAME / f"{NAME}.ipynb"
+    assert path.stat().st_size < 2_000_000
+    assert "output cut" in attack_output(graded, "bigline")
+    page = graded.course / "feedback" / "bigline" / NAME / f"{NAME}.html"
+    assert page.stat().st_size < 3_000_000
+    assert graded.scores["bigline"] == sum(points_of_tests().values())
+
+
+def test_killing_its_parent_is_reported_and_scored_on_what_ran(graded):
+    assert "parentkiller: the sandbox ended before the last cell" in graded.out
+    assert graded.scores["parentkiller"] == 0  # every test cell came after the kill
+
+
+def test_a_submission_linked_to_source_is_refused_by_name(graded):
+    assert f"{NAME}/linker: handed in links, which grading never follows" in graded.out
+    assert "linker" not in graded.scores
+    assert not (graded.course / "autograded" / "linker").exists()
+
+
+def test_regrade_after_fixing_the_exercise_accuses_nobody(graded):
+    course, env = graded.course, graded.env
+    path = course / "source" / NAME / f"{NAME}.ipynb"
+    nb = json.loads(path.read_text())
+    tests = next(c for c in nb["cells"] if nbg(c).get("grade") and c["cell_type"] == "code")
+    tests["source"] = "# fixed by the instructor after the release\n" + regions.cell_text(tests)
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    released = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", NAME, "--force"],
+                              cwd=course, env=env, text=True, capture_output=True, timeout=600)
+    assert released.returncode == 0, released.stdout + released.stderr
+    done = grade(course, env, "--student", "honest_full")
+    assert "edited by the student" not in done.stdout, done.stdout
+    assert "honest_full" in done.stdout and "deleter" not in done.stdout.split("ex01_four_phases:")[-1]
+    with open(course / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == NAME}
+    assert rows["honest_full"] == sum(points_of_tests().values())
