@@ -48,8 +48,12 @@ def run(*args: str | Path, **kwargs) -> None:
 
 
 def _quiet(*command: str | Path) -> bool:
-    return subprocess.run([str(c) for c in command], cwd=ROOT, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode == 0
+    return (
+        subprocess.run(
+            [str(c) for c in command], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ).returncode
+        == 0
+    )
 
 
 def _installer() -> list[str]:
@@ -74,7 +78,7 @@ def _installer() -> list[str]:
 
 def ensure_environment(mode: str) -> None:
     """Create .venv and install the workbook (editable) with the extras ``mode`` needs."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - bootstrap runs on whatever python3 the machine has
         sys.exit(f"[bootstrap] Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         say("creating .venv (first run only)")
@@ -86,8 +90,10 @@ def ensure_environment(mode: str) -> None:
     stamp = VENV / f".installed{extras or '[core]'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    say(f"installing alliance-workbook{extras} and its dependencies into .venv "
-        "(the first time takes a minute or two; progress follows)")
+    say(
+        f"installing alliance-workbook{extras} and its dependencies into .venv "
+        "(the first time takes a minute or two; progress follows)"
+    )
     started = time.monotonic()
     if unpinned:
         pinned = ["--upgrade"]
@@ -110,10 +116,12 @@ def student_config() -> Path:
     folder = VENV / "etc" / "workbook-student"
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
     (folder / "labconfig" / "page_config.json").write_text(
-        json.dumps({"disabledExtensions": {"@jupyter/nbgrader": True}}, indent=1))
+        json.dumps({"disabledExtensions": {"@jupyter/nbgrader": True}}, indent=1)
+    )
     extensions = {f"nbgrader.server_extensions.{name}": False for name in NBGRADER_SERVER_EXTENSIONS}
     (folder / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": extensions}}, indent=1))
+        json.dumps({"ServerApp": {"jpserver_extensions": extensions}}, indent=1)
+    )
     return folder
 
 
@@ -141,7 +149,8 @@ def lab(args: list[str]) -> None:
     ensure_environment("lab")
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
-        p for p in (str(student_config()), env.get("JUPYTER_CONFIG_PATH", "")) if p)
+        p for p in (str(student_config()), env.get("JUPYTER_CONFIG_PATH", "")) if p
+    )
     open_lab([START_NOTEBOOK, *args], env=env)
 
 

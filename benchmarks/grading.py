@@ -52,8 +52,12 @@ def say(text: str) -> None:
 
 def environment(scratch: Path) -> dict:
     env = dict(os.environ)
-    for key, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
+    for key, sub in (
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("IPYTHONDIR", "ipython"),
+    ):
         env[key] = str(scratch / "jupyter" / sub)
     env["PYTHONWARNINGS"] = "ignore"
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
@@ -62,18 +66,37 @@ def environment(scratch: Path) -> dict:
 
 def build_course(scratch: Path, assignment: str, count: int, env: dict) -> Path:
     course = scratch / "base"
-    shutil.copytree(ROOT / "exercises", course, ignore=shutil.ignore_patterns(
-        "release", "submitted", "autograded", "feedback", "gradebook.db", "grades.csv",
-        "release_history", ".ipynb_checkpoints", "__pycache__"))
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-                          cwd=course, env=env, capture_output=True, text=True)
+    shutil.copytree(
+        ROOT / "exercises",
+        course,
+        ignore=shutil.ignore_patterns(
+            "release",
+            "submitted",
+            "autograded",
+            "feedback",
+            "gradebook.db",
+            "grades.csv",
+            "release_history",
+            ".ipynb_checkpoints",
+            "__pycache__",
+        ),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"generate_assignment failed:\n{done.stdout}{done.stderr}")
     release = json.loads((course / "release" / assignment / f"{assignment}.ipynb").read_text())
     source = json.loads((course / "source" / assignment / f"{assignment}.ipynb").read_text())
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: regions.unmarked(regions.cell_text(c), "solution")
-               for c in source["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-               and c["cell_type"] == "code"}
+    answers = {
+        c["metadata"]["nbgrader"]["grade_id"]: regions.unmarked(regions.cell_text(c), "solution")
+        for c in source["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c["cell_type"] == "code"
+    }
     for k in range(count):
         nb = json.loads(json.dumps(release))
         if k % 2 == 0:
@@ -124,10 +147,22 @@ def main(argv: list[str] | None = None) -> int:
     workers = cores()
     runners = {
         "plain": [sys.executable, "-m", "nbgrader", "autograde", args.assignment, "--force"],
-        "sandbox, 1 worker": [sys.executable, "-m", "workbook.autograde", args.assignment, "--force",
-                              "--ParallelAutograde.workers=1"],
-        f"sandbox, {workers} workers": [sys.executable, "-m", "workbook.autograde", args.assignment,
-                                        "--force", f"--ParallelAutograde.workers={workers}"],
+        "sandbox, 1 worker": [
+            sys.executable,
+            "-m",
+            "workbook.autograde",
+            args.assignment,
+            "--force",
+            "--ParallelAutograde.workers=1",
+        ],
+        f"sandbox, {workers} workers": [
+            sys.executable,
+            "-m",
+            "workbook.autograde",
+            args.assignment,
+            "--force",
+            f"--ParallelAutograde.workers={workers}",
+        ],
     }
     seconds: dict[str, list[float]] = {name: [] for name in runners}
     ratios: dict[str, list[float]] = {name: [] for name in runners}
@@ -161,25 +196,36 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "" if target is None else ("yes" if ratio <= target else "no")
         rows.append((name, statistics.median(seconds[name]), per, ratio, target, verdict))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    lines = [START, "## Grading: sandboxed and parallel against plain nbgrader", "",
-             f"Written by `.venv/bin/python benchmarks/grading.py` on {time.strftime('%Y-%m-%d %H:%M')} "
-             f"({total / 60:.1f} minutes; {workers} cores; load average at the end {load:.1f}). "
-             f"`{args.assignment}`, {args.submissions} fake submissions (half the model answers, half the "
-             f"blank release), {args.runs} run(s); the three are run one after the other in each run "
-             "(order alternating), each on its own copy of the same course and gradebook.", "",
-             "| grader | total (s) | s per submission | ratio to plain | target | met? |",
-             "|---|---:|---:|---:|---:|:-:|"]
+    lines = [
+        START,
+        "## Grading: sandboxed and parallel against plain nbgrader",
+        "",
+        f"Written by `.venv/bin/python benchmarks/grading.py` on {time.strftime('%Y-%m-%d %H:%M')} "
+        f"({total / 60:.1f} minutes; {workers} cores; load average at the end {load:.1f}). "
+        f"`{args.assignment}`, {args.submissions} fake submissions (half the model answers, half the "
+        f"blank release), {args.runs} run(s); the three are run one after the other in each run "
+        "(order alternating), each on its own copy of the same course and gradebook.",
+        "",
+        "| grader | total (s) | s per submission | ratio to plain | target | met? |",
+        "|---|---:|---:|---:|---:|:-:|",
+    ]
     for name, tot, per, ratio, target, verdict in rows:
-        lines.append(f"| {name} | {tot:.1f} | {per:.2f} | {ratio:.2f}× | "
-                     f"{'' if target is None else f'≤ {target}×'} | {verdict} |")
-    lines += ["", f"Same scores in all three gradebooks, student by student: {'yes' if agree else 'NO'}.",
-              "", END]
+        lines.append(
+            f"| {name} | {tot:.1f} | {per:.2f} | {ratio:.2f}× | "
+            f"{'' if target is None else f'≤ {target}×'} | {verdict} |"
+        )
+    lines += [
+        "",
+        f"Same scores in all three gradebooks, student by student: {'yes' if agree else 'NO'}.",
+        "",
+        END,
+    ]
     section = "\n".join(lines)
     print(section)
     if not args.no_write:
         text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
         if START in text and END in text:
-            text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
+            text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
         else:
             text = text.rstrip("\n") + "\n\n" + section + "\n"
         RESULTS.write_text(text, encoding="utf-8")

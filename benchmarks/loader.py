@@ -56,8 +56,15 @@ print(json.dumps({"first": first, "cold": min(cold), "warm": sorted(warm)[len(wa
 
 def measure(src: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(src), WORKBOOK_DATA=str(ROOT / "data"))
-    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True,
-                         check=True, timeout=120, cwd=tempfile.gettempdir())
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=tempfile.gettempdir(),
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["file"].startswith(str(src)), f"imported {result['file']}, not the tree in {src}"
     return result
@@ -69,11 +76,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="process pairs (default 7)")
     parser.add_argument("--write", action="store_true", help="write the section into RESULTS.md")
     args = parser.parse_args()
-    base_rev = subprocess.run(["git", "rev-parse", "--short", args.base], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout.strip()
+    base_rev = subprocess.run(
+        ["git", "rev-parse", "--short", args.base], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "archive", base_rev, "src"], cwd=ROOT, check=True,
-                                 capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "archive", base_rev, "src"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         trees = {"base": Path(tmp) / "src", "this": ROOT / "src"}
         runs = {"base": [], "this": []}
@@ -82,19 +91,27 @@ def main() -> int:
             for which in order:
                 runs[which].append(measure(trees[which]))
     rows = []
-    for key, label in (("first", "first `load` of every table (parse + check all)"),
-                       ("cold", "re-parse after `clear_cache()` (best of 5)"),
-                       ("warm", "warm `load` of every table (median of 20)")):
+    for key, label in (
+        ("first", "first `load` of every table (parse + check all)"),
+        ("cold", "re-parse after `clear_cache()` (best of 5)"),
+        ("warm", "warm `load` of every table (median of 20)"),
+    ):
         base = statistics.median(r[key] for r in runs["base"]) * 1000
         this = statistics.median(r[key] for r in runs["this"]) * 1000
         ratio = statistics.median(t[key] / b[key] for b, t in zip(runs["base"], runs["this"]))
         rows.append(f"| {label} | {base:.1f} | {this:.1f} | {ratio:.2f}× |")
-    body = "\n".join([
-        f"Measured by `benchmarks/loader.py`: {args.runs} pairs of fresh processes, base `{args.base}` "
-        f"({base_rev}) against this tree, interleaved, on the same data/; medians, ratio = median of "
-        "per-pair ratios. The loader now checks datapackage.json and every cell strictly and builds under a "
-        "lock; the target is no measurable slow-down (ratios near 1.0 on a noisy machine).",
-        "", "| what | base (ms) | this tree (ms) | ratio |", "|---|---:|---:|---:|", *rows])
+    body = "\n".join(
+        [
+            f"Measured by `benchmarks/loader.py`: {args.runs} pairs of fresh processes, base `{args.base}` "
+            f"({base_rev}) against this tree, interleaved, on the same data/; medians, ratio = median of "
+            "per-pair ratios. The loader now checks datapackage.json and every cell strictly and builds under a "
+            "lock; the target is no measurable slow-down (ratios near 1.0 on a noisy machine).",
+            "",
+            "| what | base (ms) | this tree (ms) | ratio |",
+            "|---|---:|---:|---:|",
+            *rows,
+        ]
+    )
     print(body)
     if args.write:
         write_section("loader", "`workbook.load`: this tree against the base commit", body)

@@ -53,6 +53,7 @@ TARGETS = {"notebook": 1.2, "import": 1.1, "load_warm_ms": 50.0}
 
 # --------------------------------------------------------------------------- small helpers
 
+
 def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -99,16 +100,18 @@ class Scratch:
         for sub in ("jupyter-config", "jupyter-data", "jupyter-runtime", "ipython"):
             (self.path / sub).mkdir()
         self.env = dict(os.environ)
-        self.env.update({
-            "JUPYTER_CONFIG_DIR": str(self.path / "jupyter-config"),
-            "JUPYTER_DATA_DIR": str(self.path / "jupyter-data"),
-            "JUPYTER_RUNTIME_DIR": str(self.path / "jupyter-runtime"),
-            "IPYTHONDIR": str(self.path / "ipython"),
-            "JUPYTER_PLATFORM_DIRS": "1",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-            # nbgrader runs `alembic` and kernels by name: find the ones beside this python first
-            "PATH": os.pathsep.join([str(Path(PYTHON).parent), os.environ.get("PATH", "")]),
-        })
+        self.env.update(
+            {
+                "JUPYTER_CONFIG_DIR": str(self.path / "jupyter-config"),
+                "JUPYTER_DATA_DIR": str(self.path / "jupyter-data"),
+                "JUPYTER_RUNTIME_DIR": str(self.path / "jupyter-runtime"),
+                "IPYTHONDIR": str(self.path / "ipython"),
+                "JUPYTER_PLATFORM_DIRS": "1",
+                "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                # nbgrader runs `alembic` and kernels by name: find the ones beside this python first
+                "PATH": os.pathsep.join([str(Path(PYTHON).parent), os.environ.get("PATH", "")]),
+            }
+        )
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # a student's kernel has its bytecode cached
         self._saved = dict(os.environ)
         os.environ.clear()
@@ -122,6 +125,7 @@ class Scratch:
 
 
 # --------------------------------------------------------------------------- running notebooks
+
 
 def floor_notebook():
     import nbformat
@@ -137,8 +141,9 @@ def execute(nb, cwd: Path) -> dict:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
     error = None
     start = time.perf_counter()
     try:
@@ -154,21 +159,39 @@ def execute(nb, cwd: Path) -> dict:
         if cell.cell_type != "code" or "iopub.execute_input" not in timing:
             continue
         began = dt.datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
-        ended = dt.datetime.fromisoformat(timing.get("shell.execute_reply", timing["iopub.execute_input"])
-                                          .replace("Z", "+00:00"))
-        code = " ⏎ ".join(line.strip() for line in cell.source.splitlines()
-                          if line.strip() and not line.lstrip().startswith("#"))
+        ended = dt.datetime.fromisoformat(
+            timing.get("shell.execute_reply", timing["iopub.execute_input"]).replace("Z", "+00:00")
+        )
+        code = " ⏎ ".join(
+            line.strip()
+            for line in cell.source.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        )
         code = code if len(code) <= 70 else code[:69] + "…"
         cells.append({"index": index, "seconds": (ended - began).total_seconds(), "code": code})
-    return {"seconds": total, "cells": cells, "error": error,
-            "cell_seconds": sum(c["seconds"] for c in cells)}
+    return {
+        "seconds": total,
+        "cells": cells,
+        "error": error,
+        "cell_seconds": sum(c["seconds"] for c in cells),
+    }
 
 
 def bench_notebooks(paths: list[Path], runs: int) -> dict:
     import nbformat
 
-    results = {p.stem: {"floor": [], "notebook": [], "ratio": [], "cells": [], "cell_seconds": [],
-                        "floor_cell_seconds": [], "error": None} for p in paths}
+    results = {
+        p.stem: {
+            "floor": [],
+            "notebook": [],
+            "ratio": [],
+            "cells": [],
+            "cell_seconds": [],
+            "floor_cell_seconds": [],
+            "error": None,
+        }
+        for p in paths
+    }
     # Not counted: bytecode, the file cache and any cache a library builds on first use (as a
     # student's machine has after the first notebook) are warm before anything is timed.
     say(f"warming up (a floor kernel and {paths[0].stem}; not counted)")
@@ -194,9 +217,11 @@ def bench_notebooks(paths: list[Path], runs: int) -> dict:
                 entry["ratio"].append(pair["notebook"]["seconds"] / pair["floor"]["seconds"])
                 entry["cells"].append(pair["notebook"]["cells"])
                 entry["cell_seconds"].append(pair["notebook"]["cell_seconds"])
-            say(f"run {run + 1}/{runs} {path.stem}: floor {pair['floor']['seconds']:.2f} s, "
+            say(
+                f"run {run + 1}/{runs} {path.stem}: floor {pair['floor']['seconds']:.2f} s, "
                 f"notebook {pair['notebook']['seconds']:.2f} s"
-                + (f"  FAILED: {pair['notebook']['error']}" if pair["notebook"]["error"] else ""))
+                + (f"  FAILED: {pair['notebook']['error']}" if pair["notebook"]["error"] else "")
+            )
     for entry in results.values():
         entry["floor_median"] = median(entry["floor"])
         entry["notebook_median"] = median(entry["notebook"])
@@ -214,13 +239,18 @@ def slowest_cells(runs_cells: list[list[dict]], top: int = 3) -> list[dict]:
     by_index: dict[int, dict] = {}
     for cells in runs_cells:
         for c in cells:
-            by_index.setdefault(c["index"], {"code": c["code"], "seconds": []})["seconds"].append(c["seconds"])
-    ranked = sorted(({"index": i, "code": v["code"], "seconds": median(v["seconds"])} for i, v in by_index.items()),
-                    key=lambda c: -c["seconds"])
+            by_index.setdefault(c["index"], {"code": c["code"], "seconds": []})["seconds"].append(
+                c["seconds"]
+            )
+    ranked = sorted(
+        ({"index": i, "code": v["code"], "seconds": median(v["seconds"])} for i, v in by_index.items()),
+        key=lambda c: -c["seconds"],
+    )
     return ranked[:top]
 
 
 # --------------------------------------------------------------------------- nbval
+
 
 def run_pytest(args: list[str], cwd: Path, scratch: Scratch) -> dict:
     command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
@@ -244,8 +274,14 @@ def bench_nbval(paths: list[Path], runs: int, scratch: Scratch, modes_wanted=("s
     modes = {mode: extra for mode, extra in modes.items() if mode in modes_wanted}
     results = {mode: {"floor": [], "suite": [], "ratio": [], "summary": "", "ok": True} for mode in modes}
     real_args = ["--nbval-lax", *[str(p.relative_to(ROOT)) for p in paths]]
-    floor_args = ["--nbval-lax", "-c", str(floors / "pytest.ini"), "--rootdir", str(floors),
-                  *[str(floors / p.name) for p in paths]]
+    floor_args = [
+        "--nbval-lax",
+        "-c",
+        str(floors / "pytest.ini"),
+        "--rootdir",
+        str(floors),
+        *[str(floors / p.name) for p in paths],
+    ]
     for run in range(runs):
         for mode, extra in modes.items():
             order = ["floor", "suite"] if run % 2 == 0 else ["suite", "floor"]
@@ -261,8 +297,10 @@ def bench_nbval(paths: list[Path], runs: int, scratch: Scratch, modes_wanted=("s
             entry["ratio"].append(pair["suite"]["seconds"] / pair["floor"]["seconds"])
             entry["summary"] = pair["suite"]["summary"]
             entry["ok"] = entry["ok"] and pair["suite"]["ok"]
-            say(f"run {run + 1}/{runs} nbval {mode}: floor suite {pair['floor']['seconds']:.1f} s, "
-                f"notebooks {pair['suite']['seconds']:.1f} s ({pair['suite']['summary']})")
+            say(
+                f"run {run + 1}/{runs} nbval {mode}: floor suite {pair['floor']['seconds']:.1f} s, "
+                f"notebooks {pair['suite']['seconds']:.1f} s ({pair['suite']['summary']})"
+            )
     for entry in results.values():
         entry["floor_median"] = median(entry["floor"])
         entry["suite_median"] = median(entry["suite"])
@@ -282,8 +320,9 @@ IMPORTS = {
 
 def time_process(code: str, scratch: Scratch) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([PYTHON, "-c", code], env=scratch.env, cwd=scratch.path,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [PYTHON, "-c", code], env=scratch.env, cwd=scratch.path, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"`{code}` failed: {proc.stderr.strip().splitlines()[-1:]}")
@@ -310,11 +349,13 @@ def bench_import(repeats: int, scratch: Scratch) -> dict:
             if name in times:
                 ratios[name].append(times[name] / times["bare"])
     say("import: " + ", ".join(f"{n} {median(v):.2f} s" for n, v in results.items() if v))
-    return {"seconds": {n: median(v) for n, v in results.items()},
-            "spread": {n: spread(v) for n, v in results.items()},
-            "ratio": {n: median(v) for n, v in ratios.items()},
-            "ratio_spread": {n: spread(v) for n, v in ratios.items()},
-            "errors": errors}
+    return {
+        "seconds": {n: median(v) for n, v in results.items()},
+        "spread": {n: spread(v) for n, v in results.items()},
+        "ratio": {n: median(v) for n, v in ratios.items()},
+        "ratio_spread": {n: spread(v) for n, v in ratios.items()},
+        "errors": errors,
+    }
 
 
 # --------------------------------------------------------------------------- load
@@ -345,9 +386,10 @@ def bench_load(runs: int, scratch: Scratch) -> dict:
     script = scratch.path / "load_bench.py"
     script.write_text(LOAD_SCRIPT)
     samples = []
-    for run in range(runs):
-        proc = subprocess.run([PYTHON, str(script), "20"], env=scratch.env, cwd=scratch.path,
-                              capture_output=True, text=True)
+    for _ in range(runs):
+        proc = subprocess.run(
+            [PYTHON, str(script), "20"], env=scratch.env, cwd=scratch.path, capture_output=True, text=True
+        )
         if proc.returncode != 0:
             return {"error": proc.stderr.strip().splitlines()[-1:]}
         samples.append(json.loads(proc.stdout))
@@ -360,17 +402,25 @@ def bench_load(runs: int, scratch: Scratch) -> dict:
         "warm_all": median([s["warm_all"] for s in samples]),
         "warm_all_spread": spread([s["warm_all"] * 1000 for s in samples]),
     }
-    say(f"load: first call of all {result['first_all'] * 1000:.0f} ms, warm {result['warm_all'] * 1000:.1f} ms")
+    say(
+        f"load: first call of all {result['first_all'] * 1000:.0f} ms, warm {result['warm_all'] * 1000:.1f} ms"
+    )
     return result
 
 
 # --------------------------------------------------------------------------- grading
 
 
-
 def _nbgrader(args: list[str], course: Path, scratch: Scratch) -> tuple[float, subprocess.CompletedProcess]:
-    command = [PYTHON, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}",
-               f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}", "--log-level=ERROR"]
+    command = [
+        PYTHON,
+        "-m",
+        "nbgrader",
+        *args,
+        f"--CourseDirectory.root={course}",
+        f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
+        "--log-level=ERROR",
+    ]
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=course, env=scratch.env, capture_output=True, text=True)
     return time.perf_counter() - start, proc
@@ -429,16 +479,29 @@ def bench_grading(runs: int, submissions: int, assignment: str | None, scratch: 
     if not assignments:
         return {"error": "exercises/source/ has no assignment"}
     assignment = assignment or assignments[0]
-    ignore = shutil.ignore_patterns("gradebook.db", "release", "submitted", "autograded", "feedback",
-                                    ".ipynb_checkpoints", "__pycache__")
-    result = {"assignment": assignment, "submissions": submissions, "generate": [], "overhead": [],
-              "total": [], "per_submission": [], "marginal": [], "floor": [], "ratio": [], "error": None}
+    ignore = shutil.ignore_patterns(
+        "gradebook.db", "release", "submitted", "autograded", "feedback", ".ipynb_checkpoints", "__pycache__"
+    )
+    result = {
+        "assignment": assignment,
+        "submissions": submissions,
+        "generate": [],
+        "overhead": [],
+        "total": [],
+        "per_submission": [],
+        "marginal": [],
+        "floor": [],
+        "ratio": [],
+        "error": None,
+    }
     for run in range(runs):
         course = scratch.path / f"course{run}"
         shutil.copytree(EXERCISES, course, ignore=ignore)
         seconds, proc = _nbgrader(["generate_assignment", assignment, "--force"], course, scratch)
         if proc.returncode != 0:
-            result["error"] = "generate_assignment failed: " + (proc.stderr.strip().splitlines() or [""])[-1][:200]
+            result["error"] = (
+                "generate_assignment failed: " + (proc.stderr.strip().splitlines() or [""])[-1][:200]
+            )
             return result
         result["generate"].append(seconds)
         _fake_submissions(course, assignment, submissions)
@@ -446,7 +509,11 @@ def bench_grading(runs: int, submissions: int, assignment: str | None, scratch: 
         overhead, _ = _nbgrader(["autograde", assignment, "--student=nobody"], course, scratch)
         floor = execute(floor_notebook(), course)["seconds"]
         seconds, proc = _nbgrader(["autograde", assignment, "--force"], course, scratch)
-        graded = len(list((course / "autograded").glob(f"*/{assignment}"))) if (course / "autograded").exists() else 0
+        graded = (
+            len(list((course / "autograded").glob(f"*/{assignment}")))
+            if (course / "autograded").exists()
+            else 0
+        )
         if proc.returncode != 0 or graded != submissions:
             tail = (proc.stderr.strip().splitlines() or [""])[-1][:200]
             result["error"] = f"autograde graded {graded}/{submissions}: {tail}"
@@ -458,8 +525,10 @@ def bench_grading(runs: int, submissions: int, assignment: str | None, scratch: 
         marginal = (seconds - overhead) / submissions
         result["marginal"].append(marginal)
         result["ratio"].append(marginal / floor)
-        say(f"run {run + 1}/{runs} grading {assignment}: {submissions} submissions in {seconds:.1f} s "
-            f"(command overhead {overhead:.1f} s, floor kernel {floor:.2f} s)")
+        say(
+            f"run {run + 1}/{runs} grading {assignment}: {submissions} submissions in {seconds:.1f} s "
+            f"(command overhead {overhead:.1f} s, floor kernel {floor:.2f} s)"
+        )
         shutil.rmtree(course, ignore_errors=True)
     for key in ("generate", "overhead", "total", "per_submission", "marginal", "floor", "ratio"):
         result[f"{key}_median"] = median(result[key])
@@ -474,34 +543,49 @@ PROFILE_END = "_bench_pr.disable()\n_bench_pr.dump_stats({path!r})"
 
 def profile_notebook(path: Path, scratch: Scratch, top: int = 30) -> None:
     """Run one notebook in a kernel under cProfile and print where its time goes."""
-    import nbformat
     import pstats
+
+    import nbformat
 
     stats_file = scratch.path / "notebook.prof"
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(PROFILE_START))
     nb.cells.append(nbformat.v4.new_code_cell(PROFILE_END.format(path=str(stats_file))))
     result = execute(nb, path.parent)
-    print(f"{path.name}: {result['seconds']:.2f} s wall, {result['cell_seconds']:.2f} s in cells"
-          + (f", FAILED: {result['error']}" if result["error"] else ""))
+    print(
+        f"{path.name}: {result['seconds']:.2f} s wall, {result['cell_seconds']:.2f} s in cells"
+        + (f", FAILED: {result['error']}" if result["error"] else "")
+    )
     for c in sorted(result["cells"], key=lambda c: -c["seconds"])[:8]:
         print(f"  cell {c['index']:>3} {c['seconds']:6.2f} s  {c['code']}")
     if stats_file.exists():
         stats = pstats.Stats(str(stats_file))
         print("== by cumulative time, library and workbook code ==")
-        stats.sort_stats("cumulative").print_stats(r"workbook|altair|vl_convert|anywidget|ipywidgets|pandas|jsonschema", top)
+        stats.sort_stats("cumulative").print_stats(
+            r"workbook|altair|vl_convert|anywidget|ipywidgets|pandas|jsonschema", top
+        )
         print("== by own time ==")
         stats.sort_stats("tottime").print_stats(top)
 
 
 # --------------------------------------------------------------------------- the report
 
+
 def versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     parts = []
-    for name in ("pandas", "altair", "ipywidgets", "anywidget", "vl-convert-python", "ipykernel",
-                 "nbclient", "nbval", "nbgrader"):
+    for name in (
+        "pandas",
+        "altair",
+        "ipywidgets",
+        "anywidget",
+        "vl-convert-python",
+        "ipykernel",
+        "nbclient",
+        "nbval",
+        "nbgrader",
+    ):
         with contextlib.suppress(PackageNotFoundError):
             parts.append(f"{name} {version(name)}")
     return ", ".join(parts)
@@ -527,43 +611,59 @@ def report(results: dict, args, started: float) -> str:
 
     nbs = results.get("notebooks")
     if nbs:
-        lines += ["## 1. Notebooks against the floor", "",
-                  f"Floor: a fresh `python3` kernel that runs only `{FLOOR_CODE}`. Both are run by nbclient "
-                  "(kernel start, every cell, shutdown). Target: ratio ≤ 1.2×.", "",
-                  "Where the time goes: *cells* is the time the kernel spent running cells (for the floor, "
-                  "its one import cell); the rest of each total is starting and stopping the kernel, which "
-                  "is the same for both.", "",
-                  "| notebook | floor (s) | notebook (s) | ratio | range | ≤ 1.2×? | floor cells (s) | "
-                  "notebook cells (s) | slowest cells (median s) |",
-                  "|---|---:|---:|---:|---|:-:|---:|---:|---|"]
+        lines += [
+            "## 1. Notebooks against the floor",
+            "",
+            f"Floor: a fresh `python3` kernel that runs only `{FLOOR_CODE}`. Both are run by nbclient "
+            "(kernel start, every cell, shutdown). Target: ratio ≤ 1.2×.",
+            "",
+            "Where the time goes: *cells* is the time the kernel spent running cells (for the floor, "
+            "its one import cell); the rest of each total is starting and stopping the kernel, which "
+            "is the same for both.",
+            "",
+            "| notebook | floor (s) | notebook (s) | ratio | range | ≤ 1.2×? | floor cells (s) | "
+            "notebook cells (s) | slowest cells (median s) |",
+            "|---|---:|---:|---:|---|:-:|---:|---:|---|",
+        ]
         for name, e in nbs.items():
             if e["error"] and e["notebook_median"] is None:
                 error = e["error"].replace("|", "\\|")
                 lines.append(f"| `{name}` | {fmt(e['floor_median'])} | fails | — | | — | | | {error} |")
                 continue
             slow = "; ".join(f"{c['seconds']:.2f} `{c['code']}`".replace("|", "\\|") for c in e["slowest"])
-            lines.append(f"| `{name}` | {fmt(e['floor_median'])} | {fmt(e['notebook_median'])} | "
-                         f"{fmt(e['ratio_median'])}× | {spread(e['ratio'])} | "
-                         f"{verdict(e['ratio_median'], TARGETS['notebook'])} | {fmt(e['floor_cells_median'])} | "
-                         f"{fmt(e['cells_median'])} | {slow} |")
+            lines.append(
+                f"| `{name}` | {fmt(e['floor_median'])} | {fmt(e['notebook_median'])} | "
+                f"{fmt(e['ratio_median'])}× | {spread(e['ratio'])} | "
+                f"{verdict(e['ratio_median'], TARGETS['notebook'])} | {fmt(e['floor_cells_median'])} | "
+                f"{fmt(e['cells_median'])} | {slow} |"
+            )
         ok = [e for e in nbs.values() if e["ratio_median"] is not None]
         if ok:
             floor_sum = sum(e["floor_median"] for e in ok)
             nb_sum = sum(e["notebook_median"] for e in ok)
-            lines.append(f"| **all {len(ok)}** | {floor_sum:.2f} | {nb_sum:.2f} | {nb_sum / floor_sum:.2f}× | | "
-                         f"{verdict(nb_sum / floor_sum, TARGETS['notebook'])} | | | |")
+            lines.append(
+                f"| **all {len(ok)}** | {floor_sum:.2f} | {nb_sum:.2f} | {nb_sum / floor_sum:.2f}× | | "
+                f"{verdict(nb_sum / floor_sum, TARGETS['notebook'])} | | | |"
+            )
         lines.append("")
 
     nbval = results.get("nbval")
     if nbval:
-        lines += ["## 1b. The nbval suite", "",
-                  "`pytest --nbval-lax` over every notebook, against the same command over as many floor "
-                  "notebooks (so pytest's own start-up is in both).", "",
-                  "| runner | floor suite (s) | notebooks (s) | ratio | range | result |", "|---|---:|---:|---:|---|---|"]
+        lines += [
+            "## 1b. The nbval suite",
+            "",
+            "`pytest --nbval-lax` over every notebook, against the same command over as many floor "
+            "notebooks (so pytest's own start-up is in both).",
+            "",
+            "| runner | floor suite (s) | notebooks (s) | ratio | range | result |",
+            "|---|---:|---:|---:|---|---|",
+        ]
         for mode, e in nbval.items():
-            lines.append(f"| `pytest --nbval-lax {'-n 0' if mode == 'serial' else '-n 2 --dist loadfile'}`"
-                         + f" | {fmt(e['floor_median'], 1)} | {fmt(e['suite_median'], 1)} | "
-                         f"{fmt(e['ratio_median'])}× | {spread(e['ratio'])} | {e['summary']} |")
+            lines.append(
+                f"| `pytest --nbval-lax {'-n 0' if mode == 'serial' else '-n 2 --dist loadfile'}`"
+                + f" | {fmt(e['floor_median'], 1)} | {fmt(e['suite_median'], 1)} | "
+                f"{fmt(e['ratio_median'])}× | {spread(e['ratio'])} | {e['summary']} |"
+            )
         if len(nbval) == 2 and all(e["suite_median"] for e in nbval.values()):
             gain = nbval["serial"]["suite_median"] / nbval["-n 2"]["suite_median"]
             lines += ["", f"Speed-up of `-n 2` over serial: {gain:.2f}× (2 cores)."]
@@ -572,18 +672,24 @@ def report(results: dict, args, started: float) -> str:
     imp = results.get("import")
     if imp:
         s, r = imp["seconds"], imp["ratio"]
-        lines += ["## 2. Import", "",
-                  f"Fresh `python -c` processes, interleaved; median of {args.import_repeats} each. "
-                  "Target: `import workbook` ≤ 1.1× the bare import.", "",
-                  "| what | median (s) | range (s) | ratio to bare | ≤ 1.1×? |", "|---|---:|---|---:|:-:|",
-                  f"| `python -c pass` (interpreter only) | {fmt(s.get('python'))} | {imp['spread'].get('python', '')} | | |",
-                  f"| `{FLOOR_CODE}` (bare) | {fmt(s.get('bare'))} | {imp['spread'].get('bare', '')} | 1.00× | |",
-                  f"| `import workbook` | {fmt(s.get('workbook'))} | {imp['spread'].get('workbook', '')} | "
-                  f"{fmt(r.get('workbook'))}× | {verdict(r.get('workbook'), TARGETS['import'])} |",
-                  f"| `import workbook` + `from workbook import load, cite, check, charts, widgets` "
-                  f"(a notebook's first cell) | {fmt(s.get('notebook_header'))} | "
-                  f"{imp['spread'].get('notebook_header', '')} | {fmt(r.get('notebook_header'))}× | "
-                  f"{verdict(r.get('notebook_header'), TARGETS['import'])} |", ""]
+        lines += [
+            "## 2. Import",
+            "",
+            f"Fresh `python -c` processes, interleaved; median of {args.import_repeats} each. "
+            "Target: `import workbook` ≤ 1.1× the bare import.",
+            "",
+            "| what | median (s) | range (s) | ratio to bare | ≤ 1.1×? |",
+            "|---|---:|---|---:|:-:|",
+            f"| `python -c pass` (interpreter only) | {fmt(s.get('python'))} | {imp['spread'].get('python', '')} | | |",
+            f"| `{FLOOR_CODE}` (bare) | {fmt(s.get('bare'))} | {imp['spread'].get('bare', '')} | 1.00× | |",
+            f"| `import workbook` | {fmt(s.get('workbook'))} | {imp['spread'].get('workbook', '')} | "
+            f"{fmt(r.get('workbook'))}× | {verdict(r.get('workbook'), TARGETS['import'])} |",
+            f"| `import workbook` + `from workbook import load, cite, check, charts, widgets` "
+            f"(a notebook's first cell) | {fmt(s.get('notebook_header'))} | "
+            f"{imp['spread'].get('notebook_header', '')} | {fmt(r.get('notebook_header'))}× | "
+            f"{verdict(r.get('notebook_header'), TARGETS['import'])} |",
+            "",
+        ]
         for name, err in imp.get("errors", {}).items():
             lines.append(f"- `{name}` failed: {err}")
 
@@ -593,16 +699,23 @@ def report(results: dict, args, started: float) -> str:
         if "error" in load:
             lines += [f"Failed: {load['error']}", ""]
         else:
-            lines += [f"In a fresh process: every table in `workbook.tables()` order (the first call parses and "
-                      f"checks every stored table), then 20 warm rounds. Median over {max(3, args.runs)} processes. "
-                      "Target: warm ≤ 50 ms for all tables together.", "",
-                      "| table | first call (ms) | warm call (ms) |", "|---|---:|---:|"]
+            lines += [
+                f"In a fresh process: every table in `workbook.tables()` order (the first call parses and "
+                f"checks every stored table), then 20 warm rounds. Median over {max(3, args.runs)} processes. "
+                "Target: warm ≤ 50 ms for all tables together.",
+                "",
+                "| table | first call (ms) | warm call (ms) |",
+                "|---|---:|---:|",
+            ]
             for n in load["names"]:
                 lines.append(f"| `{n}` | {load['first'][n] * 1000:.1f} | {load['warm'][n] * 1000:.2f} |")
             warm_all = load["warm_all"] * 1000
-            lines += [f"| **all {len(load['names'])} together** | **{load['first_all'] * 1000:.0f}** | "
-                      f"**{warm_all:.1f}** ({'meets' if warm_all <= TARGETS['load_warm_ms'] else 'misses'} "
-                      f"≤ 50 ms) |", ""]
+            lines += [
+                f"| **all {len(load['names'])} together** | **{load['first_all'] * 1000:.0f}** | "
+                f"**{warm_all:.1f}** ({'meets' if warm_all <= TARGETS['load_warm_ms'] else 'misses'} "
+                f"≤ 50 ms) |",
+                "",
+            ]
 
     grading = results.get("grading")
     if grading:
@@ -611,25 +724,33 @@ def report(results: dict, args, started: float) -> str:
             lines += [f"Not measured: {grading['error']}", ""]
         else:
             g = grading
-            lines += [f"`nbgrader autograde {g['assignment']}` of {g['submissions']} fake submissions (half the model "
-                      "answers, half the blank release) in a temporary copy of `exercises/`, fresh gradebook each run.",
-                      "", "| figure | median | range |", "|---|---:|---|",
-                      f"| `generate_assignment` (once per assignment) | {fmt(g['generate_median'], 1)} s | {spread(g['generate'])} |",
-                      f"| `autograde`, all {g['submissions']} submissions | {fmt(g['total_median'], 1)} s | {spread(g['total'])} |",
-                      f"| **seconds per submission** (total / {g['submissions']}) | **{fmt(g['per_submission_median'])} s** | {spread(g['per_submission'])} |",
-                      f"| command overhead (autograde with no submission) | {fmt(g['overhead_median'], 1)} s | {spread(g['overhead'])} |",
-                      f"| marginal seconds per submission ((total − overhead) / {g['submissions']}) | {fmt(g['marginal_median'])} s | {spread(g['marginal'])} |",
-                      f"| floor kernel, measured alongside | {fmt(g['floor_median'])} s | {spread(g['floor'])} |",
-                      f"| marginal per submission / floor kernel | {fmt(g['ratio_median'])}× | {spread(g['ratio'])} |", ""]
+            lines += [
+                f"`nbgrader autograde {g['assignment']}` of {g['submissions']} fake submissions (half the model "
+                "answers, half the blank release) in a temporary copy of `exercises/`, fresh gradebook each run.",
+                "",
+                "| figure | median | range |",
+                "|---|---:|---|",
+                f"| `generate_assignment` (once per assignment) | {fmt(g['generate_median'], 1)} s | {spread(g['generate'])} |",
+                f"| `autograde`, all {g['submissions']} submissions | {fmt(g['total_median'], 1)} s | {spread(g['total'])} |",
+                f"| **seconds per submission** (total / {g['submissions']}) | **{fmt(g['per_submission_median'])} s** | {spread(g['per_submission'])} |",
+                f"| command overhead (autograde with no submission) | {fmt(g['overhead_median'], 1)} s | {spread(g['overhead'])} |",
+                f"| marginal seconds per submission ((total − overhead) / {g['submissions']}) | {fmt(g['marginal_median'])} s | {spread(g['marginal'])} |",
+                f"| floor kernel, measured alongside | {fmt(g['floor_median'])} s | {spread(g['floor'])} |",
+                f"| marginal per submission / floor kernel | {fmt(g['ratio_median'])}× | {spread(g['ratio'])} |",
+                "",
+            ]
             scores = g.get("scores", {})
             if scores and "error" not in scores:
                 model = sorted({f"{s:g}/{m:g}" for k, (s, m, _) in scores.items() if int(k[-2:]) % 2 == 0})
                 blank = sorted({f"{s:g}/{m:g}" for k, (s, m, _) in scores.items() if int(k[-2:]) % 2 == 1})
                 total = next(iter(scores.values()))[2]
-                lines += [f"Autograded points in the last run (a check that real grading happened): model answers "
-                          f"{', '.join(model)}; blank release {', '.join(blank) or '—'} (the other "
-                          f"{total - next(iter(scores.values()))[1]:g} of {total:g} points are written answers, "
-                          "marked by hand).", ""]
+                lines += [
+                    f"Autograded points in the last run (a check that real grading happened): model answers "
+                    f"{', '.join(model)}; blank release {', '.join(blank) or '—'} (the other "
+                    f"{total - next(iter(scores.values()))[1]:g} of {total:g} points are written answers, "
+                    "marked by hand).",
+                    "",
+                ]
             if g.get("error"):
                 lines += [f"Warning: {g['error']}", ""]
 
@@ -638,15 +759,22 @@ def report(results: dict, args, started: float) -> str:
         ok = [e["ratio_median"] for e in nbs.values() if e["ratio_median"] is not None]
         worst = max(ok) if ok else None
         failed = [n for n, e in nbs.items() if e["ratio_median"] is None]
-        lines.append(f"| every notebook ≤ 1.2× its floor | worst {fmt(worst)}×"
-                     + (f"; {len(failed)} fail to run" if failed else "") + f" | "
-                     f"{verdict(worst, TARGETS['notebook']) if not failed else '**no**'} |")
+        lines.append(
+            f"| every notebook ≤ 1.2× its floor | worst {fmt(worst)}×"
+            + (f"; {len(failed)} fail to run" if failed else "")
+            + f" | "
+            f"{verdict(worst, TARGETS['notebook']) if not failed else '**no**'} |"
+        )
     if imp:
-        lines.append(f"| `import workbook` ≤ 1.1× bare | {fmt(imp['ratio'].get('workbook'))}× | "
-                     f"{verdict(imp['ratio'].get('workbook'), TARGETS['import'])} |")
+        lines.append(
+            f"| `import workbook` ≤ 1.1× bare | {fmt(imp['ratio'].get('workbook'))}× | "
+            f"{verdict(imp['ratio'].get('workbook'), TARGETS['import'])} |"
+        )
     if load and "error" not in load:
-        lines.append(f"| every table warm ≤ 50 ms together | {load['warm_all'] * 1000:.1f} ms | "
-                     f"{verdict(load['warm_all'] * 1000, TARGETS['load_warm_ms'])} |")
+        lines.append(
+            f"| every table warm ≤ 50 ms together | {load['warm_all'] * 1000:.1f} ms | "
+            f"{verdict(load['warm_all'] * 1000, TARGETS['load_warm_ms'])} |"
+        )
     if grading and grading.get("total"):
         lines.append(f"| grading | {fmt(grading['per_submission_median'])} s per submission | (no target) |")
     lines.append("")
@@ -655,27 +783,41 @@ def report(results: dict, args, started: float) -> str:
 
 # --------------------------------------------------------------------------- main
 
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="one run of each section, 3 import repeats, nbval only with -n 2, "
-                             "2 submissions (about 3 minutes)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one run of each section, 3 import repeats, nbval only with -n 2, "
+        "2 submissions (about 3 minutes)",
+    )
     parser.add_argument("--runs", type=int, help="runs of each section (default 3; --quick: 1)")
     parser.add_argument("--only", help=f"comma-separated sections to run ({', '.join(SECTIONS)})")
     parser.add_argument("--skip", help="comma-separated sections to leave out")
     parser.add_argument("--notebooks", metavar="REGEX", help="only notebooks whose file name matches")
-    parser.add_argument("--submissions", type=int, help="fake submissions to autograde (default 6; --quick: 2)")
+    parser.add_argument(
+        "--submissions", type=int, help="fake submissions to autograde (default 6; --quick: 2)"
+    )
     parser.add_argument("--assignment", help="assignment to grade (default: the first in exercises/source/)")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="markdown report (default benchmarks/RESULTS.md)")
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help="markdown report (default benchmarks/RESULTS.md)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print the report instead of writing it")
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (for debugging)")
-    parser.add_argument("--profile", type=Path, metavar="NOTEBOOK",
-                        help="run one notebook under cProfile and print where its time goes (nothing else)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="NOTEBOOK",
+        help="run one notebook under cProfile and print where its time goes (nothing else)",
+    )
     args = parser.parse_args(argv)
-    args.command_line = " ".join([".venv/bin/python benchmarks/run.py",
-                                  *(argv if argv is not None else sys.argv[1:])])
+    args.command_line = " ".join(
+        [".venv/bin/python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]
+    )
     args.runs = args.runs or (1 if args.quick else 3)
     args.import_repeats = 3 if args.quick else max(10, 3 * args.runs)
     args.submissions = args.submissions or (2 if args.quick else 6)

@@ -49,8 +49,13 @@ def project_copy(folder: Path, old: bool) -> None:
         elif src.exists():
             shutil.copy2(src, folder / part)
     if old:
-        text = subprocess.run(["git", "show", f"{OLD_BOOTSTRAP}:bootstrap.py"], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["git", "show", f"{OLD_BOOTSTRAP}:bootstrap.py"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         (folder / "bootstrap.py").write_text(text)
     else:
         shutil.copy2(ROOT / "bootstrap.py", folder / "bootstrap.py")
@@ -61,15 +66,35 @@ def one_setup(old: bool, scratch: Path) -> float:
     project_copy(folder, old)
     port, token = free_port(), secrets.token_hex(8)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_CACHE_DIR=str(folder / "pip-cache"),
-               UV_CACHE_DIR=str(folder / "uv-cache"), HOME=str(folder / "home"),
-               JUPYTER_CONFIG_DIR=str(folder / "home/.jupyter"), JUPYTER_DATA_DIR=str(folder / "home/.jd"),
-               JUPYTER_RUNTIME_DIR=str(folder / "home/.jr"), IPYTHONDIR=str(folder / "home/.ipython"))
-    command = [sys.executable, "bootstrap.py", "lab", "--no-browser", f"--ServerApp.port={port}",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}", "--ServerApp.open_browser=False"]
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_CACHE_DIR=str(folder / "pip-cache"),
+        UV_CACHE_DIR=str(folder / "uv-cache"),
+        HOME=str(folder / "home"),
+        JUPYTER_CONFIG_DIR=str(folder / "home/.jupyter"),
+        JUPYTER_DATA_DIR=str(folder / "home/.jd"),
+        JUPYTER_RUNTIME_DIR=str(folder / "home/.jr"),
+        IPYTHONDIR=str(folder / "home/.ipython"),
+    )
+    command = [
+        sys.executable,
+        "bootstrap.py",
+        "lab",
+        "--no-browser",
+        f"--ServerApp.port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.token={token}",
+        "--ServerApp.open_browser=False",
+    ]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while time.monotonic() - started < LIMIT:
             if process.poll() is not None:
@@ -108,20 +133,23 @@ def main(argv: list[str] | None = None) -> int:
             new_times.append(pair[False])
             ratios.append(pair[False] / pair[True])
     ratio = statistics.median(ratios)
-    text = "\n".join([
-        f"Measured by `benchmarks/setup_time.py` on {time.strftime('%Y-%m-%d %H:%M')}, {args.runs} pair(s), "
-        "empty package caches, no machine-wide pip configuration, downloads from the package index.",
-        "Clock: from `python3 bootstrap.py lab` in a fresh copy of the project to JupyterLab answering "
-        "`/api/status`. Target: new ≤ 0.5× old.",
-        "",
-        "| setup | median (s) | runs (s) |",
-        "|---|---:|---|",
-        f"| old: venv + `pip install --quiet -e .` | {statistics.median(old_times):.1f} | "
-        + ", ".join(f"{t:.1f}" for t in old_times) + " |",
-        f"| new: venv + uv (`pip install uv`, then `uv pip install -c constraints.txt -e .`) | "
-        f"{statistics.median(new_times):.1f} | " + ", ".join(f"{t:.1f}" for t in new_times) + " |",
-        f"| **ratio new/old** | **{ratio:.2f}×** | {'meets' if ratio <= 0.5 else 'misses'} the 0.5× target |",
-    ])
+    text = "\n".join(
+        [
+            f"Measured by `benchmarks/setup_time.py` on {time.strftime('%Y-%m-%d %H:%M')}, {args.runs} pair(s), "
+            "empty package caches, no machine-wide pip configuration, downloads from the package index.",
+            "Clock: from `python3 bootstrap.py lab` in a fresh copy of the project to JupyterLab answering "
+            "`/api/status`. Target: new ≤ 0.5× old.",
+            "",
+            "| setup | median (s) | runs (s) |",
+            "|---|---:|---|",
+            f"| old: venv + `pip install --quiet -e .` | {statistics.median(old_times):.1f} | "
+            + ", ".join(f"{t:.1f}" for t in old_times)
+            + " |",
+            f"| new: venv + uv (`pip install uv`, then `uv pip install -c constraints.txt -e .`) | "
+            f"{statistics.median(new_times):.1f} | " + ", ".join(f"{t:.1f}" for t in new_times) + " |",
+            f"| **ratio new/old** | **{ratio:.2f}×** | {'meets' if ratio <= 0.5 else 'misses'} the 0.5× target |",
+        ]
+    )
     if args.no_write:
         print(text)
     else:

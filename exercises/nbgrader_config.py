@@ -25,12 +25,12 @@ c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 # Students' code runs in a sandbox (bubblewrap: no network, nothing of the host but Python, the
 # packages and the workbook's data, read-only; see exercises/README.md). Limits per submission:
-c.SandboxedExecute.notebook_seconds = 600   # wall clock for the whole notebook
-c.SandboxedExecute.cpu_seconds = 600        # CPU seconds per process
-c.SandboxedExecute.memory_mb = 3072         # address space per process
-c.SandboxedExecute.processes = 256          # processes and threads
-c.SandboxedExecute.disk_mb = 128            # working folder and /tmp
-c.SandboxedExecute.output_chars = 100000    # output kept per cell (a longer one is cut, with a note)
+c.SandboxedExecute.notebook_seconds = 600  # wall clock for the whole notebook
+c.SandboxedExecute.cpu_seconds = 600  # CPU seconds per process
+c.SandboxedExecute.memory_mb = 3072  # address space per process
+c.SandboxedExecute.processes = 256  # processes and threads
+c.SandboxedExecute.disk_mb = 128  # working folder and /tmp
+c.SandboxedExecute.output_chars = 100000  # output kept per cell (a longer one is cut, with a note)
 # Only for submissions you trust (your own tests): run them unsandboxed, with your rights.
 # c.SandboxedExecute.trusted_submissions = True
 # Keep a runaway print loop from filling the gradebook and the feedback.

@@ -9,7 +9,7 @@ its value differ from the one here.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +17,7 @@ import pandas as pd
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def csv(name: str) -> pd.DataFrame:
     """A CSV of data/ as pandas reads it by default (no schema, no types from the package)."""
     return pd.read_csv(DATA / f"{name}.csv", encoding="utf-8-sig")
@@ -56,7 +56,7 @@ def _mean_share_under_ceiling() -> float:
 
 
 def _shrine_gap() -> float:
-    shrine = float(csv("records").query("subject == 'yasukuni'")["value"].max())   # all wars
+    shrine = float(csv("records").query("subject == 'yasukuni'")["value"].max())  # all wars
     return (_value(csv("claims"), "claim_id", "essay2005-22a") - shrine) / shrine * 100
 
 
@@ -99,7 +99,9 @@ def _only(values: pd.Series):
 def _events_in_phase(reading: str, n: int) -> int:
     events = csv("events")
     years = pd.to_datetime(events["date"]).dt.year
-    return int((years.between(_phase(n)["start_year"], _phase(n)["end_year"]) & (events["reading"] == reading)).sum())
+    return int(
+        (years.between(_phase(n)["start_year"], _phase(n)["end_year"]) & (events["reading"] == reading)).sum()
+    )
 
 
 def _personnel(group: str) -> float:
@@ -120,35 +122,50 @@ def _larger_aid_error() -> str:
 #: check id -> the reference answer (a function, so a missing file fails only its own tests).
 ORACLE = {
     "00.1": lambda: len(claims_of("essay2005")),
-    "00.2": lambda: len(claims_of("essay2005"))
-    / float(csv("readings").set_index("id").loc["essay2005", "paragraphs"]),
+    "00.2": lambda: (
+        len(claims_of("essay2005")) / float(csv("readings").set_index("id").loc["essay2005", "paragraphs"])
+    ),
     "00.3": lambda: _only(csv("readings").loc[csv("readings")["kind"].str.contains("government"), "id"]),
     "01.1": lambda: int(_phase(2)["end_year"] - _phase(2)["start_year"]),
     "01.2": lambda: _events_in_phase("sa1997", 3),
     "01.4": lambda: _whole_decades_in_phase_two()[0],
     "02.1": lambda: _years_above_one_since_ceiling(),
     "02.2": lambda: _mean_share_under_ceiling(),
-    "02.4": lambda: csv("records").query("subject == 'defence_spending' and group == 'ceiling'")
-    .sort_values("year")["basis"].iloc[0],
-    "03.1": lambda: (_value(csv("claims"), "claim_id", "sa1997-39b") - _value(csv("claims"), "claim_id", "sa1997-39a"))
-    / _value(csv("claims"), "claim_id", "sa1997-39b") * 100,
-    "03.2": lambda: (_personnel("total (before)") - _personnel("total (after)")) / _personnel("total (before)") * 100,
-    "03.4": lambda: "Ground SDF",          # golden: the linked records measure the GSDF (checked)
+    "02.4": lambda: (
+        csv("records")
+        .query("subject == 'defence_spending' and group == 'ceiling'")
+        .sort_values("year")["basis"]
+        .iloc[0]
+    ),
+    "03.1": lambda: (
+        (_value(csv("claims"), "claim_id", "sa1997-39b") - _value(csv("claims"), "claim_id", "sa1997-39a"))
+        / _value(csv("claims"), "claim_id", "sa1997-39b")
+        * 100
+    ),
+    "03.2": lambda: (
+        (_personnel("total (before)") - _personnel("total (after)")) / _personnel("total (before)") * 100
+    ),
+    "03.4": lambda: "Ground SDF",  # golden: the linked records measure the GSDF (checked)
     "04.1": lambda: _fuel("U.S. vessels") / _fuel("all recipients") * 100,
-    "04.3": lambda: "less than",           # golden: the other upper-bound hedge (checked in use)
+    "04.3": lambda: "less than",  # golden: the other upper-bound hedge (checked in use)
     "05.1": lambda: int((csv("places")["dispute"].str.strip() != "none").sum()),
     "05.2": lambda: int((claims_of("sa1997")["topic"] == "north_korea").sum()),
     "05.3": lambda: int((claims_of("essay2005")["topic"] == "north_korea").sum()),
-    "05.5": lambda: "East China Sea",      # golden: the Japan-China zone quarrel (checked in places)
+    "05.5": lambda: "East China Sea",  # golden: the Japan-China zone quarrel (checked in places)
     "06.1": lambda: int(round(_recorded_recipients())),
-    "06.2": lambda: (_value(csv("claims"), "claim_id", "essay2005-21d") - _recorded_recipients())
-    / _recorded_recipients() * 100,
-    "06.4": lambda: "no",                  # golden: not state compensation (checked in the notes)
+    "06.2": lambda: (
+        (_value(csv("claims"), "claim_id", "essay2005-21d") - _recorded_recipients())
+        / _recorded_recipients()
+        * 100
+    ),
+    "06.4": lambda: "no",  # golden: not state compensation (checked in the notes)
     "06.6": lambda: _shrine_gap(),
     "07.1": lambda: _hedged("sa1997"),
     "07.2": lambda: _hedged("essay2005"),
     "07.4": lambda: (_aid("Japan") - _aid("United States")) / _aid("United States") * 100,
     "07.5": _larger_aid_error,
-    "08.1": lambda: int(((csv("claims")["reading"] == "essay2005") & (csv("claims")["kind"] == "count")).sum()),
-    "08.3": lambda: "the values are in different units",   # golden: units mixed (checked)
+    "08.1": lambda: int(
+        ((csv("claims")["reading"] == "essay2005") & (csv("claims")["kind"] == "count")).sum()
+    ),
+    "08.3": lambda: "the values are in different units",  # golden: units mixed (checked)
 }

@@ -44,38 +44,38 @@ def attacks(course: Path, port: int) -> dict[str, str]:
     package = Path(workbook.__file__).parent
     return {
         "deleter": "import os, shutil\n"
-                   f"for p in [{str(victim)!r}, '../../submitted/honest_full/{mine}', '/submission/../honest_full']:\n"
-                   "    try:\n        os.remove(p); print('DELETED', p)\n    except Exception as e:\n"
-                   "        print('blocked', type(e).__name__)\n"
-                   f"shutil.rmtree({str(course / 'submitted')!r}, ignore_errors=True)",
+        f"for p in [{str(victim)!r}, '../../submitted/honest_full/{mine}', '/submission/../honest_full']:\n"
+        "    try:\n        os.remove(p); print('DELETED', p)\n    except Exception as e:\n"
+        "        print('blocked', type(e).__name__)\n"
+        f"shutil.rmtree({str(course / 'submitted')!r}, ignore_errors=True)",
         "dbeditor": "import sqlite3\n"
-                    f"db = sqlite3.connect({str(course / 'gradebook.db')!r})\n"
-                    "db.execute('UPDATE grade SET auto_score = 48'); db.commit(); print('EDITED')",
+        f"db = sqlite3.connect({str(course / 'gradebook.db')!r})\n"
+        "db.execute('UPDATE grade SET auto_score = 48'); db.commit(); print('EDITED')",
         "reader": "import glob\n"
-                  f"for p in glob.glob({str(course)!r} + '/**/*.ipynb', recursive=True) + ['/etc/shadow']:\n"
-                  "    print(open(p).read())\n"
-                  "print(glob.glob('/**/source/**', recursive=True)[:5])",
+        f"for p in glob.glob({str(course)!r} + '/**/*.ipynb', recursive=True) + ['/etc/shadow']:\n"
+        "    print(open(p).read())\n"
+        "print(glob.glob('/**/source/**', recursive=True)[:5])",
         "writer": f"open({str(Path.home() / 'pwned-by-a-student')!r}, 'w').write('x')\n",
         "packagewriter": f"open({str(package / 'pwned.py')!r}, 'w').write('import os')\n",
         "network": "import socket\n"
-                   f"for address in [('127.0.0.1', {port}), ('1.1.1.1', 80), ('pypi.org', 443)]:\n"
-                   "    try:\n        socket.create_connection(address, timeout=2); print('CONNECTED', address)\n"
-                   "    except OSError as e:\n        print('blocked', address, type(e).__name__)",
+        f"for address in [('127.0.0.1', {port}), ('1.1.1.1', 80), ('pypi.org', 443)]:\n"
+        "    try:\n        socket.create_connection(address, timeout=2); print('CONNECTED', address)\n"
+        "    except OSError as e:\n        print('blocked', address, type(e).__name__)",
         "forkbomb": "import os\nwhile True:\n    os.fork()",
         "membomb": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 1024 * 1024))",
         "diskfill": "import os\nfor folder in ('.', '/tmp'):\n    try:\n"
-                    "        with open(os.path.join(folder, 'fill'), 'wb') as f:\n"
-                    "            while True:\n                f.write(b'0' * 1024 * 1024)\n"
-                    "    except OSError as e:\n        print('stopped', folder, e.errno)",
+        "        with open(os.path.join(folder, 'fill'), 'wb') as f:\n"
+        "            while True:\n                f.write(b'0' * 1024 * 1024)\n"
+        "    except OSError as e:\n        print('stopped', folder, e.errno)",
         "bigline": "print('x' * 50_000_000)",
         "loop": "while True:\n    pass",
         "sleeper": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
-                   "    time.sleep(3600)",
+        "    time.sleep(3600)",
         "parentkiller": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
         # A value that lies in == and -: documented in exercises/README.md (not caught here).
         "liar": "class F(float):\n    def __eq__(self, other): return True\n"
-                "    def __sub__(self, other): return F(0.0)\n    __rsub__ = __sub__\n"
-                "    def __abs__(self): return 0.0\n    def __hash__(self): return 0",
+        "    def __sub__(self, other): return F(0.0)\n    __rsub__ = __sub__\n"
+        "    def __abs__(self): return 0.0\n    def __hash__(self): return 0",
     }
 
 
@@ -114,38 +114,87 @@ def digest(path: Path) -> str:
 
 def points_of_tests() -> dict[str, float]:
     source = json.loads((ROOT / "exercises" / "source" / NAME / f"{NAME}.ipynb").read_text())
-    return {nbg(c)["grade_id"]: float(nbg(c)["points"]) for c in source["cells"]
-            if nbg(c).get("grade") and c["cell_type"] == "code"}
+    return {
+        nbg(c)["grade_id"]: float(nbg(c)["points"])
+        for c in source["cells"]
+        if nbg(c).get("grade") and c["cell_type"] == "code"
+    }
 
 
 def grade(course: Path, env: dict, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workbook.cli", "grade", NAME, "--course", str(course),
-                           "--timeout", str(TIMEOUT), "--workers", "2", *extra], env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workbook.cli",
+            "grade",
+            NAME,
+            "--course",
+            str(course),
+            "--timeout",
+            str(TIMEOUT),
+            "--workers",
+            "2",
+            *extra,
+        ],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> SimpleNamespace:
     base = tmp_path_factory.mktemp("hostile")
     course = base / "exercises"
-    shutil.copytree(ROOT / "exercises", course, ignore=shutil.ignore_patterns(
-        "release", "submitted", "autograded", "feedback", "gradebook.db", "grades.csv",
-        "release_history", ".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        ROOT / "exercises",
+        course,
+        ignore=shutil.ignore_patterns(
+            "release",
+            "submitted",
+            "autograded",
+            "feedback",
+            "gradebook.db",
+            "grades.csv",
+            "release_history",
+            ".ipynb_checkpoints",
+            "__pycache__",
+        ),
+    )
     with open(course / "nbgrader_config.py", "a", encoding="utf-8") as f:
-        f.write("\nc.SandboxedExecute.notebook_seconds = 40\nc.SandboxedExecute.memory_mb = 1536\n"
-                "c.SandboxedExecute.processes = 64\nc.SandboxedExecute.disk_mb = 64\n")
+        f.write(
+            "\nc.SandboxedExecute.notebook_seconds = 40\nc.SandboxedExecute.memory_mb = 1536\n"
+            "c.SandboxedExecute.processes = 64\nc.SandboxedExecute.disk_mb = 64\n"
+        )
     home = base / "jupyter"
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
-               PYTHONWARNINGS="ignore",
-               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    released = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", NAME, "--force"],
-                              cwd=course, env=env, text=True, capture_output=True, timeout=600)
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        IPYTHONDIR=str(home / "ipython"),
+        PYTHONWARNINGS="ignore",
+        PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+    )
+    released = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", NAME, "--force"],
+        cwd=course,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
     assert released.returncode == 0, released.stdout + released.stderr
     release = json.loads((course / "release" / NAME / f"{NAME}.ipynb").read_text())
     source = json.loads((course / "source" / NAME / f"{NAME}.ipynb").read_text())
-    answers = {nbg(c)["grade_id"]: regions.unmarked(regions.cell_text(c), "solution")
-               for c in source["cells"] if nbg(c).get("solution") and c["cell_type"] == "code"}
+    answers = {
+        nbg(c)["grade_id"]: regions.unmarked(regions.cell_text(c), "solution")
+        for c in source["cells"]
+        if nbg(c).get("solution") and c["cell_type"] == "code"
+    }
 
     def submission(student: str, fill: set[str], extra: str | None = None) -> Path:
         nb = json.loads(json.dumps(release))
@@ -154,8 +203,17 @@ def graded(tmp_path_factory) -> SimpleNamespace:
                 cell["source"] = answers[nbg(cell)["grade_id"]]
         if extra:
             where = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code") + 1
-            nb["cells"].insert(where, {"cell_type": "code", "id": "attack", "metadata": {},
-                                       "execution_count": None, "outputs": [], "source": extra})
+            nb["cells"].insert(
+                where,
+                {
+                    "cell_type": "code",
+                    "id": "attack",
+                    "metadata": {},
+                    "execution_count": None,
+                    "outputs": [],
+                    "source": extra,
+                },
+            )
         path = course / "submitted" / student / NAME / f"{NAME}.ipynb"
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(nb), encoding="utf-8")
@@ -163,11 +221,14 @@ def graded(tmp_path_factory) -> SimpleNamespace:
 
     server = LoopbackServer()
     everything = set(answers)
-    honest = {"honest_full": submission("honest_full", everything),
-              "honest_partial": submission("honest_partial", {sorted(answers)[0]})}
+    honest = {
+        "honest_full": submission("honest_full", everything),
+        "honest_partial": submission("honest_partial", {sorted(answers)[0]}),
+    }
     (course / "submitted" / "honest_full" / NAME / "notes.txt").write_text("my own notes\n")
-    honest_files = {p: digest(p) for s in honest for p in (course / "submitted" / s).rglob("*")
-                    if p.is_file()}
+    honest_files = {
+        p: digest(p) for s in honest for p in (course / "submitted" / s).rglob("*") if p.is_file()
+    }
     code = attacks(course, server.port)
     for student, attack in code.items():
         submission(student, everything, attack)
@@ -180,8 +241,16 @@ def graded(tmp_path_factory) -> SimpleNamespace:
         server.close()
     with open(course / "grades.csv", newline="", encoding="utf-8") as f:
         scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == NAME}
-    return SimpleNamespace(course=course, env=env, done=done, out=done.stdout, scores=scores,
-                           server=server, honest_files=honest_files, attackers=sorted(code))
+    return SimpleNamespace(
+        course=course,
+        env=env,
+        done=done,
+        out=done.stdout,
+        scores=scores,
+        server=server,
+        honest_files=honest_files,
+        attackers=sorted(code),
+    )
 
 
 def autograded(graded, student: str) -> dict:
@@ -238,8 +307,9 @@ def test_the_gradebook_is_out_of_reach(graded):
 
 def test_source_mark_schemes_and_other_submissions_stay_unread(graded):
     output = json.dumps(attack_cell(graded, "reader")["outputs"])
-    secrets = regions.secret_lines(json.loads(
-        (graded.course / "source" / NAME / f"{NAME}.ipynb").read_text())["cells"])
+    secrets = regions.secret_lines(
+        json.loads((graded.course / "source" / NAME / f"{NAME}.ipynb").read_text())["cells"]
+    )
     for kind, lines in secrets.items():
         for line in lines:
             assert line not in output, f"{kind} line read by the submission: {line}"
@@ -300,8 +370,14 @@ def test_regrade_after_fixing_the_exercise_accuses_nobody(graded):
     tests = next(c for c in nb["cells"] if nbg(c).get("grade") and c["cell_type"] == "code")
     tests["source"] = "# fixed by the instructor after the release\n" + regions.cell_text(tests)
     path.write_text(json.dumps(nb), encoding="utf-8")
-    released = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", NAME, "--force"],
-                              cwd=course, env=env, text=True, capture_output=True, timeout=600)
+    released = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", NAME, "--force"],
+        cwd=course,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
     assert released.returncode == 0, released.stdout + released.stderr
     done = grade(course, env, "--student", "honest_full")
     assert "edited by the student" not in done.stdout, done.stdout

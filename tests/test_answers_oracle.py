@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from oracle import ORACLE, claims_of, csv
 
 from workbook import checks
 from workbook.checks import check
-
-from oracle import ORACLE, claims_of, csv
 
 JUDGED = [i for i in checks.ids() if checks._REGISTRY[i].kind != "text"]
 
@@ -34,13 +33,13 @@ def test_expected_value_equals_the_reference(check_id):
 def test_golden_answers_still_hold_in_the_data():
     records = csv("records")
     hedges = set(csv("claims")["hedge"])
-    assert {"as much as", "less than"} <= hedges                                      # 04.3
+    assert {"as much as", "less than"} <= hedges  # 04.3
     linked = records[records["claim_id"].isin(["sa1997-39a", "sa1997-39b"])]
-    assert linked["measure"].str.startswith("GSDF").all() and len(linked) == 2         # 03.4
+    assert linked["measure"].str.startswith("GSDF").all() and len(linked) == 2  # 03.4
     notes = " ".join(records.loc[records["subject"] == "compensation", "note"].dropna())
-    assert "not state compensation" in notes                                           # 06.4
-    assert records["unit"].nunique() > 1                                               # 08.3
+    assert "not state compensation" in notes  # 06.4
+    assert records["unit"].nunique() > 1  # 08.3
     places = csv("places").set_index("place_id")
-    assert places.loc["east_china_sea", "name"] == "East China Sea"                    # 05.5
+    assert places.loc["east_china_sea", "name"] == "East China Sea"  # 05.5
     assert "China" in places.loc["east_china_sea", "dispute"]
     assert len(claims_of("essay2005")) > 0

@@ -47,12 +47,25 @@ def _pages(tmp_path: Path, config_path: str | None) -> dict[str, int]:
     port, token = _free_port(), secrets.token_hex(8)
     tmp_path.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
-    env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "run"), IPYTHONDIR=str(tmp_path / "ipy"))
+    env.update(
+        JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "run"),
+        IPYTHONDIR=str(tmp_path / "ipy"),
+    )
     if config_path:
         env["JUPYTER_CONFIG_PATH"] = config_path
-    command = [sys.executable, "-m", "jupyter", "server", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", f"--ServerApp.token={token}", f"--ServerApp.root_dir={tmp_path}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "server",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={tmp_path}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -63,8 +76,9 @@ def _pages(tmp_path: Path, config_path: str | None) -> dict[str, int]:
             assert server.poll() is None, "the Jupyter server exited"
             assert time.monotonic() < deadline, "the Jupyter server did not start within 60 s"
             time.sleep(0.3)
-        return {page: _status(f"{base}/{page}?token={token}")
-                for page in ("formgrader", "assignments", "lab")}
+        return {
+            page: _status(f"{base}/{page}?token={token}") for page in ("formgrader", "assignments", "lab")
+        }
     finally:
         server.terminate()
         try:

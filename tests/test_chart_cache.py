@@ -53,21 +53,24 @@ def test_built_once_then_read_back(cache):
     assert len(builds) == 1 and _left_over(path.parent) == []
 
 
-@pytest.mark.parametrize("damage", ["truncated", "one byte changed", "not utf-8", "empty", "no header",
-                                    "header only"])
+@pytest.mark.parametrize(
+    "damage", ["truncated", "one byte changed", "not utf-8", "empty", "no header", "header only"]
+)
 def test_a_damaged_file_is_rebuilt_and_replaced(cache, damage):
     path, builds, load = cache
     load()
     good = path.read_bytes()
-    bad = {"truncated": good[: len(good) // 2],
-           "one byte changed": good[:-10] + b"X" + good[-9:],
-           "not utf-8": b"\xff\xfe\x00" + good,
-           "empty": b"",
-           "no header": BUNDLE.encode(),                       # what earlier versions wrote
-           "header only": good.partition(b"\n")[0]}[damage]
+    bad = {
+        "truncated": good[: len(good) // 2],
+        "one byte changed": good[:-10] + b"X" + good[-9:],
+        "not utf-8": b"\xff\xfe\x00" + good,
+        "empty": b"",
+        "no header": BUNDLE.encode(),  # what earlier versions wrote
+        "header only": good.partition(b"\n")[0],
+    }[damage]
     path.write_bytes(bad)
     assert load() == BUNDLE and len(builds) == 2
-    assert path.read_bytes() == good                           # repaired for the next kernel
+    assert path.read_bytes() == good  # repaired for the next kernel
     assert load() == BUNDLE and len(builds) == 2
 
 
@@ -75,7 +78,7 @@ def test_a_valid_looking_file_with_foreign_content_is_not_used(cache):
     path, builds, load = cache
     load()
     evil = b"alert('not ours');"
-    header = path.read_bytes().partition(b"\n")[0]             # the real bundle's hash
+    header = path.read_bytes().partition(b"\n")[0]  # the real bundle's hash
     path.write_bytes(header + b"\n" + evil)
     assert load() == BUNDLE and len(builds) == 2
 
@@ -84,17 +87,17 @@ def test_a_planted_link_is_never_followed(cache, tmp_path):
     path, builds, load = cache
     load()
     victim = tmp_path / "victim.js"
-    victim.write_bytes(path.read_bytes())                      # even a perfect copy behind a link
+    victim.write_bytes(path.read_bytes())  # even a perfect copy behind a link
     path.unlink()
     path.symlink_to(victim)
-    assert load() == BUNDLE and len(builds) == 2               # not read through the link
-    assert not path.is_symlink() and path.is_file()            # the link itself was replaced
+    assert load() == BUNDLE and len(builds) == 2  # not read through the link
+    assert not path.is_symlink() and path.is_file()  # the link itself was replaced
     assert offline.read_cached(path) == BUNDLE
     victim.write_text("secret")
     path.unlink()
     path.symlink_to(victim)
     load()
-    assert victim.read_text() == "secret"                      # never written through
+    assert victim.read_text() == "secret"  # never written through
 
 
 def test_a_link_at_the_old_predictable_temp_name_is_not_written_through(cache, tmp_path):

@@ -43,12 +43,12 @@ class Box:
     top: float
     right: float
     bottom: float
-    kind: str     # "text", "symbol", "rule", "line", "rect", "shape"
-    layer: str    # the mark's name (layer_3_marks ...), or the role for guides
-    order: int    # drawing order: a higher number is drawn later, on top
+    kind: str  # "text", "symbol", "rule", "line", "rect", "shape"
+    layer: str  # the mark's name (layer_3_marks ...), or the role for guides
+    order: int  # drawing order: a higher number is drawn later, on top
     what: str
 
-    def overlap(self, other: "Box") -> float:
+    def overlap(self, other: Box) -> float:
         """The area the two boxes share (0 if they only touch within SLACK)."""
         width = min(self.right, other.right) - max(self.left, other.left) - SLACK
         height = min(self.bottom, other.bottom) - max(self.top, other.top) - SLACK
@@ -79,8 +79,18 @@ def _segment_boxes(x1, y1, x2, y2, width, kind, layer, order, what, step=6.0) ->
     for i in range(pieces):
         ax, ay = x1 + (x2 - x1) * i / pieces, y1 + (y2 - y1) * i / pieces
         bx, by = x1 + (x2 - x1) * (i + 1) / pieces, y1 + (y2 - y1) * (i + 1) / pieces
-        boxes.append(Box(min(ax, bx) - half, min(ay, by) - half, max(ax, bx) + half, max(ay, by) + half,
-                         kind, layer, order, what))
+        boxes.append(
+            Box(
+                min(ax, bx) - half,
+                min(ay, by) - half,
+                max(ax, bx) + half,
+                max(ay, by) + half,
+                kind,
+                layer,
+                order,
+                what,
+            )
+        )
     return boxes
 
 
@@ -105,20 +115,44 @@ def boxes_of(scene: dict) -> tuple[list[Box], dict]:
         if role != "mark" and role not in ("axis-label", "legend-label", "title-text", "title-subtitle"):
             return
         if kind == "text":
-            boxes.extend(_text_box(i, ox, oy, order, name) for i in items if str(i.get("text", "")).strip()
-                         and i.get("opacity", 1) > 0)
+            boxes.extend(
+                _text_box(i, ox, oy, order, name)
+                for i in items
+                if str(i.get("text", "")).strip() and i.get("opacity", 1) > 0
+            )
         elif kind == "symbol":
             for i in items:
                 half = math.sqrt(i.get("size", 64)) / 2
                 x, y = ox + i["x"], oy + i["y"]
-                boxes.append(Box(x - half, y - half, x + half, y + half, "symbol", name, order,
-                                 i.get("description", "")[:60]))
+                boxes.append(
+                    Box(
+                        x - half,
+                        y - half,
+                        x + half,
+                        y + half,
+                        "symbol",
+                        name,
+                        order,
+                        i.get("description", "")[:60],
+                    )
+                )
         elif kind == "rule":
             for i in items:
                 x1, y1 = ox + i.get("x", 0), oy + i.get("y", 0)
                 x2, y2 = ox + i.get("x2", i.get("x", 0)), oy + i.get("y2", i.get("y", 0))
-                boxes.extend(_segment_boxes(x1, y1, x2, y2, i.get("strokeWidth", 1), "rule", name, order,
-                                            i.get("description", "")[:60]))
+                boxes.extend(
+                    _segment_boxes(
+                        x1,
+                        y1,
+                        x2,
+                        y2,
+                        i.get("strokeWidth", 1),
+                        "rule",
+                        name,
+                        order,
+                        i.get("description", "")[:60],
+                    )
+                )
         elif kind == "line":
             points = [(ox + i["x"], oy + i["y"]) for i in items if i.get("defined", True)]
             for (x1, y1), (x2, y2) in zip(points, points[1:]):
@@ -129,8 +163,18 @@ def boxes_of(scene: dict) -> tuple[list[Box], dict]:
                 x, y = ox + i.get("x", 0), oy + i.get("y", 0)
                 x2 = ox + i["x2"] if "x2" in i else x + i.get("width", 0)
                 y2 = oy + i["y2"] if "y2" in i else y + i.get("height", 0)
-                boxes.append(Box(min(x, x2), min(y, y2), max(x, x2), max(y, y2), "rect", name, order,
-                                 i.get("description", "")[:60]))
+                boxes.append(
+                    Box(
+                        min(x, x2),
+                        min(y, y2),
+                        max(x, x2),
+                        max(y, y2),
+                        "rect",
+                        name,
+                        order,
+                        i.get("description", "")[:60],
+                    )
+                )
 
     visit(scene["scenegraph"], 0, 0)
     return boxes, frame
@@ -159,8 +203,9 @@ def test_labels_do_not_sit_on_points_rules_or_lines(drawn):
     name, _spec, _scene, boxes, _frame = drawn
     labels = _marks(boxes, "text")
     marks = _marks(boxes, "symbol") + _marks(boxes, "rule") + _marks(boxes, "line")
-    hits = sorted({(label.what, mark.kind, mark.what) for label in labels for mark in marks
-                   if label.overlap(mark) > 2})
+    hits = sorted(
+        {(label.what, mark.kind, mark.what) for label in labels for mark in marks if label.overlap(mark) > 2}
+    )
     assert not hits, f"{name}: a label is drawn over {len(hits)} mark(s), e.g. {hits[:4]}"
 
 
@@ -168,8 +213,14 @@ def test_no_point_is_covered_by_a_rule_or_line_drawn_over_it(drawn):
     name, _spec, _scene, boxes, _frame = drawn
     points = _marks(boxes, "symbol")
     strokes = [b for b in _marks(boxes, "rule") + _marks(boxes, "line")]
-    covered = sorted({(p.what, s.layer) for p in points for s in strokes
-                      if s.order > p.order and p.overlap(s) > 0.25 * p.area})
+    covered = sorted(
+        {
+            (p.what, s.layer)
+            for p in points
+            for s in strokes
+            if s.order > p.order and p.overlap(s) > 0.25 * p.area
+        }
+    )
     assert not covered, f"{name}: {len(covered)} point(s) hidden under a later stroke, e.g. {covered[:3]}"
 
 
@@ -194,7 +245,9 @@ def test_points_do_not_pile_into_blobs(drawn):
         seen |= cluster
         if len(cluster) > len(biggest):
             biggest = sorted(cluster)
-    assert len(biggest) <= 2, f"{name}: {len(biggest)} points pile up: {[points[k].what for k in biggest][:4]}"
+    assert len(biggest) <= 2, (
+        f"{name}: {len(biggest)} points pile up: {[points[k].what for k in biggest][:4]}"
+    )
 
 
 def test_marks_stay_inside_the_plot_and_labels_inside_the_chart(drawn):
@@ -202,16 +255,30 @@ def test_marks_stay_inside_the_plot_and_labels_inside_the_chart(drawn):
     if any("projection" in layer for layer in spec.get("layer", [spec])):
         inside = []  # a map clips its shapes to the frame on purpose
     else:
-        inside = [b for b in _marks(boxes, "rule") + _marks(boxes, "rect") + _marks(boxes, "line")
-                  if b.left < frame["x"] - 2 or b.right > frame["x"] + frame["width"] + 2]
-    assert not inside, f"{name}: {len(inside)} mark piece(s) run past the plot's edge, e.g. {inside[0].what!r}"
+        inside = [
+            b
+            for b in _marks(boxes, "rule") + _marks(boxes, "rect") + _marks(boxes, "line")
+            if b.left < frame["x"] - 2 or b.right > frame["x"] + frame["width"] + 2
+        ]
+    assert not inside, (
+        f"{name}: {len(inside)} mark piece(s) run past the plot's edge, e.g. {inside[0].what!r}"
+    )
     # a line that stops exactly at the axis end looks as if it ran on: only full-width guides may touch
     pieces: dict = {}
     for b in _marks(boxes, "rule"):
         pieces.setdefault((b.layer, b.what, round(b.top)), []).append(b)
-    cut = [what for (_layer, what, _y), parts in pieces.items()
-           if not (min(p.left for p in parts) <= frame["x"] + 1 and max(p.right for p in parts) >= frame["x"] + frame["width"] - 1)
-           and (min(p.left for p in parts) < frame["x"] + 2 or max(p.right for p in parts) > frame["x"] + frame["width"] - 2)]
+    cut = [
+        what
+        for (_layer, what, _y), parts in pieces.items()
+        if not (
+            min(p.left for p in parts) <= frame["x"] + 1
+            and max(p.right for p in parts) >= frame["x"] + frame["width"] - 1
+        )
+        and (
+            min(p.left for p in parts) < frame["x"] + 2
+            or max(p.right for p in parts) > frame["x"] + frame["width"] - 2
+        )
+    ]
     assert not cut, f"{name}: {len(cut)} line(s) end at the plot's edge, as if cut off: {cut[:2]}"
     width = scene["width"] - scene["origin"][0]
     out = [b.what for b in _marks(boxes, "text") if b.left < -scene["origin"][0] or b.right > width + 2]
@@ -220,6 +287,7 @@ def test_marks_stay_inside_the_plot_and_labels_inside_the_chart(drawn):
 
 # --------------------------------------------------------------------------- the measure itself
 
+
 def test_the_measure_sees_a_label_on_a_point_and_a_thick_line_over_points():
     """The checks above can fail: a chart built to break them is caught."""
     import altair as alt
@@ -227,11 +295,14 @@ def test_the_measure_sees_a_label_on_a_point_and_a_thick_line_over_points():
 
     points = pd.DataFrame({"x": [1, 2, 3, 3.01, 3.02], "y": [1, 1, 1, 1, 1]})
     base = alt.Chart(points)
-    bad = alt.layer(base.mark_point(size=80, filled=True).encode(x="x:Q", y="y:Q"),
-                    base.mark_rule(strokeWidth=6).encode(x=alt.datum(0.5), x2=alt.datum(3.5), y=alt.datum(1)),
-                    base.mark_text(text="a label right on the points").encode(x=alt.datum(2), y=alt.datum(1)))
-    scene = vl_convert.vegalite_to_scenegraph(bad.properties(width=300, height=100).to_dict(),
-                                              vl_version=charts.static.VL_VERSION)
+    bad = alt.layer(
+        base.mark_point(size=80, filled=True).encode(x="x:Q", y="y:Q"),
+        base.mark_rule(strokeWidth=6).encode(x=alt.datum(0.5), x2=alt.datum(3.5), y=alt.datum(1)),
+        base.mark_text(text="a label right on the points").encode(x=alt.datum(2), y=alt.datum(1)),
+    )
+    scene = vl_convert.vegalite_to_scenegraph(
+        bad.properties(width=300, height=100).to_dict(), vl_version=charts.static.VL_VERSION
+    )
     boxes, _ = boxes_of(scene)
     labels, dots = _marks(boxes, "text"), _marks(boxes, "symbol")
     rules = _marks(boxes, "rule")

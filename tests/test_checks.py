@@ -44,6 +44,7 @@ def _register_number(check_id="99.1", value=145000.0, **options):
 
 # --------------------------------------------------------------------------- right and wrong
 
+
 def test_right_answer_is_confirmed():
     _register_number()
     result = check("99.1", 145000)
@@ -113,8 +114,25 @@ def test_a_single_hint_is_repeated():
 
 # --------------------------------------------------------------------------- sloppy input
 
-@pytest.mark.parametrize("answer", ["12%", 12, 0.12, "12 %", " 12 ", "12.0", "12 percent", 12.04,
-                                    np.float64(12.0), np.int64(12), pd.Series([12.0]), [0.12], "0.12"])
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "12%",
+        12,
+        0.12,
+        "12 %",
+        " 12 ",
+        "12.0",
+        "12 percent",
+        12.04,
+        np.float64(12.0),
+        np.int64(12),
+        pd.Series([12.0]),
+        [0.12],
+        "0.12",
+    ],
+)
 def test_percent_is_understood_however_written(answer):
     register("99.1", kind="percent", expected=lambda: 12.0, tolerance=0.01)
     assert check("99.1", answer).correct is True
@@ -124,9 +142,9 @@ def test_percent_says_when_it_read_a_fraction():
     register("99.1", kind="percent", expected=lambda: 12.0)
     assert "fraction" in check("99.1", 0.12).message
     assert "fraction" not in check("99.1", 12).message
-    assert "fraction" in check("99.1", 0.5).message          # wrong: both readings are named
+    assert "fraction" in check("99.1", 0.5).message  # wrong: both readings are named
     assert check("99.1", 0.5).correct is False
-    assert check("99.1", "0.12%").correct is False           # a percent sign means percent
+    assert check("99.1", "0.12%").correct is False  # a percent sign means percent
 
 
 def test_percent_of_one_or_less_is_still_read_both_ways():
@@ -137,10 +155,27 @@ def test_percent_of_one_or_less_is_still_read_both_ways():
     assert check("99.1", 0.5).correct is False
 
 
-@pytest.mark.parametrize("answer", ["145,000", " 145000 ", "145 000", "145000.0", "145k", "0.145 million",
-                                    145000, 145000.0, np.int64(145000), pd.Series([145000]),
-                                    pd.DataFrame({"value": [145000]}), [145000], (145000,),
-                                    np.array([145000]), pd.Index([145000]), pd.array([145000], dtype="Int64")])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "145,000",
+        " 145000 ",
+        "145 000",
+        "145000.0",
+        "145k",
+        "0.145 million",
+        145000,
+        145000.0,
+        np.int64(145000),
+        pd.Series([145000]),
+        pd.DataFrame({"value": [145000]}),
+        [145000],
+        (145000,),
+        np.array([145000]),
+        pd.Index([145000]),
+        pd.array([145000], dtype="Int64"),
+    ],
+)
 def test_numbers_are_understood_however_written(answer):
     _register_number()
     result = check("99.1", answer)
@@ -168,8 +203,9 @@ def test_default_tolerance_accepts_rounding_but_not_a_different_number():
     assert check("99.1", 11.2).correct is False
 
 
-@pytest.mark.parametrize("answer", ["1995", 1995, 1995.0, np.int64(1995), " 1995 ",
-                                    pd.Timestamp("1995-06-01"), pd.Series([1995])])
+@pytest.mark.parametrize(
+    "answer", ["1995", 1995, 1995.0, np.int64(1995), " 1995 ", pd.Timestamp("1995-06-01"), pd.Series([1995])]
+)
 def test_year_accepts_anything_int_like(answer):
     register("99.1", kind="year", expected=lambda: 1995)
     assert check("99.1", answer).correct is True
@@ -192,8 +228,12 @@ def test_integer_wants_a_whole_number():
 
 
 def test_choice_is_trimmed_and_case_insensitive():
-    register("99.1", kind="choice", expected="The reading gives no source",
-             choices=["The reading gives no source", "The record agrees", "The record disagrees"])
+    register(
+        "99.1",
+        kind="choice",
+        expected="The reading gives no source",
+        choices=["The reading gives no source", "The record agrees", "The record disagrees"],
+    )
     assert check("99.1", "  the READING gives no source. ").correct is True
     assert check("99.1", ["The reading gives no source"]).correct is True
     assert check("99.1", "The record agrees").correct is False
@@ -211,8 +251,13 @@ def test_choice_with_several_right_options_is_order_insensitive():
 
 def test_ids_accept_a_list_set_series_or_text():
     register("99.1", kind="ids", expected=["sa1997-39a", "sa1997-39b"])
-    for answer in (["sa1997-39b", "sa1997-39a"], {"SA1997-39A", " sa1997-39b"}, "sa1997-39a, sa1997-39b",
-                   pd.Series(["sa1997-39a", "sa1997-39b"]), pd.DataFrame({"id": ["sa1997-39a", "sa1997-39b"]})):
+    for answer in (
+        ["sa1997-39b", "sa1997-39a"],
+        {"SA1997-39A", " sa1997-39b"},
+        "sa1997-39a, sa1997-39b",
+        pd.Series(["sa1997-39a", "sa1997-39b"]),
+        pd.DataFrame({"id": ["sa1997-39a", "sa1997-39b"]}),
+    ):
         assert check("99.1", answer).correct is True, answer
     missing = check("99.1", ["sa1997-39a"])
     assert missing.correct is False and "1 more" in missing.message
@@ -222,7 +267,11 @@ def test_ids_accept_a_list_set_series_or_text():
 
 
 def test_ids_expected_from_the_data():
-    register("99.1", kind="ids", expected=lambda: workbook.load("personnel").query("source == 'public record'")["ref"])
+    register(
+        "99.1",
+        kind="ids",
+        expected=lambda: workbook.load("personnel").query("source == 'public record'")["ref"],
+    )
     refs = [row["record_id"] for row in _records() if row["subject"] == "personnel"]
     assert check("99.1", list(reversed(refs))).correct is True
 
@@ -257,7 +306,7 @@ def test_unusable_answers_get_a_friendly_line_and_no_try_is_counted(answer):
     assert result.correct is None and not result
     assert "Traceback" not in result.message and len(result.message) < 400
     assert "145000" not in result.message and "145,000" not in result.message
-    assert HINTS[0] in check("99.1", 1).message       # the next wrong answer is still the first try
+    assert HINTS[0] in check("99.1", 1).message  # the next wrong answer is still the first try
 
 
 def test_placeholder_says_replace_the_dots():
@@ -276,14 +325,19 @@ def test_wrong_type_says_what_was_expected():
 
 @pytest.mark.parametrize("kind", ["number", "percent", "integer", "year", "choice", "ids", "text"])
 def test_every_kind_handles_the_placeholder_and_none(kind):
-    register("99.1", kind=kind, expected=(lambda: 1995) if kind not in ("choice", "text") else
-             ("a" if kind == "choice" else None), choices=["a", "b"] if kind == "choice" else None)
+    register(
+        "99.1",
+        kind=kind,
+        expected=(lambda: 1995) if kind not in ("choice", "text") else ("a" if kind == "choice" else None),
+        choices=["a", "b"] if kind == "choice" else None,
+    )
     for answer in (..., None, float("nan"), {"a": 1}):
         result = check("99.1", answer)
         assert result.correct is None, (kind, answer, result)
 
 
 # --------------------------------------------------------------------------- free text
+
 
 def test_text_is_not_judged_and_points_to_the_rubric():
     register("99.1", kind="text", prompt="What does the chart show?")
@@ -305,6 +359,7 @@ def test_text_placeholder_is_noticed(answer):
 
 # --------------------------------------------------------------------------- ids and registration
 
+
 def test_unknown_id_lists_the_notebooks_ids():
     _register_number("99.1", prompt="How many personnel?")
     _register_number("99.2")
@@ -317,7 +372,7 @@ def test_unknown_notebook_and_malformed_ids_are_friendly():
     assert "no checks for a notebook 77" in check("77.1", 1).message
     assert check("banana", 1).correct is None
     assert "in quotes" in check(2.1, 1).message
-    assert check(" 99.1 ", 1).correct is None          # unknown, but not an exception
+    assert check(" 99.1 ", 1).correct is None  # unknown, but not an exception
 
 
 def test_ids_in_text_with_spaces_are_trimmed():
@@ -346,14 +401,17 @@ def answers_module(tmp_path, monkeypatch):
 def test_answers_module_is_read_lazily_by_prefix_and_declaring_registers_nothing(answers_module):
     import importlib
 
-    answers_module("n98", "from workbook.checks import exercise, written\n"
-                          "@exercise('98.1', kind='number', prompt='the answer')\n"
-                          "def the_answer():\n"
-                          "    return 42.0\n"
-                          "essay = written('98.2', prompt='why')\n")
+    answers_module(
+        "n98",
+        "from workbook.checks import exercise, written\n"
+        "@exercise('98.1', kind='number', prompt='the answer')\n"
+        "def the_answer():\n"
+        "    return 42.0\n"
+        "essay = written('98.2', prompt='why')\n",
+    )
     module = importlib.import_module("workbook.answers.n98")
-    assert "98.1" not in checks._REGISTRY                 # importing declares, registers nothing
-    assert module.the_answer() == 42.0                     # an exercise computes its answer
+    assert "98.1" not in checks._REGISTRY  # importing declares, registers nothing
+    assert module.the_answer() == 42.0  # an exercise computes its answer
     assert check("98.1", 42).correct is True
     assert "98.1 (the answer)" in check("98.5", 1).message
     assert checks.ids("98") == ["98.1", "98.2"] and checks.ids(98) == ["98.1", "98.2"]
@@ -361,8 +419,11 @@ def test_answers_module_is_read_lazily_by_prefix_and_declaring_registers_nothing
 
 
 def test_a_declaration_mistake_is_reported_when_its_notebook_is_checked(answers_module):
-    answers_module("n96", "from workbook.checks import Exercise\n"
-                          "fixed = Exercise('96.2', kind='choice', expected='c', choices=['a', 'b'])\n")
+    answers_module(
+        "n96",
+        "from workbook.checks import Exercise\n"
+        "fixed = Exercise('96.2', kind='choice', expected='c', choices=['a', 'b'])\n",
+    )
     result = check("96.1", "a")
     assert result.correct is None and result.problem and "not among the choices" in result.message
 
@@ -394,6 +455,7 @@ def test_registering_again_replaces():
 
 # --------------------------------------------------------------------------- expected from the data
 
+
 def _records() -> list[dict]:
     with open(DATA / "records.csv", encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -401,8 +463,11 @@ def _records() -> list[dict]:
 
 def _gsdf_cut_percent() -> float:
     """The 1995 outline's cut in GSDF strength, in %, read from the data with the csv module."""
-    totals = {row["group"]: float(row["value"]) for row in _records()
-              if row["subject"] == "personnel" and row["group"] in ("total (before)", "total (after)")}
+    totals = {
+        row["group"]: float(row["value"])
+        for row in _records()
+        if row["subject"] == "personnel" and row["group"] in ("total (before)", "total (after)")
+    }
     return (totals["total (before)"] - totals["total (after)"]) / totals["total (before)"] * 100
 
 
@@ -416,12 +481,12 @@ def test_expected_is_computed_lazily_from_load():
         return (df["total (before)"] - df["total (after)"]) / df["total (before)"] * 100
 
     register("99.1", kind="percent", expected=expected, tolerance=0.01, hints=HINTS)
-    assert calls == []                                    # registering computes nothing
+    assert calls == []  # registering computes nothing
     truth = _gsdf_cut_percent()
     assert check("99.1", round(truth, 1)).correct is True
     assert check("99.1", f"{truth:.2f}%").correct is True
     assert check("99.1", truth / 100).correct is True
-    assert len(calls) == 3                                # computed at every check
+    assert len(calls) == 3  # computed at every check
     wrong = check("99.1", truth + 5)
     assert wrong.correct is False
     for shown in (str(truth), f"{truth:.1f}", f"{truth:.2f}", f"{truth:g}"):
@@ -458,6 +523,7 @@ def test_a_check_that_fails_otherwise_is_reported_not_raised():
 
 
 # --------------------------------------------------------------------------- display
+
 
 def test_result_displays_its_message_with_a_marker():
     _register_number()
@@ -499,12 +565,13 @@ def test_every_registered_exercise_accepts_its_own_answer_and_the_placeholder(ch
 
 # --------------------------------------------------------------------------- issue 12: what confused students
 
+
 def test_a_number_too_large_for_a_float_is_the_students_not_the_checks_problem():
     _register_number()
     register("99.2", kind="choice", expected="a", choices=["a", "b"])
     register("99.3", kind="ids", expected=["x-1"])
     for cid in ("99.1", "99.2", "99.3"):
-        for answer in (10**400, -10**400, [10**400], "1e400", "9" * 500):
+        for answer in (10**400, -(10**400), [10**400], "1e400", "9" * 500):
             result = check(cid, answer)
             assert not result.problem and result.correct is not True, (cid, result)
             assert result.correct is None or (cid == "99.3" and isinstance(answer, str)), (cid, result)
@@ -513,8 +580,12 @@ def test_a_number_too_large_for_a_float_is_the_students_not_the_checks_problem()
 
 @pytest.mark.parametrize("kind", ["number", "choice", "ids"])
 def test_a_long_answer_is_not_echoed_back_whole(kind):
-    register("99.1", kind=kind, expected=(lambda: 5.0) if kind == "number" else "a",
-             choices=["a", "b"] if kind == "choice" else None)
+    register(
+        "99.1",
+        kind=kind,
+        expected=(lambda: 5.0) if kind == "number" else "a",
+        choices=["a", "b"] if kind == "choice" else None,
+    )
     for answer in ("z" * 5000, "1" + "z" * 5000, "5" + " " * 3000 + "x"):
         message = check("99.1", answer).message
         assert len(message) < 400, message
@@ -538,12 +609,19 @@ def test_a_table_for_a_list_of_years_speaks_of_years_and_real_columns():
     checks.ids("02")
     message = check("02.1", workbook.load("defence_spending")).message
     assert "id" not in message.replace("this table", "").split() and "'id'" not in message
-    assert "year" in message and "above_one_pct" in message          # its own columns are listed
+    assert "year" in message and "above_one_pct" in message  # its own columns are listed
     assert "years" in check("02.1", [1111, 2222]).message
 
 
-ADVERSARIAL = [" " * 16000 + "a", "1" + " " * 16000 + "x", "1" * 16000 + "x", "-" * 16000,
-               "about " * 3000, "1," * 8000 + "x", "$" + " " * 16000 + "1"]
+ADVERSARIAL = [
+    " " * 16000 + "a",
+    "1" + " " * 16000 + "x",
+    "1" * 16000 + "x",
+    "-" * 16000,
+    "about " * 3000,
+    "1," * 8000 + "x",
+    "$" + " " * 16000 + "1",
+]
 
 
 class _Spy:
@@ -558,8 +636,11 @@ class _Spy:
             return attr
 
         def call(*args, **kwargs):
-            self._seen += [len(a) for a in args if isinstance(a, str) and a is not getattr(self._real, "pattern", None)]
+            self._seen += [
+                len(a) for a in args if isinstance(a, str) and a is not getattr(self._real, "pattern", None)
+            ]
             return attr(*args, **kwargs)
+
         return call
 
 
@@ -577,8 +658,12 @@ def test_reading_an_answer_never_runs_a_pattern_over_unbounded_text(kind, monkey
     monkeypatch.setattr(answer_kinds, "re", _Spy(answer_kinds.re, seen))
     monkeypatch.setattr(checks, "re", _Spy(checks.re, seen))
     monkeypatch.setattr(answer_kinds, "_NUMBER", _Spy(answer_kinds._NUMBER, seen))
-    register("99.1", kind=kind, expected=(lambda: 1995) if kind != "choice" else "a",
-             choices=["a", "b"] if kind == "choice" else None)
+    register(
+        "99.1",
+        kind=kind,
+        expected=(lambda: 1995) if kind != "choice" else "a",
+        choices=["a", "b"] if kind == "choice" else None,
+    )
     for answer in ADVERSARIAL:
         assert isinstance(check("99.1", answer), CheckResult)
     assert seen == [] or max(seen) <= answer_kinds.MAX_TEXT, max(seen)
@@ -586,4 +671,5 @@ def test_reading_an_answer_never_runs_a_pattern_over_unbounded_text(kind, monkey
 
 def test_the_number_pattern_has_no_unbounded_whitespace():
     from workbook import answer_kinds
+
     assert "\\s*" not in answer_kinds._NUMBER.pattern and "\\s+" not in answer_kinds._NUMBER.pattern

@@ -23,8 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def notebook(path: Path, marker: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    nb = {"cells": [{"cell_type": "markdown", "id": "a", "metadata": {}, "source": marker}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [{"cell_type": "markdown", "id": "a", "metadata": {}, "source": marker}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path
 
@@ -54,7 +58,8 @@ def test_start_copies_notebooks_and_released_exercises(workbook_dir, tmp_path, c
     assert (dest / "exercises" / "ex01_four_phases" / "ex01_four_phases.ipynb").is_file()
     assert not (dest / "notes.txt").exists(), "only notebooks: the data stays in the package"
     assert not list(dest.rglob(".ipynb_checkpoints")) and "SECRET" not in "".join(
-        p.read_text() for p in dest.rglob("*.ipynb")), "never the instructor's source"
+        p.read_text() for p in dest.rglob("*.ipynb")
+    ), "never the instructor's source"
     assert "Added 3 file(s)" in out and "+ 01_four_phases.ipynb" in out
     assert f'jupyter lab "{dest.resolve()}"' in out
 
@@ -158,6 +163,7 @@ def test_start_from_the_real_workbook_copies_every_notebook(tmp_path, capsys):
 
 # ------------------------------------------------------------------------ instructors' commands
 
+
 def test_no_command_prints_help_and_fails(capsys):
     assert cli.main([]) == 2
     assert "start" in capsys.readouterr().out
@@ -194,12 +200,18 @@ def test_repairs_are_the_students_only_when_no_release_handed_that_out():
 
     # t1 was handed out twice (the instructor fixed it after the first release): either is untouched.
     handed = {"t1": {"checksum": ["v1", "v2"], "points": [1.0]}}
-    repairs = [("t1", "checksum", "v1"), ("t1", "checksum", "v2"), ("t1", "checksum", "zzz"),
-               ("t1", "points", 5.0), ("t2", "missing", None)]
+    repairs = [
+        ("t1", "checksum", "v1"),
+        ("t1", "checksum", "v2"),
+        ("t1", "checksum", "zzz"),
+        ("t1", "points", 5.0),
+        ("t2", "missing", None),
+    ]
     assert student_repairs(repairs, handed) == [
         "t1: edited by the student (a read-only cell), restored",
         "t1: points changed by the student, restored",
-        "t2: deleted by the student, put back"]
+        "t2: deleted by the student, put back",
+    ]
 
 
 def test_submissions_that_cannot_be_graded_are_flagged_with_what_to_do(tmp_path):
@@ -216,7 +228,7 @@ def test_submissions_that_cannot_be_graded_are_flagged_with_what_to_do(tmp_path)
     (sub / "linked" / "ex").mkdir(parents=True)
     (sub / "linked" / "ex" / "ex.ipynb").symlink_to(root / "release" / "ex" / "ex.ipynb")
     students = sorted(p.name for p in sub.iterdir())
-    flags = course._inspect(root, "ex", students)
+    flags = course_commands._inspect(root, "ex", students)
     assert set(flags) == {"renamed", "gone", "empty", "nocells", "linked"}
     assert "handed in ex (1).ipynb but the exercise's notebook is ex.ipynb" in flags["renamed"]
     assert "Rename it to ex.ipynb" in flags["renamed"]
@@ -233,8 +245,13 @@ def test_grade_refuses_without_the_sandbox_and_says_how_to_fix_it(tmp_path):
     (course_dir / "source" / "ex01_four_phases").mkdir(parents=True)
     (course_dir / "nbgrader_config.py").write_text("")
     env = dict(os.environ, PATH=str(Path(sys.executable).parent))  # no bwrap on this PATH
-    done = subprocess.run([sys.executable, "-m", "workbook.cli", "grade", "--course", str(course_dir)],
-                          capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "workbook.cli", "grade", "--course", str(course_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert done.returncode == 2
     assert "Refusing to grade" in done.stderr and "apt-get install bubblewrap" in done.stderr
     assert "--trusted-submissions" in done.stderr
@@ -242,13 +259,15 @@ def test_grade_refuses_without_the_sandbox_and_says_how_to_fix_it(tmp_path):
 
 
 def test_grade_arguments_for_workers_student_and_trusted():
-    args = cli.build_parser().parse_args(["grade", "ex", "--workers", "3", "--student", "ann",
-                                          "--trusted-submissions"])
+    args = cli.build_parser().parse_args(
+        ["grade", "ex", "--workers", "3", "--student", "ann", "--trusted-submissions"]
+    )
     assert (args.workers, args.student, args.trusted_submissions) == (3, "ann", True)
     assert cli.build_parser().parse_args(["grade"]).trusted_submissions is False
 
 
 def test_console_entry_point_runs(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "workbook.cli", "start", "--help"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "workbook.cli", "start", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and "--exercises" in done.stdout

@@ -26,7 +26,9 @@ def test_defence_spending_matches_records_and_flags_the_years_above_one_percent(
     assert above == set(src.loc[src["value"] > 1, "year"]) and {1987, 1988, 1989} <= above
     claim = df[df["source"] == "essay2005 (claim)"]
     assert len(claim) == 1 and claim["hedge"].iloc[0] == "approximately" and claim["value"].iloc[0] == 1
-    assert "GDP" in claim["basis"].iloc[0] and set(df.loc[df["source"] == "public record", "basis"]) == {"GNP"}
+    assert "GDP" in claim["basis"].iloc[0] and set(df.loc[df["source"] == "public record", "basis"]) == {
+        "GNP"
+    }
 
 
 def test_personnel_puts_the_claim_beside_the_outline(claims):
@@ -34,7 +36,9 @@ def test_personnel_puts_the_claim_beside_the_outline(claims):
     stated = df[df["source"] == "sa1997 (claim)"].set_index("ref")["value"]
     assert stated.to_dict() == {cid: claims.loc[cid, "value"] for cid in stated.index}
     assert sorted(stated) == [145000, 180000]
-    after = df[(df["stage"] == "after the 1995 outline") & (df["service"] == "Ground SDF")].set_index("group")["value"]
+    after = df[(df["stage"] == "after the 1995 outline") & (df["service"] == "Ground SDF")].set_index(
+        "group"
+    )["value"]
     assert after["regular (after)"] + after["ready reserve (after)"] == after["total (after)"]
     assert after["regular (after)"] == claims.loc["sa1997-39a", "value"]
 
@@ -66,6 +70,7 @@ def test_cite_gives_reading_paragraph_and_evidence(claims):
 
 # --------------------------------------------------------------------------- derivations.csv
 
+
 def test_derivations_name_exactly_the_derived_tables():
     from workbook.derived import DERIVED
 
@@ -86,8 +91,12 @@ def test_only_the_ceiling_rows_of_the_derived_subjects_are_left_out(records):
 def test_stage_and_service_come_from_the_derivations(data_copy, monkeypatch):
     path = data_copy / "derivations.csv"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("total (before),,before the 1995 outline,Ground SDF",
-                                 "total (before),,for scale,Maritime SDF"), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "total (before),,before the 1995 outline,Ground SDF", "total (before),,for scale,Maritime SDF"
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("WORKBOOK_DATA", str(data_copy))
     workbook.clear_cache()
     row = workbook.load("personnel").set_index("group").loc["total (before)"]
@@ -100,11 +109,15 @@ def test_a_record_without_its_stage_is_named(data_copy, monkeypatch):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setenv("WORKBOOK_DATA", str(data_copy))
     workbook.clear_cache()
-    personnel = workbook.load("personnel")                   # the unmatched group is left out...
+    personnel = workbook.load("personnel")  # the unmatched group is left out...
     assert "all services" not in set(personnel["group"])
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "personnel,record,personnel,total (after),,after the 1995 outline,Ground SDF",
-        "personnel,record,personnel,,,,"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "personnel,record,personnel,total (after),,after the 1995 outline,Ground SDF",
+            "personnel,record,personnel,,,,",
+        ),
+        encoding="utf-8",
+    )
     workbook.clear_cache()
     with pytest.raises(workbook.DataError, match=r"derivations\.csv.*stage and service"):
-        workbook.load("personnel")                            # ...a row with no stage is named
+        workbook.load("personnel")  # ...a row with no stage is named

@@ -44,8 +44,16 @@ WRONG = {
 }
 STUDENTS = ("solution", "blank", "partial", "loop", "tampered", "marker")
 BROKEN = "broken"
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-           "BEGIN MARK SCHEME", "END MARK SCHEME", "Mark scheme", "Model answer")
+MARKERS = (
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "BEGIN MARK SCHEME",
+    "END MARK SCHEME",
+    "Mark scheme",
+    "Model answer",
+)
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -72,14 +80,20 @@ def secret(name: str, kind: str) -> set[str]:
 
 def solutions(name: str) -> dict[str, str]:
     """grade_id -> the solution code of every answer cell, without the markers."""
-    return {nbg(c)["grade_id"]: "\n".join(regions.inside(text(c), "solution"))
-            for c in source_nb(name)["cells"] if nbg(c).get("solution")}
+    return {
+        nbg(c)["grade_id"]: "\n".join(regions.inside(text(c), "solution"))
+        for c in source_nb(name)["cells"]
+        if nbg(c).get("solution")
+    }
 
 
 def points(name: str) -> dict[str, float]:
     """grade_id -> points of the autograded test cells, in notebook order."""
-    return {nbg(c)["grade_id"]: float(nbg(c)["points"]) for c in source_nb(name)["cells"]
-            if nbg(c).get("grade") and c["cell_type"] == "code"}
+    return {
+        nbg(c)["grade_id"]: float(nbg(c)["points"])
+        for c in source_nb(name)["cells"]
+        if nbg(c).get("grade") and c["cell_type"] == "code"
+    }
 
 
 def total_points(name: str) -> float:
@@ -87,13 +101,23 @@ def total_points(name: str) -> float:
 
 
 def answer_ids(name: str) -> list[str]:
-    return [nbg(c)["grade_id"] for c in source_nb(name)["cells"]
-            if nbg(c).get("solution") and c["cell_type"] == "code"]
+    return [
+        nbg(c)["grade_id"]
+        for c in source_nb(name)["cells"]
+        if nbg(c).get("solution") and c["cell_type"] == "code"
+    ]
 
 
 def nbgrader(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=900,
+    )
 
 
 class Background:
@@ -102,14 +126,16 @@ class Background:
     def __init__(self, command: list[str], cwd: Path, env: dict, log: Path):
         self.log = log
         self.handle = open(log, "w", encoding="utf-8")
-        self.process = subprocess.Popen(command, cwd=cwd, env=env, text=True, stdout=self.handle,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env=env, text=True, stdout=self.handle, stderr=subprocess.STDOUT
+        )
 
     def result(self) -> subprocess.CompletedProcess:
         returncode = self.process.wait(timeout=900)
         self.handle.close()
-        return subprocess.CompletedProcess(self.process.args, returncode,
-                                           self.log.read_text(encoding="utf-8"), None)
+        return subprocess.CompletedProcess(
+            self.process.args, returncode, self.log.read_text(encoding="utf-8"), None
+        )
 
 
 def visible_text(html_page: str) -> str:
@@ -119,6 +145,7 @@ def visible_text(html_page: str) -> str:
 
 
 # ------------------------------------------------------------------------------ fake submissions
+
 
 def submissions(course: Path, name: str) -> dict[str, dict]:
     """Notebooks as students might hand them in, built from the released version."""
@@ -137,24 +164,31 @@ def submissions(course: Path, name: str) -> dict[str, dict]:
                 cell["source"] = sols[gid]
         return nb
 
-    essays = {gid: "A student's own written answer, citing essay2005 ¶6 and record r017."
-              for gid in sols if gid not in answers}
+    essays = {
+        gid: "A student's own written answer, citing essay2005 ¶6 and record r017."
+        for gid in sols
+        if gid not in answers
+    }
     made = {
         "solution": version(set(answers), essays),
         "blank": version(set()),
         "partial": version({answers[0]}, {wrong_id: wrong_code}),
         "loop": version(set(answers), {answers[1]: "while True:\n    pass"}),
         # An answer that happens to contain nbgrader's marker (nbgrader's feedback used to fail on it).
-        "marker": version(set(answers), {answers[0]: "# ### BEGIN HIDDEN TESTS (my notes)\n"
-                                         + sols[answers[0]]}),
+        "marker": version(
+            set(answers), {answers[0]: "# ### BEGIN HIDDEN TESTS (my notes)\n" + sols[answers[0]]}
+        ),
     }
     # Tampered: the first test cell and the first written answer deleted, the last answer cell
     # deleted together with its tests and the answer retyped into a new plain cell, and the other
     # test cells edited to pass whatever happens.
     tampered = version(set(answers), essays)
     tests = list(points(name))
-    written = [nbg(c)["grade_id"] for c in release["cells"] if nbg(c).get("solution")
-               and c["cell_type"] == "markdown"]
+    written = [
+        nbg(c)["grade_id"]
+        for c in release["cells"]
+        if nbg(c).get("solution") and c["cell_type"] == "markdown"
+    ]
     gone = {tests[0], tests[-1], written[0]}
     cells = []
     for cell in tampered["cells"]:
@@ -174,22 +208,38 @@ def submissions(course: Path, name: str) -> dict[str, dict]:
 
 # ------------------------------------------------------------------------------------- fixtures
 
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict:
     home = tmp_path_factory.mktemp("jupyter-home")
     environment = dict(os.environ)
-    environment.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-                       JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
-                       PYTHONWARNINGS="ignore")
+    environment.update(
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        IPYTHONDIR=str(home / "ipython"),
+        PYTHONWARNINGS="ignore",
+    )
     # nbgrader calls `alembic` by name when it creates a gradebook.
     environment["PATH"] = str(Path(sys.executable).parent) + os.pathsep + environment.get("PATH", "")
     return environment
 
 
 def copy_course(target: Path) -> Path:
-    shutil.copytree(EXERCISES, target, ignore=shutil.ignore_patterns(
-        "release", "submitted", "autograded", "feedback", "gradebook.db", "grades.csv",
-        ".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        EXERCISES,
+        target,
+        ignore=shutil.ignore_patterns(
+            "release",
+            "submitted",
+            "autograded",
+            "feedback",
+            "gradebook.db",
+            "grades.csv",
+            ".ipynb_checkpoints",
+            "__pycache__",
+        ),
+    )
     return target
 
 
@@ -206,17 +256,36 @@ def course(tmp_path_factory, env) -> SimpleNamespace:
     generated = nbgrader(folder, env, "generate_assignment", "*", "--force")
     nbgrader_cmd = [sys.executable, "-m", "nbgrader"]
     background = {
-        "validate": Background(nbgrader_cmd + ["validate"] + [
-            f"source/{n}/{n}.ipynb" for n in ASSIGNMENTS], folder, env, base / "validate.log"),
-        "invert": Background(nbgrader_cmd + ["validate", "--invert"] + [
-            f"release/{n}/{n}.ipynb" for n in ASSIGNMENTS], folder, env, base / "invert.log"),
+        "validate": Background(
+            nbgrader_cmd + ["validate"] + [f"source/{n}/{n}.ipynb" for n in ASSIGNMENTS],
+            folder,
+            env,
+            base / "validate.log",
+        ),
+        "invert": Background(
+            nbgrader_cmd + ["validate", "--invert"] + [f"release/{n}/{n}.ipynb" for n in ASSIGNMENTS],
+            folder,
+            env,
+            base / "invert.log",
+        ),
     }
     second = copy_course(base / "wrapper-course")
     background["release"] = Background(
-        [sys.executable, "-m", "workbook.cli", "release", GRADED[0], "--no-validate",
-         "--course", str(second)], base, env, base / "release.log")
-    return SimpleNamespace(path=folder, env=env, generated=generated, background=background,
-                           second=second)
+        [
+            sys.executable,
+            "-m",
+            "workbook.cli",
+            "release",
+            GRADED[0],
+            "--no-validate",
+            "--course",
+            str(second),
+        ],
+        base,
+        env,
+        base / "release.log",
+    )
+    return SimpleNamespace(path=folder, env=env, generated=generated, background=background, second=second)
 
 
 @pytest.fixture(scope="module")
@@ -232,21 +301,39 @@ def graded(course, tmp_path_factory) -> SimpleNamespace:
         (broken / f"{name}.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
 
     first, second = GRADED
-    autograde = nbgrader(course.path, course.env, "autograde", first, "--force",
-                         f"--Execute.timeout={TIMEOUT}")
+    autograde = nbgrader(
+        course.path, course.env, "autograde", first, "--force", f"--Execute.timeout={TIMEOUT}"
+    )
     feedback = nbgrader(course.path, course.env, "generate_feedback", first, "--force")
     wrapper_csv = tmp_path_factory.mktemp("wrapper") / "grades.csv"
     wrapper = subprocess.run(
-        [sys.executable, "-m", "workbook.cli", "grade", second, "--course", str(course.path),
-         "--timeout", str(TIMEOUT), "--to", str(wrapper_csv)],
-        env=course.env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "workbook.cli",
+            "grade",
+            second,
+            "--course",
+            str(course.path),
+            "--timeout",
+            str(TIMEOUT),
+            "--to",
+            str(wrapper_csv),
+        ],
+        env=course.env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=900,
+    )
     # `workbook grade` ends with `nbgrader export --to CSV`, which exports every assignment.
     with open(wrapper_csv, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     scores = {(r["assignment"], r["student_id"]): float(r["score"]) for r in rows}
     maxima = {(r["assignment"], r["student_id"]): float(r["max_score"]) for r in rows}
-    return SimpleNamespace(autograde=autograde, feedback=feedback, wrapper=wrapper,
-                           csv=wrapper_csv, scores=scores, maxima=maxima)
+    return SimpleNamespace(
+        autograde=autograde, feedback=feedback, wrapper=wrapper, csv=wrapper_csv, scores=scores, maxima=maxima
+    )
 
 
 def autograded_nb(course, name: str, student: str) -> dict:
@@ -254,6 +341,7 @@ def autograded_nb(course, name: str, student: str) -> dict:
 
 
 # ------------------------------------------------------------------------- the source notebooks
+
 
 def test_one_exercise_for_each_of_notebooks_01_to_07():
     numbers = {name[2:4] for name in ASSIGNMENTS if re.fullmatch(r"ex\d\d_\w+", name)}
@@ -330,20 +418,37 @@ def test_nbgrader_config_sets_course_timeouts_and_feedback_preprocessors():
     assert "workbook.autograde.SandboxedExecute" in autograde
     assert not any(p.endswith(".Execute") for p in autograde)
     assert autograde.index("workbook.autograde.SandboxedExecute") < autograde.index(
-        "nbgrader.preprocessors.SaveAutoGrades")
+        "nbgrader.preprocessors.SaveAutoGrades"
+    )
 
 
 def test_feedback_preprocessor_cuts_test_tracebacks_only():
     nb = nbformat.v4.new_notebook()
     test = nbformat.v4.new_code_cell("assert x == 1\n_secret = 2")
-    test.metadata["nbgrader"] = {"grade": True, "grade_id": "t", "points": 1, "solution": False,
-                                 "locked": True, "schema_version": 3}
-    error = nbformat.v4.new_output("error", ename="AssertionError", evalue="",
-                                   traceback=["\x1b[0;31mAssertionError\x1b[0m", "_secret = 2"])
+    test.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "t",
+        "points": 1,
+        "solution": False,
+        "locked": True,
+        "schema_version": 3,
+    }
+    error = nbformat.v4.new_output(
+        "error",
+        ename="AssertionError",
+        evalue="",
+        traceback=["\x1b[0;31mAssertionError\x1b[0m", "_secret = 2"],
+    )
     test.outputs = [error]
     student = nbformat.v4.new_code_cell("1/0")
-    student.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError",
-                                              evalue="division by zero", traceback=["1/0", "ZeroDivisionError"])]
+    student.outputs = [
+        nbformat.v4.new_output(
+            "error",
+            ename="ZeroDivisionError",
+            evalue="division by zero",
+            traceback=["1/0", "ZeroDivisionError"],
+        )
+    ]
     nb.cells = [test, student]
     out, _ = grading.HideGradeTracebacks().preprocess(nb, {})
     assert out.cells[0].outputs[0].traceback == ["AssertionError (one of the graders' checks failed)"]
@@ -351,6 +456,7 @@ def test_feedback_preprocessor_cuts_test_tracebacks_only():
 
 
 # ------------------------------------------------------------------------- nbgrader: the release
+
 
 def test_generate_assignment_releases_every_exercise(course):
     assert course.generated.returncode == 0, course.generated.stdout[-4000:]
@@ -388,6 +494,7 @@ def test_leak_scan_catches_an_unreleased_notebook(tmp_path):
 
 # ------------------------------------------------------------------------- nbgrader: grading
 
+
 @pytest.mark.parametrize("name", GRADED)
 def test_solution_gets_every_autograded_point(graded, name):
     assert graded.scores[(name, "solution")] == sum(points(name).values())
@@ -421,9 +528,10 @@ def test_infinite_loop_times_out_and_is_scored_on_what_ran(course, graded, name)
     nb = autograded_nb(course, name, "loop")
     loop_cell = next(c for c in nb["cells"] if nbg(c).get("grade_id") == answer_ids(name)[1])
     assert any(o.get("ename") == "CellTimeoutError" for o in loop_cell["outputs"])
-    later = nb["cells"][nb["cells"].index(loop_cell) + 1:]
-    assert all(c.get("execution_count") for c in later if c["cell_type"] == "code"), \
+    later = nb["cells"][nb["cells"].index(loop_cell) + 1 :]
+    assert all(c.get("execution_count") for c in later if c["cell_type"] == "code"), (
         "the cells after the loop still ran"
+    )
 
 
 @pytest.mark.parametrize("name", GRADED)
@@ -494,10 +602,14 @@ def test_feedback_shows_no_hidden_test(course, graded, name):
         assert "Mark scheme" not in readable and "Model answer" not in readable
     # Students still learn which check failed and why: the wrong answer to question 2 gets the
     # hidden check's message, without its code.
-    partial = visible_text((course.path / "feedback" / "partial" / name / f"{name}.html")
-                           .read_text(encoding="utf-8"))
-    q2_tests = next(c for c in source_nb(name)["cells"]
-                    if nbg(c).get("grade_id") == WRONG[name][0].replace("-answer", "-tests"))
+    partial = visible_text(
+        (course.path / "feedback" / "partial" / name / f"{name}.html").read_text(encoding="utf-8")
+    )
+    q2_tests = next(
+        c
+        for c in source_nb(name)["cells"]
+        if nbg(c).get("grade_id") == WRONG[name][0].replace("-answer", "-tests")
+    )
     hidden_code = "\n".join(regions.inside(text(q2_tests), "hidden test"))
     messages = re.findall(r'assert .+, "([^"]+)"', hidden_code)
     assert messages and any(f"AssertionError: {m}" in partial for m in messages)
@@ -505,17 +617,20 @@ def test_feedback_shows_no_hidden_test(course, graded, name):
 
 # --------------------------------------- background checks (they ran while grading went on)
 
+
 def test_validate_passes_on_every_source_notebook(course):
     done = course.background["validate"].result()  # nbgrader validate source/*/*.ipynb
-    assert done.stdout.count("Success! Your notebook passes all the tests.") == len(ASSIGNMENTS), \
-        done.stdout[-4000:]
+    assert done.stdout.count("Success! Your notebook passes all the tests.") == len(ASSIGNMENTS), done.stdout[
+        -4000:
+    ]
     assert "VALIDATION FAILED" not in done.stdout
 
 
 def test_validate_invert_on_the_release(course):
     done = course.background["invert"].result()  # nbgrader validate --invert release/*/*.ipynb
-    assert done.stdout.count("Success! The notebook does not pass any tests.") == len(ASSIGNMENTS), \
+    assert done.stdout.count("Success! The notebook does not pass any tests.") == len(ASSIGNMENTS), (
         done.stdout[-4000:]
+    )
 
 
 def test_workbook_release_wrapper(course):

@@ -52,15 +52,18 @@ def namespaces(tmp_path_factory) -> dict[str, dict]:
     try:
         for path in NOTEBOOKS:
             prefix, namespace = path.name[:2], {}
-            answers = {f"answer_{i.replace('.', '_')}": checks._REGISTRY[i]() for i in checks.ids(prefix)
-                       if checks._REGISTRY[i].kind != "text"}
+            answers = {
+                f"answer_{i.replace('.', '_')}": checks._REGISTRY[i]()
+                for i in checks.ids(prefix)
+                if checks._REGISTRY[i].kind != "text"
+            }
             for source in _code_cells(path):
                 if ANSWER_CELL.match(source) or "check(" in source:
                     continue
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     try:
-                        exec(compile(source, str(path), "exec"), namespace)   # noqa: S102 - our notebooks
+                        exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - our notebooks
                     except Exception:  # noqa: BLE001 - a cell needing a live widget: skip it
                         pass
             namespace.update(answers)
@@ -97,7 +100,7 @@ def _values(fragments, namespace):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                value = eval(piece, dict(namespace))                         # noqa: S307 - our hint text
+                value = eval(piece, dict(namespace))  # noqa: S307 - our hint text
             except Exception:  # noqa: BLE001 - not runnable here: not a solution
                 continue
             yield piece, value
@@ -131,7 +134,7 @@ def test_no_hint_or_answer_comment_computes_an_answer(prefix, namespaces):
         own = {k: v for k, v in namespace.items() if k != f"answer_{check_id.replace('.', '_')}"}
         for piece, value in _values(_fragments(text), own):
             for target in judged:
-                if f"answer_{target.replace('.', '_')}" in piece:      # handing on an earlier answer
+                if f"answer_{target.replace('.', '_')}" in piece:  # handing on an earlier answer
                     continue
                 if checks.check(target, value).correct is True:
                     leaks.append(f"{check_id}: {piece!r} answers {target}")
@@ -147,14 +150,16 @@ def test_worked_examples_run(prefix, namespaces):
             scope = dict(namespaces[prefix])
             for code in re.findall(r"`([^`]+)`", hint):
                 try:
-                    exec(compile(code, "<hint>", "exec"), scope)                 # noqa: S102
+                    exec(compile(code, "<hint>", "exec"), scope)  # noqa: S102
                 except Exception as exc:  # noqa: BLE001
                     failures.append(f"{check_id}: {code!r} -> {type(exc).__name__}: {exc}")
     assert not failures, "\n".join(failures)
 
 
 def test_computed_exercises_have_a_three_rung_ladder():
-    short = [i for i in checks.ids() if checks._REGISTRY[i].kind in LADDERED and len(checks._REGISTRY[i].hints) < 3]
+    short = [
+        i for i in checks.ids() if checks._REGISTRY[i].kind in LADDERED and len(checks._REGISTRY[i].hints) < 3
+    ]
     assert not short, short
 
 

@@ -63,13 +63,16 @@ def test_unknown_table_lists_the_names():
 
 
 def test_runtime_does_not_import_the_validation_framework():
-    code = ("import sys, workbook; [workbook.load(n) for n in workbook.tables()['name']]; "
-            "print('frictionless' in sys.modules, 'altair' in sys.modules)")
+    code = (
+        "import sys, workbook; [workbook.load(n) for n in workbook.tables()['name']]; "
+        "print('frictionless' in sys.modules, 'altair' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
 
 # ---------------------------------------------------------------- bad data, on a copy of data/
+
 
 def _rewrite(path, old, new, count=1):
     text = path.read_text(encoding="utf-8")

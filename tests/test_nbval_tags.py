@@ -43,7 +43,30 @@ def _tagged_notebook(folder: Path, stored: str) -> Path:
 def test_nbval_lax_compares_a_tagged_cell(tmp_path):
     """One nbval run over two tagged cells: the one whose stored output still matches passes, the other fails."""
     same, changed = _tagged_notebook(tmp_path, "42\n"), _tagged_notebook(tmp_path, "41\n")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-p", "no:xdist",
-                           "--nbval-lax", "--rootdir", str(tmp_path), "-c", "/dev/null", same.name, changed.name],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert f"PASSED {same.name}" in done.stdout and f"FAILED {changed.name}" in done.stdout, done.stdout[-2000:]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rA",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "--nbval-lax",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            "/dev/null",
+            same.name,
+            changed.name,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert f"PASSED {same.name}" in done.stdout and f"FAILED {changed.name}" in done.stdout, done.stdout[
+        -2000:
+    ]

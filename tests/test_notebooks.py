@@ -49,8 +49,14 @@ def test_there_are_nine_notebooks_in_order():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_without_outputs(path):
     nb = _nb(path)
-    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
-    assert not dirty, f"cells {dirty} carry outputs: run `jupyter nbconvert --clear-output --inplace {path.name}`"
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
+    assert not dirty, (
+        f"cells {dirty} carry outputs: run `jupyter nbconvert --clear-output --inplace {path.name}`"
+    )
     assert "widgets" not in nb["metadata"], "widget state must not be committed"
 
 
@@ -91,13 +97,17 @@ def test_sequence_introduces_before_use():
         meta = nb["metadata"]["workbook"]
         used = _used(nb)
         for item in meta["introduces"]:
-            assert item not in introduced, f"{path.name} introduces {item}, already introduced in {introduced[item]}"
+            assert item not in introduced, (
+                f"{path.name} introduces {item}, already introduced in {introduced[item]}"
+            )
             assert item in used, f"{path.name} lists {item} as introduced but never uses it"
             introduced[item] = path.name
         early = sorted(used - set(introduced))
         assert not early, f"{path.name} uses {early} before any notebook introduces it"
         for name in meta["assumes"]:
-            assert any(p.stem == name for p in NOTEBOOKS[: meta["order"]]), f"{path.name} assumes unknown {name}"
+            assert any(p.stem == name for p in NOTEBOOKS[: meta["order"]]), (
+                f"{path.name} assumes unknown {name}"
+            )
 
 
 def _data_figures() -> set[float]:
@@ -137,6 +147,7 @@ def test_every_notebook_starts_with_the_same_first_cell(path):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "".join(code[0]["source"]).strip() == FIRST_CELL
     later = "\n".join("".join(c["source"]) for c in code[1:])
-    assert not re.search(r"^\s*(import workbook|from workbook import)", later, re.M), \
+    assert not re.search(r"^\s*(import workbook|from workbook import)", later, re.M), (
         "tools come from the first cell only"
+    )
     assert "workbook." not in later, "use the names the first cell imports (tables(), show_paragraph())"

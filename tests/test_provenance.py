@@ -11,9 +11,16 @@ import workbook
 from workbook.texts import normalise, paragraphs
 
 EVIDENCE_TABLES = ["claims", "events", "phases"]
-PROSE_COLUMNS = {"claims": ["paraphrase", "measure"], "events": ["title", "note"], "phases": ["summary", "years_basis", "name"],
-                 "sections": ["summary"], "glossary": ["definition"], "places": ["note"], "records": ["note"],
-                 "readings": ["dated_by"]}
+PROSE_COLUMNS = {
+    "claims": ["paraphrase", "measure"],
+    "events": ["title", "note"],
+    "phases": ["summary", "years_basis", "name"],
+    "sections": ["summary"],
+    "glossary": ["definition"],
+    "places": ["note"],
+    "records": ["note"],
+    "readings": ["dated_by"],
+}
 
 
 def _words(text: str) -> list[str]:
@@ -31,8 +38,11 @@ def test_evidence_is_short(table):
 def test_evidence_is_in_the_cited_paragraph(table, readings_dir):
     df = workbook.load(table)
     texts = {r: paragraphs(r, readings_dir) for r in df["reading"].unique()}
-    missing = [f"{row.reading} ¶{row.paragraph}: {row.evidence!r}" for row in df.itertuples()
-               if normalise(row.evidence) not in texts[row.reading][row.paragraph - 1]]
+    missing = [
+        f"{row.reading} ¶{row.paragraph}: {row.evidence!r}"
+        for row in df.itertuples()
+        if normalise(row.evidence) not in texts[row.reading][row.paragraph - 1]
+    ]
     assert not missing, "evidence not found where cited:\n" + "\n".join(missing)
 
 
@@ -41,14 +51,14 @@ def test_our_prose_shares_no_eight_word_run_with_the_readings(readings_dir):
     for reading in ("sa1997", "essay2005"):
         for para in paragraphs(reading, readings_dir):
             w = _words(para)
-            grams |= {tuple(w[i:i + 8]) for i in range(len(w) - 7)}
+            grams |= {tuple(w[i : i + 8]) for i in range(len(w) - 7)}
     copied = []
     for table, columns in PROSE_COLUMNS.items():
         df = workbook.load(table)
         for column in columns:
             for text in df[column].dropna():
                 w = _words(text)
-                if any(tuple(w[i:i + 8]) in grams for i in range(len(w) - 7)):
+                if any(tuple(w[i : i + 8]) in grams for i in range(len(w) - 7)):
                     copied.append(f"{table}.{column}: {text[:80]}")
     assert not copied, "copied from the readings:\n" + "\n".join(copied)
 
@@ -88,8 +98,11 @@ def test_claims_cover_both_readings_and_ranges_are_ordered():
     has_figure = claims[["value", "value_low"]].notna().any(axis=1)
     assert has_figure.sum() > 0.75 * len(claims)
     # A claim without a figure must say why: a hedge that records the vagueness, or a paraphrase noting none is given.
-    unexplained = claims[~has_figure & (claims["hedge"] == "none")
-                         & ~claims["paraphrase"].str.contains(r"\bno\b[^.]*\b(?:given|year|years|amount|rank|figure)\b")]
+    unexplained = claims[
+        ~has_figure
+        & (claims["hedge"] == "none")
+        & ~claims["paraphrase"].str.contains(r"\bno\b[^.]*\b(?:given|year|years|amount|rank|figure)\b")
+    ]
     assert unexplained.empty, unexplained["claim_id"].tolist()
     assert claims["claim_id"].str.slice(0, -4).eq(claims["reading"].astype(str)).all()
     assert claims["claim_id"].str.slice(-3, -1).astype(int).eq(claims["paragraph"]).all()

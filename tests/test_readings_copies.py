@@ -48,6 +48,7 @@ def _shown(reading="essay2005", number=6):
 
 # --------------------------------------------------------------------------- without a copy
 
+
 def test_without_a_copy_the_paragraphs_own_rows_are_shown(store):
     passage, text, page = _shown("essay2005", 6)
     assert passage.text is None
@@ -59,9 +60,11 @@ def test_without_a_copy_the_paragraphs_own_rows_are_shown(store):
     for row in own.itertuples():
         assert f'"{row.evidence}"' in text and row.claim_id in text
         assert row.evidence.replace("%", "%") in page
-    assert "approximately 1% if GDP" in text                      # the 1 % figure the issue missed
-    section = workbook.load("sections").query("reading == 'essay2005' and first_paragraph <= 6 <= last_paragraph")
-    assert section["summary"].iloc[0] not in text                 # not the section summary
+    assert "approximately 1% if GDP" in text  # the 1 % figure the issue missed
+    section = workbook.load("sections").query(
+        "reading == 'essay2005' and first_paragraph <= 6 <= last_paragraph"
+    )
+    assert section["summary"].iloc[0] not in text  # not the section summary
 
 
 def test_notebook_01_loop_shows_each_paragraph_not_one_summary_four_times(store):
@@ -85,20 +88,24 @@ def test_a_paragraph_with_nothing_in_the_tables_says_so(store):
 
 # --------------------------------------------------------------------------- the paragraph argument
 
-@pytest.mark.parametrize("value, error, words", [
-    ("abc", TypeError, "without quotes"),
-    ("6", TypeError, "without quotes"),
-    (None, TypeError, "whole number"),
-    (math.nan, ValueError, "whole number"),
-    (math.inf, ValueError, "whole number"),
-    ([6], TypeError, "whole number"),
-    (6.9, ValueError, "not a whole number"),
-    (True, TypeError, "whole number"),
-    (False, TypeError, "whole number"),
-    (0, ValueError, "paragraphs 1 to 26"),
-    (27, ValueError, "paragraphs 1 to 26"),
-    (-1, ValueError, "paragraphs 1 to 26"),
-])
+
+@pytest.mark.parametrize(
+    "value, error, words",
+    [
+        ("abc", TypeError, "without quotes"),
+        ("6", TypeError, "without quotes"),
+        (None, TypeError, "whole number"),
+        (math.nan, ValueError, "whole number"),
+        (math.inf, ValueError, "whole number"),
+        ([6], TypeError, "whole number"),
+        (6.9, ValueError, "not a whole number"),
+        (True, TypeError, "whole number"),
+        (False, TypeError, "whole number"),
+        (0, ValueError, "paragraphs 1 to 26"),
+        (27, ValueError, "paragraphs 1 to 26"),
+        (-1, ValueError, "paragraphs 1 to 26"),
+    ],
+)
 def test_a_wrong_paragraph_gets_a_clear_message(store, value, error, words):
     with pytest.raises(error) as err:
         workbook.show_paragraph("essay2005", value)
@@ -119,6 +126,7 @@ def test_an_unknown_reading_lists_the_readings(store, reading):
 
 # --------------------------------------------------------------------------- broken copies
 
+
 def _latin1(essay: bytes) -> bytes:
     return essay.decode("utf-8").replace("Japan", "Jap\u00e1n").encode("latin-1", "replace")
 
@@ -132,8 +140,10 @@ BROKEN = {
     "only blank lines": (lambda p, e: p.write_bytes(b"\n \n\n"), "is empty"),
     "fifo": (lambda p, e: os.mkfifo(p), "not an ordinary file"),
     "300 MB": (lambda p, e: p.open("wb").truncate(300_000_000), "300,000,000 bytes"),
-    "other text, same paragraphs": (lambda p, e: p.write_bytes(b"\n\n".join(b"Paragraph %d." % i for i in range(26))),
-                                    "another text or edition"),
+    "other text, same paragraphs": (
+        lambda p, e: p.write_bytes(b"\n\n".join(b"Paragraph %d." % i for i in range(26))),
+        "another text or edition",
+    ),
     "dangling link": (lambda p, e: p.symlink_to(p.parent / "nowhere.txt"), "There is no file"),
 }
 
@@ -174,17 +184,21 @@ def test_a_broken_copy_is_passed_over_for_a_good_one(store, essay, tmp_path, mon
 
 # --------------------------------------------------------------------------- adding a copy
 
+
 def test_adding_a_copy_keeps_it_for_every_later_kernel(store, essay, tmp_path):
     offered = tmp_path / "course essay.txt"
     offered.write_bytes(essay)
     message = workbook.add_reading(offered)
     assert "Added essay2005" in message and (store / ESSAY_FILE).read_bytes() == essay
-    assert [p.name for p in store.iterdir()] == [ESSAY_FILE]            # no temporary file left
-    code = ("import workbook, workbook.texts as t, pathlib; t.REPO_ROOT = pathlib.Path('/nonexistent'); "
-            "print(workbook.show_paragraph('essay2005', 6).text is not None)")
+    assert [p.name for p in store.iterdir()] == [ESSAY_FILE]  # no temporary file left
+    code = (
+        "import workbook, workbook.texts as t, pathlib; t.REPO_ROOT = pathlib.Path('/nonexistent'); "
+        "print(workbook.show_paragraph('essay2005', 6).text is not None)"
+    )
     env = dict(os.environ, WORKBOOK_READINGS=str(store))
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     assert out.strip() == "True"
     assert "already kept" in workbook.add_reading(offered)
 
@@ -196,8 +210,10 @@ def test_a_copy_saved_on_windows_is_accepted(store, essay, tmp_path):
     assert workbook.show_paragraph("essay2005", 6).text is not None
 
 
-@pytest.mark.parametrize("case", ["latin-1", "binary", "folder", "truncated", "empty", "fifo", "300 MB",
-                                  "other text, same paragraphs"])
+@pytest.mark.parametrize(
+    "case",
+    ["latin-1", "binary", "folder", "truncated", "empty", "fifo", "300 MB", "other text, same paragraphs"],
+)
 def test_the_wrong_file_is_refused_and_nothing_is_kept(store, essay, tmp_path, case):
     make, words = BROKEN[case]
     offered = tmp_path / "offered.txt"
@@ -256,11 +272,25 @@ def test_the_upload_widget_checks_and_keeps_the_file(store, essay):
     box = workbook.reading_upload()
     picker, report = box.children
     assert picker.accept == ".txt,text/plain" and picker.description
-    picker.value = ({"name": "notes.txt", "type": "text/plain", "size": 5, "last_modified": NOW,
-                     "content": memoryview(b"hello")},)
+    picker.value = (
+        {
+            "name": "notes.txt",
+            "type": "text/plain",
+            "size": 5,
+            "last_modified": NOW,
+            "content": memoryview(b"hello"),
+        },
+    )
     assert "Not added" in report.value and not store.exists()
-    picker.value = ({"name": "essay.txt", "type": "text/plain", "size": len(essay), "last_modified": NOW,
-                     "content": memoryview(essay)},)
+    picker.value = (
+        {
+            "name": "essay.txt",
+            "type": "text/plain",
+            "size": len(essay),
+            "last_modified": NOW,
+            "content": memoryview(essay),
+        },
+    )
     assert "Added essay2005" in report.value and (store / ESSAY_FILE).read_bytes() == essay
 
 

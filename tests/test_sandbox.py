@@ -8,7 +8,6 @@ Skipped where bubblewrap cannot run (the grader then refuses: see test_cli).
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sys
 import threading
@@ -24,8 +23,14 @@ pytestmark = pytest.mark.grading
 if sandbox.problem():
     pytest.skip(f"the sandbox cannot run here: {sandbox.problem()}", allow_module_level=True)
 
-KERNEL = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-          "--HistoryManager.hist_file=:memory:"]
+KERNEL = [
+    sys.executable,
+    "-m",
+    "ipykernel_launcher",
+    "-f",
+    "{connection_file}",
+    "--HistoryManager.hist_file=:memory:",
+]
 LIMITS = sandbox.Limits(cell_seconds=20, notebook_seconds=90, memory_mb=1536, processes=64)
 
 
@@ -61,8 +66,10 @@ class LoopbackServer:
 def probe(name: str, code: str) -> str:
     """A cell printing ``name: blocked (why)`` when ``code`` raises, ``name: DONE result`` if not."""
     body = "\n".join("    " + line for line in code.strip().splitlines())
-    return (f"try:\n{body}\n    print({name!r} + ': DONE', repr(result)[:200])\n"
-            f"except BaseException as error:\n    print({name!r} + ': blocked', type(error).__name__)")
+    return (
+        f"try:\n{body}\n    print({name!r} + ': DONE', repr(result)[:200])\n"
+        f"except BaseException as error:\n    print({name!r} + ': blocked', type(error).__name__)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,16 +83,16 @@ def probed(tmp_path_factory):
         "shadow": "result = open('/etc/shadow').read()",
         "course": f"result = open({str(secret_dir / 'gradebook.db')!r}).read()",
         "home": f"result = [p for p in os.listdir({str(Path.home())!r}) if p != '.pyenv']\n"
-                "assert result, 'nothing of the home folder is visible'",
+        "assert result, 'nothing of the home folder is visible'",
         "package": f"result = open({str(package / 'pwned.py')!r}, 'w').write('x')",
         "venv": f"result = open({str(Path(sys.prefix) / 'pwned.txt')!r}, 'w').write('x')",
         "loopback": f"s = socket.create_connection(('127.0.0.1', {server.port}), timeout=3)\nresult = s",
         "internet": "s = socket.create_connection(('1.1.1.1', 53), timeout=3)\nresult = s",
         "dns": "result = socket.getaddrinfo('pypi.org', 443)",
         "userns": "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-                  "assert libc.unshare(0x10000000) == 0, 'unshare failed'\nresult = 'a new user namespace'",
+        "assert libc.unshare(0x10000000) == 0, 'unshare failed'\nresult = 'a new user namespace'",
         "processes": "result = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
-                     "assert len(result) > 20, 'only the sandbox is visible'",
+        "assert len(result) > 20, 'only the sandbox is visible'",
     }
     cells = [{"index": 0, "source": "import os, socket"}]
     cells += [{"index": i + 1, "source": probe(name, code)} for i, (name, code) in enumerate(probes.items())]
@@ -100,8 +107,7 @@ def probed(tmp_path_factory):
                 if ": " in line:
                     key, rest = line.split(": ", 1)
                     lines[key] = rest
-    return {"outcome": outcome, "lines": lines, "server": server, "package": package,
-            "probes": probes}
+    return {"outcome": outcome, "lines": lines, "server": server, "package": package, "probes": probes}
 
 
 def test_every_probe_ran(probed):
@@ -114,8 +120,10 @@ def test_runs_as_an_unprivileged_user(probed, name):
     assert probed["lines"][name].startswith("DONE"), probed["lines"][name]
 
 
-@pytest.mark.parametrize("name", ["shadow", "course", "home", "package", "venv", "loopback",
-                                  "internet", "dns", "userns", "processes"])
+@pytest.mark.parametrize(
+    "name",
+    ["shadow", "course", "home", "package", "venv", "loopback", "internet", "dns", "userns", "processes"],
+)
 def test_hostile_probe_is_blocked(probed, name):
     assert probed["lines"][name].startswith("blocked"), f"{name}: {probed['lines'][name]}"
 
@@ -127,9 +135,11 @@ def test_nothing_reached_the_host(probed):
 
 
 def test_killing_the_runner_keeps_what_ran_and_says_so():
-    cells = [{"index": 0, "source": "print('first')"},
-             {"index": 2, "source": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"},
-             {"index": 3, "source": "print('never')"}]
+    cells = [
+        {"index": 0, "source": "print('first')"},
+        {"index": 2, "source": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"},
+        {"index": 3, "source": "print('never')"},
+    ]
     outcome = sandbox.run(cells, KERNEL, LIMITS, slot=8)
     assert outcome.started and not outcome.finished
     assert outcome.cells[0]["outputs"][0]["text"] == "first\n"
@@ -139,17 +149,26 @@ def test_killing_the_runner_keeps_what_ran_and_says_so():
 
 def test_forged_results_are_checked():
     sent = [{"index": 0, "source": "x"}, {"index": 1, "source": "y"}]
-    raw = "\n".join([
-        json.dumps({"event": "kernel_started"}),
-        json.dumps({"index": 0, "execution_count": 1, "outputs": [
-            {"output_type": "stream", "name": "stdout", "text": "y" * 500},
-            {"output_type": "bogus"},
-            {"output_type": "error", "ename": 1, "evalue": "x", "traceback": []}]}),
-        json.dumps({"index": 0, "execution_count": 9, "outputs": []}),     # a second claim for cell 0
-        json.dumps({"index": 5, "execution_count": 1, "outputs": []}),     # a cell never sent
-        "not json at all",
-        json.dumps({"event": "done"}),
-    ]).encode()
+    raw = "\n".join(
+        [
+            json.dumps({"event": "kernel_started"}),
+            json.dumps(
+                {
+                    "index": 0,
+                    "execution_count": 1,
+                    "outputs": [
+                        {"output_type": "stream", "name": "stdout", "text": "y" * 500},
+                        {"output_type": "bogus"},
+                        {"output_type": "error", "ename": 1, "evalue": "x", "traceback": []},
+                    ],
+                }
+            ),
+            json.dumps({"index": 0, "execution_count": 9, "outputs": []}),  # a second claim for cell 0
+            json.dumps({"index": 5, "execution_count": 1, "outputs": []}),  # a cell never sent
+            "not json at all",
+            json.dumps({"event": "done"}),
+        ]
+    ).encode()
     limits = sandbox.Limits(output_chars=100)
     outcome = sandbox._check(raw, b"", "", sent, limits, 1.0)
     assert list(outcome.cells) == [0]

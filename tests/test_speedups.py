@@ -33,7 +33,7 @@ def from_dict(monkeypatch):
     from altair.utils import schemapi
 
     cls = schemapi._FromDict
-    monkeypatch.setattr(cls, "__init__", cls.__init__)      # restored after the test
+    monkeypatch.setattr(cls, "__init__", cls.__init__)  # restored after the test
     return cls, getattr(cls.__init__, "__wrapped__", cls.__init__)
 
 
@@ -59,19 +59,19 @@ def test_renamed_class_dict_falls_back_to_altair(from_dict, monkeypatch):
     expected = _text_encoded_chart().to_dict()
     altairs_from_dict = cls.from_dict
 
-    def renamed_init(self, wrapper_classes, /):                # a future Altair: the table is renamed
+    def renamed_init(self, wrapper_classes, /):  # a future Altair: the table is renamed
         altairs_init(self, wrapper_classes)
         self.class_table = self.__dict__.pop("class_dict")
 
-    def renamed_from_dict(self, *args, **kwargs):                # ...and read under its new name
+    def renamed_from_dict(self, *args, **kwargs):  # ...and read under its new name
         self.__dict__.setdefault("class_dict", self.class_table)
         return altairs_from_dict(self, *args, **kwargs)
 
     monkeypatch.setattr(cls, "__init__", renamed_init)
     monkeypatch.setattr(cls, "from_dict", renamed_from_dict)
-    assert speedups.reuse_class_table(cls)                     # installed over the new Altair
+    assert speedups.reuse_class_table(cls)  # installed over the new Altair
     assert _text_encoded_chart().to_dict() == expected
-    assert _text_encoded_chart().to_dict() == expected         # and again, after it noticed
+    assert _text_encoded_chart().to_dict() == expected  # and again, after it noticed
     assert charts.to_svg(charts.spending_chart()).startswith("<svg")
 
 
@@ -80,7 +80,7 @@ def test_a_new_keyword_on_from_dict_init_falls_back_to_altair(from_dict, monkeyp
     expected = _text_encoded_chart().to_dict()
     seen = []
 
-    def keyword_init(self, wrapper_classes, /, *, strict=False):   # a future Altair's signature
+    def keyword_init(self, wrapper_classes, /, *, strict=False):  # a future Altair's signature
         seen.append(strict)
         altairs_init(self, wrapper_classes)
 
@@ -111,10 +111,10 @@ def test_jupyter_renderer_moved_falls_back_to_public_steps(bundle_cache, monkeyp
     monkeypatch.delattr(display, "jupyter_renderer")
     selection = _text_encoded_chart().add_params(alt.selection_point()).to_dict()
     assert offline.has_params(selection)
-    data, _ = offline.render(selection)                       # params always take Altair's path
+    data, _ = offline.render(selection)  # params always take Altair's path
     assert WIDGET in data
     monkeypatch.setattr(alt.JupyterChart, "__init__", _refusing_none(alt.JupyterChart.__init__))
-    data, _ = offline.render(charts.timeline().to_dict())      # both changes at once
+    data, _ = offline.render(charts.timeline().to_dict())  # both changes at once
     assert WIDGET in data
 
 
@@ -123,6 +123,7 @@ def _refusing_none(init):
         if chart is None:
             raise TypeError("chart must be a Chart")
         init(self, chart, *args, **kwargs)
+
     return refuse_none
 
 
@@ -161,15 +162,18 @@ print(json.dumps({"drawn": drawn, "memo": getattr(schemapi._FromDict.__init__, "
     assert found["widget"]
     assert found["memo"] is (switch == "")
     if switch == "":
-        assert not found["grammar_at_import"]                 # the second of import time saved
+        assert not found["grammar_at_import"]  # the second of import time saved
     assert (found["iri_bad"], found["iri_good"]) == (False, True)  # jsonschema's "iri" check kept
 
 
 def test_iri_checks_are_registered_like_jsonschemas_own():
     jsonschema = pytest.importorskip("jsonschema")
     pytest.importorskip("rfc3987_syntax")
-    for checker in (jsonschema.FormatChecker(), jsonschema.Draft7Validator.FORMAT_CHECKER,
-                    jsonschema.Draft202012Validator.FORMAT_CHECKER):
+    for checker in (
+        jsonschema.FormatChecker(),
+        jsonschema.Draft7Validator.FORMAT_CHECKER,
+        jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    ):
         assert {"iri", "iri-reference"} <= set(checker.checkers)
         assert checker.conforms("https://例え.jp/パス", "iri")
         assert not checker.conforms("not an iri at all ::", "iri")

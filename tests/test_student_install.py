@@ -29,7 +29,7 @@ pytestmark = pytest.mark.install
 
 #: Loaded by every Python of the fresh venv in these tests: record and refuse any connection that
 #: leaves this machine.
-GUARD = textwrap.dedent('''
+GUARD = textwrap.dedent("""
     import os, socket
     _log = os.environ.get("WORKBOOK_NET_LOG")
     _connect = socket.socket.connect
@@ -45,10 +45,10 @@ GUARD = textwrap.dedent('''
         return _connect(self, address)
 
     socket.socket.connect = _guarded
-''')
+""")
 
 #: What changes between two honest runs: memory addresses, timings, widget ids.
-SANITIZE = textwrap.dedent(r'''
+SANITIZE = textwrap.dedent(r"""
     [addresses]
     regex: 0x[0-9a-f]+
     replace: ADDR
@@ -60,10 +60,17 @@ SANITIZE = textwrap.dedent(r'''
     [widget-ids]
     regex: model_id[^,}]*
     replace: MODEL
-''')
+""")
 
-LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-                "BEGIN MARK SCHEME", "END MARK SCHEME", "**Model answer")
+LEAK_MARKERS = (
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "BEGIN MARK SCHEME",
+    "END MARK SCHEME",
+    "**Model answer",
+)
 
 
 def _uv() -> list[str]:
@@ -75,26 +82,37 @@ def _uv() -> list[str]:
 
 def _isolated_env(tmp: Path, **extra: str) -> dict:
     """An environment that cannot see the checkout: no PYTHONPATH, own HOME and Jupyter folders."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "JUPYTER", "VIRTUAL_ENV", "WORKBOOK_", "PYTEST"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "JUPYTER", "VIRTUAL_ENV", "WORKBOOK_", "PYTEST"))
+    }
     home = tmp / "home"
     home.mkdir(exist_ok=True)
-    env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
-               JUPYTER_DATA_DIR=str(home / ".local/share/jupyter"),
-               JUPYTER_RUNTIME_DIR=str(home / ".local/share/jupyter/runtime"),
-               IPYTHONDIR=str(home / ".ipython"), PYTHONDONTWRITEBYTECODE="1",
-               MPLCONFIGDIR=str(home / ".mpl"), **extra)
+    env.update(
+        HOME=str(home),
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+        JUPYTER_DATA_DIR=str(home / ".local/share/jupyter"),
+        JUPYTER_RUNTIME_DIR=str(home / ".local/share/jupyter/runtime"),
+        IPYTHONDIR=str(home / ".ipython"),
+        PYTHONDONTWRITEBYTECODE="1",
+        MPLCONFIGDIR=str(home / ".mpl"),
+        **extra,
+    )
     env["XDG_CACHE_HOME"] = str(home / ".cache")
     return env
 
 
 def build(source: Path, out: Path) -> tuple[Path, Path]:
     """``python -m build`` (sdist, then the wheel from the sdist) of the project at ``source``."""
-    done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    wheel, = out.glob("*.whl")
-    sdist, = out.glob("*.tar.gz")
+    (wheel,) = out.glob("*.whl")
+    (sdist,) = out.glob("*.tar.gz")
     return wheel, sdist
 
 
@@ -102,14 +120,27 @@ def install(venv: Path, *things: Path | str) -> None:
     if not (venv / "bin" / "python").exists():
         subprocess.run([*_uv(), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
     pins = ["-c", str(ROOT / "constraints.txt")] if (ROOT / "constraints.txt").exists() else []
-    done = subprocess.run([*_uv(), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                           *pins, *map(str, things)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            *_uv(),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(venv / "bin" / "python"),
+            *pins,
+            *map(str, things),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
 
 
 def workbook(venv: Path, env: dict, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(venv / "bin" / "workbook"), *args], capture_output=True, text=True,
-                          env=env, cwd=cwd)
+    return subprocess.run(
+        [str(venv / "bin" / "workbook"), *args], capture_output=True, text=True, env=env, cwd=cwd
+    )
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +159,15 @@ def student(tmp_path_factory):
     workspace = tmp / "workspace"
     done = workbook(venv, env, "start", str(workspace), cwd=tmp)
     assert done.returncode == 0, done.stderr
-    return {"tmp": tmp, "wheel": wheel, "sdist": sdist, "venv": venv, "env": env,
-            "workspace": workspace, "log": log}
+    return {
+        "tmp": tmp,
+        "wheel": wheel,
+        "sdist": sdist,
+        "venv": venv,
+        "env": env,
+        "workspace": workspace,
+        "log": log,
+    }
 
 
 def test_the_wheel_ships_the_data_and_notebooks_and_nothing_for_instructors(student):
@@ -143,11 +181,18 @@ def test_the_wheel_ships_the_data_and_notebooks_and_nothing_for_instructors(stud
 
 
 def test_the_installed_workbook_is_the_wheel_not_the_checkout(student):
-    code = ("import workbook, workbook.paths as p; "
-            "print(workbook.__file__); print(p.data_dir()); print(p.checkout_root()); "
-            "print(len(workbook.load('claims')))")
-    done = subprocess.run([str(student["venv"] / "bin" / "python"), "-c", code], capture_output=True,
-                          text=True, env=student["env"], cwd=student["tmp"])
+    code = (
+        "import workbook, workbook.paths as p; "
+        "print(workbook.__file__); print(p.data_dir()); print(p.checkout_root()); "
+        "print(len(workbook.load('claims')))"
+    )
+    done = subprocess.run(
+        [str(student["venv"] / "bin" / "python"), "-c", code],
+        capture_output=True,
+        text=True,
+        env=student["env"],
+        cwd=student["tmp"],
+    )
     assert done.returncode == 0, done.stderr
     module, data, checkout, claims = done.stdout.split("\n")[:4]
     assert module.startswith(str(student["venv"])) and str(ROOT) not in module
@@ -166,7 +211,7 @@ def test_every_notebook_runs_from_the_wheel_offline_and_the_same_twice(student):
     """Run 1: nbclient executes each workspace notebook. Run 2: strict nbval compares a rerun with it."""
     executed = student["tmp"] / "executed"
     executed.mkdir()
-    runner = textwrap.dedent('''
+    runner = textwrap.dedent("""
         import sys, nbformat
         from nbclient import NotebookClient
         source, target = sys.argv[1:3]
@@ -179,17 +224,44 @@ def test_every_notebook_runs_from_the_wheel_offline_and_the_same_twice(student):
         nbformat.write(nb, target)
         if errors:
             sys.exit(f"{errors[0]['ename']}: {errors[0]['evalue']}")
-    ''')
+    """)
     python = str(student["venv"] / "bin" / "python")
     for nb in NOTEBOOKS:
-        done = subprocess.run([python, "-c", runner, str(student["workspace"] / nb.name),
-                               str(executed / nb.name), str(student["workspace"])],
-                              capture_output=True, text=True, env=student["env"], cwd=student["workspace"])
+        done = subprocess.run(
+            [
+                python,
+                "-c",
+                runner,
+                str(student["workspace"] / nb.name),
+                str(executed / nb.name),
+                str(student["workspace"]),
+            ],
+            capture_output=True,
+            text=True,
+            env=student["env"],
+            cwd=student["workspace"],
+        )
         assert done.returncode == 0, f"{nb.name}: {done.stderr[-2000:]}"
     (executed / "sanitize.cfg").write_text(SANITIZE, encoding="utf-8")
-    done = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
-                           "--nbval-sanitize-with", "sanitize.cfg", "--nbval-current-env", *[nb.name for nb in NOTEBOOKS]],
-                          capture_output=True, text=True, env=student["env"], cwd=executed)
+    done = subprocess.run(
+        [
+            python,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval",
+            "--nbval-sanitize-with",
+            "sanitize.cfg",
+            "--nbval-current-env",
+            *[nb.name for nb in NOTEBOOKS],
+        ],
+        capture_output=True,
+        text=True,
+        env=student["env"],
+        cwd=executed,
+    )
     assert done.returncode == 0, done.stdout[:6000]  # the first differences, with their diffs
     blocked = student["log"].read_text().split()
     assert not blocked, f"the notebooks tried to reach the network: {sorted(set(blocked))}"
@@ -197,10 +269,17 @@ def test_every_notebook_runs_from_the_wheel_offline_and_the_same_twice(student):
 
 def test_the_network_guard_blocks_and_records_outside_connections(student):
     """The guard that the notebook runs rely on really refuses (and logs) a connection off this machine."""
-    code = ("import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n"
-            "except OSError as e:\n    print('blocked' if 'blocked' in str(e) else 'other')")
-    done = subprocess.run([str(student["venv"] / "bin" / "python"), "-c", code], capture_output=True,
-                          text=True, env=student["env"], cwd=student["tmp"])
+    code = (
+        "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n"
+        "except OSError as e:\n    print('blocked' if 'blocked' in str(e) else 'other')"
+    )
+    done = subprocess.run(
+        [str(student["venv"] / "bin" / "python"), "-c", code],
+        capture_output=True,
+        text=True,
+        env=student["env"],
+        cwd=student["tmp"],
+    )
     assert done.stdout.strip() == "blocked"
     assert "192.0.2.1" in student["log"].read_text()
     student["log"].write_text("")
@@ -257,6 +336,7 @@ def test_nothing_the_student_received_holds_a_solution_or_mark_scheme(student):
 
 # ------------------------------------------------------------------------------------ the update
 
+
 def _bumped_checkout(tmp: Path) -> Path:
     """A copy of the project with a new version number and one changed notebook."""
     copy = tmp / "next"
@@ -269,8 +349,14 @@ def _bumped_checkout(tmp: Path) -> Path:
     init.write_text(re.sub(r'__version__ = "([^"]+)"', r'__version__ = "\1.post9"', text), encoding="utf-8")
     for name in ("01_four_phases.ipynb", "03_force_structure.ipynb"):
         nb = json.loads((copy / "notebooks" / name).read_text(encoding="utf-8"))
-        nb["cells"].append({"cell_type": "markdown", "id": "new-in-update", "metadata": {},
-                            "source": "A paragraph added in the newer version."})
+        nb["cells"].append(
+            {
+                "cell_type": "markdown",
+                "id": "new-in-update",
+                "metadata": {},
+                "source": "A paragraph added in the newer version.",
+            }
+        )
         (copy / "notebooks" / name).write_text(json.dumps(nb, indent=1), encoding="utf-8")
     return copy
 
@@ -315,10 +401,22 @@ def test_update_keeps_a_students_edit_and_refreshes_the_rest(tmp_path):
 
 def test_the_instructor_kit_wheel_makes_a_course_folder_without_a_checkout(student, tmp_path):
     """The second delivery: `alliance-workbook-instructor`, built from instructor/, holds the kit."""
-    done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir",
-                           str(tmp_path / "dist"), str(ROOT / "instructor")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--no-isolation",
+            "--wheel",
+            "--outdir",
+            str(tmp_path / "dist"),
+            str(ROOT / "instructor"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
-    kit, = (tmp_path / "dist").glob("alliance_workbook_instructor-*.whl")
+    (kit,) = (tmp_path / "dist").glob("alliance_workbook_instructor-*.whl")
     names = zipfile.ZipFile(kit).namelist()
     assert "workbook_instructor/kit/INSTRUCTORS.md" in names
     venv = tmp_path / "venv"

@@ -14,19 +14,34 @@ from workbook import table_display as td
 
 def _cells(html: str) -> list[str]:
     """The text of every data cell of an HTML table."""
-    return [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
+    return [
+        unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)
+    ]
 
 
 def _column(html: str, position: int) -> list[str]:
     """The text of the cells of column ``position`` (Styler marks each cell ``colN``)."""
-    return [unescape(c).strip() for c in re.findall(rf'<td[^>]*class="data row\d+ col{position}"[^>]*>(.*?)</td>', html, re.S)]
+    return [
+        unescape(c).strip()
+        for c in re.findall(rf'<td[^>]*class="data row\d+ col{position}"[^>]*>(.*?)</td>', html, re.S)
+    ]
 
 
-@pytest.mark.parametrize(("value", "year", "text"), [
-    (145000.0, False, "145,000"), (1994.0, True, "1994"), (1994, True, "1994"), (0.997, False, "0.997"),
-    (1.004, False, "1.004"), (12345.5, False, "12,345.5"), (None, False, ""), (pd.NA, False, ""),
-    (float("nan"), True, ""), (-3.0, False, "-3"),
-])
+@pytest.mark.parametrize(
+    ("value", "year", "text"),
+    [
+        (145000.0, False, "145,000"),
+        (1994.0, True, "1994"),
+        (1994, True, "1994"),
+        (0.997, False, "0.997"),
+        (1.004, False, "1.004"),
+        (12345.5, False, "12,345.5"),
+        (None, False, ""),
+        (pd.NA, False, ""),
+        (float("nan"), True, ""),
+        (-3.0, False, "-3"),
+    ],
+)
 def test_format_number(value, year, text):
     assert td.format_number(value, year=year) == text
 
@@ -42,7 +57,9 @@ def test_claims_show_years_as_years_counts_with_commas_and_blanks_blank():
     cells = _cells(html)
     assert "<NA>" not in cells and "nan" not in cells and "None" not in cells
     assert not any(re.fullmatch(r"\d+\.0", c) for c in cells), "a whole number printed with .0"
-    assert not any(re.fullmatch(r"1,9\d\d|2,0\d\d", c) for c in cells), "a year printed with a thousands separator"
+    assert not any(re.fullmatch(r"1,9\d\d|2,0\d\d", c) for c in cells), (
+        "a year printed with a thousands separator"
+    )
     value = list(claims.columns).index("value")
     shown = _column(html, value)
     years = claims["unit"].astype(str) == "year"
@@ -75,7 +92,11 @@ def test_a_long_text_column_gets_room_instead_of_wrapping_every_word():
     html = td.to_html(claims)
     measure = list(claims.columns).index("measure")
     rule = re.search(rf"\.col{measure} \{{([^}}]*)\}}", html)
-    assert rule and re.search(r"min-width: *(\d+)em", rule[1]) and int(re.search(r"min-width: *(\d+)em", rule[1])[1]) >= 12
+    assert (
+        rule
+        and re.search(r"min-width: *(\d+)em", rule[1])
+        and int(re.search(r"min-width: *(\d+)em", rule[1])[1]) >= 12
+    )
     short = list(claims.columns).index("claim_id")
     assert "nowrap" in re.search(rf"\.col{short} \{{([^}}]*)\}}", html)[1]
 

@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def notebook(path: Path, marker: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    nb = {"cells": [{"cell_type": "markdown", "id": "a", "metadata": {}, "source": marker}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [{"cell_type": "markdown", "id": "a", "metadata": {}, "source": marker}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path
 
@@ -44,8 +48,12 @@ def test_start_gives_the_guide_but_never_the_instructors_guide(source, tmp_path)
     assert (dest / "WRITTEN_ANSWERS.md").read_text() == "criteria v1"
     assert not (dest / "INSTRUCTORS.md").exists()
     manifest = json.loads((dest / ".workbook" / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"00_start_here.ipynb", "01_four_phases.ipynb", "WRITTEN_ANSWERS.md",
-                                      "exercises/ex01_four_phases/ex01_four_phases.ipynb"}
+    assert set(manifest["files"]) == {
+        "00_start_here.ipynb",
+        "01_four_phases.ipynb",
+        "WRITTEN_ANSWERS.md",
+        "exercises/ex01_four_phases/ex01_four_phases.ipynb",
+    }
 
 
 def test_update_refreshes_untouched_keeps_edited_and_puts_the_new_one_beside(source, tmp_path, capsys):
@@ -65,9 +73,9 @@ def test_update_refreshes_untouched_keeps_edited_and_puts_the_new_one_beside(sou
     assert "start v2" in (dest / "00_start_here.ipynb").read_text()
     assert mine.read_bytes() == b"my answers \x00 exactly"
     assert exercise.read_text() == "my exercise work"
-    new_nb, = dest.glob("01_four_phases.new-*.ipynb")
+    (new_nb,) = dest.glob("01_four_phases.new-*.ipynb")
     assert "phases v2" in new_nb.read_text()
-    new_ex, = exercise.parent.glob("ex01_four_phases.new-release-*.ipynb")
+    (new_ex,) = exercise.parent.glob("ex01_four_phases.new-release-*.ipynb")
     assert "ex01 v2" in new_ex.read_text()
     assert "Updated 1 file(s) you had not changed" in out and "00_start_here.ipynb" in out
     assert f"01_four_phases.ipynb  ->  new version: {new_nb.name}" in out
@@ -151,8 +159,10 @@ def test_a_target_under_a_file_fails_clearly(source, tmp_path, capsys):
     assert blocker.read_text() == "x"
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root may write into a read-only folder, so there is nothing to refuse")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root may write into a read-only folder, so there is nothing to refuse",
+)
 def test_a_read_only_target_fails_clearly(source, tmp_path, capsys):
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -173,10 +183,23 @@ def test_a_folder_where_a_notebook_belongs_is_reported(source, tmp_path, capsys)
 
 # ------------------------------------------------------------------------------ course init
 
+
 def test_course_init_makes_a_private_course_folder(tmp_path, capsys):
     course = tmp_path / "course"
-    assert cli.main(["course", "init", str(course), "--course-id", "alliance-2027",
-                     "--exchange", str(tmp_path / "exchange")]) == 0
+    assert (
+        cli.main(
+            [
+                "course",
+                "init",
+                str(course),
+                "--course-id",
+                "alliance-2027",
+                "--exchange",
+                str(tmp_path / "exchange"),
+            ]
+        )
+        == 0
+    )
     assert stat.S_IMODE(course.stat().st_mode) == 0o700
     sources = sorted(p.name for p in (course / "source").iterdir())
     assert sources == sorted(p.name for p in (ROOT / "exercises" / "source").iterdir() if p.is_dir())

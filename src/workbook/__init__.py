@@ -14,16 +14,31 @@ from .data import cite, clear_cache, load, tables
 from .errors import DataError, ReadingCopyError, ReadingsNotFound
 from .friendly_errors import enable_in_kernel as _enable_in_kernel
 
-__all__ = ["load", "tables", "cite", "check", "show_paragraph", "reading_upload", "add_reading",
-           "DataError", "ReadingsNotFound", "ReadingCopyError", "clear_cache", "charts", "widgets", "checks",
-           "texts", "passages"]
+__all__ = [
+    "load",
+    "tables",
+    "cite",
+    "check",
+    "show_paragraph",
+    "reading_upload",
+    "add_reading",
+    "DataError",
+    "ReadingsNotFound",
+    "ReadingCopyError",
+    "clear_cache",
+    "charts",
+    "widgets",
+    "checks",
+    "texts",
+    "passages",
+]
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {"charts", "widgets", "checks", "texts", "passages", "derived", "cli"}
 # name -> module for functions imported only when first used
 _LAZY_FUNCTIONS = {"show_paragraph": "passages", "reading_upload": "passages", "add_reading": "texts"}
 
-_enable_in_kernel()   # in a Jupyter kernel: friendly errors, and notice answer cells that failed
+_enable_in_kernel()  # in a Jupyter kernel: friendly errors, and notice answer cells that failed
 
 
 def __getattr__(name: str):

@@ -12,13 +12,13 @@ import datetime as dt
 import math
 import numbers
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-DEFAULT_TOLERANCE = 0.005       # relative: answers rounded to about 3 significant figures pass
+DEFAULT_TOLERANCE = 0.005  # relative: answers rounded to about 3 significant figures pass
 #: Longest text answer that is read at all (after trimming): longer text is refused before any
 #: regular expression sees it, so reading an answer costs at most a bounded amount of work.
 MAX_TEXT = 1000
@@ -53,6 +53,7 @@ class Kind:
 
 # --------------------------------------------------------------------------- describing answers
 
+
 def shorten(text: str, limit: int = ECHO) -> str:
     """``repr`` of a student's text, cut to about ``limit`` characters ('abc…' (5,000 characters))."""
     text = str(text)
@@ -63,15 +64,19 @@ def shorten(text: str, limit: int = ECHO) -> str:
 
 def too_big(value) -> bool:
     """True for a whole number too large for any answer here (a float cannot even hold it)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value).bit_length() > 1000
+    return (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value).bit_length() > 1000
+    )
 
 
 def describe(value) -> str:
     """'a table (DataFrame) with 3 rows and 2 columns', 'the text 'abc'': what a student gave."""
     if isinstance(value, pd.DataFrame):
         rows, cols = value.shape
-        return (f"a table (DataFrame) with {rows} row{'s' if rows != 1 else ''} and "
-                f"{cols} column{'s' if cols != 1 else ''}")
+        return (
+            f"a table (DataFrame) with {rows} row{'s' if rows != 1 else ''} and "
+            f"{cols} column{'s' if cols != 1 else ''}"
+        )
     if isinstance(value, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
         return f"a {type(value).__name__} with {len(value)} values"
     if isinstance(value, np.ndarray):
@@ -126,8 +131,7 @@ def as_list(value) -> list:
 
 # --------------------------------------------------------------------------- reading one value
 
-_SEQUENCES = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray, np.ndarray, list, tuple, set,
-              frozenset)
+_SEQUENCES = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray, np.ndarray, list, tuple, set, frozenset)
 
 
 def unwrap_one(value, wants: str):
@@ -137,53 +141,66 @@ def unwrap_one(value, wants: str):
     if isinstance(value, pd.DataFrame):
         if value.shape == (1, 1):
             return value.iat[0, 0]
-        raise Unreadable(f"Your answer is {describe(value)}; this check wants {wants}. "
-                         "A table is a step on the way: to count its rows use len(table); to add up "
-                         "or average one column use table[\"column\"].sum() or .mean(); to pick one "
-                         "cell use .loc[row, \"column\"]. Do what the question asks.")
+        raise Unreadable(
+            f"Your answer is {describe(value)}; this check wants {wants}. "
+            "A table is a step on the way: to count its rows use len(table); to add up "
+            'or average one column use table["column"].sum() or .mean(); to pick one '
+            'cell use .loc[row, "column"]. Do what the question asks.'
+        )
     if isinstance(value, _SEQUENCES):
         items = list(np.ravel(value)) if isinstance(value, np.ndarray) else list(value)
         if len(items) == 1:
             return unwrap_one(items[0], wants)
         if not items:
-            raise Unreadable(f"Your answer is empty ({describe(value)}); this check wants {wants}. "
-                             "Did a filter find no rows?")
+            raise Unreadable(
+                f"Your answer is empty ({describe(value)}); this check wants {wants}. "
+                "Did a filter find no rows?"
+            )
         if all(isinstance(i, (bool, np.bool_)) for i in items[:50]):
-            raise Unreadable(f"Your answer is True or False for each of {len(items)} rows; this check "
-                             f"wants one value: {wants}. .sum() counts the Trues; use the True/False "
-                             "values inside [...] to keep those rows of the table.")
-        raise Unreadable(f"Your answer is {describe(value)}; this check wants one value: "
-                         f"{wants}. Select the one you need (e.g. .iloc[0]) or combine them "
-                         "(e.g. .sum()) as the question asks.")
+            raise Unreadable(
+                f"Your answer is True or False for each of {len(items)} rows; this check "
+                f"wants one value: {wants}. .sum() counts the Trues; use the True/False "
+                "values inside [...] to keep those rows of the table."
+            )
+        raise Unreadable(
+            f"Your answer is {describe(value)}; this check wants one value: "
+            f"{wants}. Select the one you need (e.g. .iloc[0]) or combine them "
+            "(e.g. .sum()) as the question asks."
+        )
     if isinstance(value, np.generic):
         return value.item()
     return value
 
 
-_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9,
-           "trillion": 1e12}
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
 # Applied to text whose runs of white space are already one space (see _parse_number_text), so
 # each optional " ?" matches at most one character: no quantifier can trade characters with
 # another, and a failed match costs work proportional to the text's length.
-_NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?) ?"
-                     r"(thousand|million|billion|trillion|mn|bn|k)? ?(%|percent|per cent)?")
+_NUMBER = re.compile(
+    r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?) ?"
+    r"(thousand|million|billion|trillion|mn|bn|k)? ?(%|percent|per cent)?"
+)
 
 
 def _parse_number_text(text: str, wants: str) -> tuple[float, bool]:
     """Read '12%', ' 145,000 ', '1.5 million'...: return (number, had a percent sign)."""
-    s = " ".join(text.split()).lower().replace("\u2212", "-")     # str.split: no regex, linear
+    s = " ".join(text.split()).lower().replace("\u2212", "-")  # str.split: no regex, linear
     if len(s) > MAX_TEXT:
         raise Unreadable(f"Your answer is a text of {len(text):,} characters; this check wants {wants}.")
     s = re.sub(r"^(?:about|approximately|approx\.?|around|roughly|~|≈) ?", "", s)
     s = re.sub(r"^[$¥€£] ?", "", s)
-    s = re.sub(r"(?<=\d)[,_ ](?=\d{3}(?!\d))", "", s)   # thousands separators
+    s = re.sub(r"(?<=\d)[,_ ](?=\d{3}(?!\d))", "", s)  # thousands separators
     match = _NUMBER.fullmatch(s)
     if not match:
         hint = " (use a point for decimals: 1.5, not 1,5)" if re.fullmatch(r"\d+,\d{1,2}", s) else ""
-        raise Unreadable(f"I could not read {shorten(text.strip())} as a number{hint}; this check wants {wants}.")
+        raise Unreadable(
+            f"I could not read {shorten(text.strip())} as a number{hint}; this check wants {wants}."
+        )
     number = float(match.group(1)) * _SCALES.get(match.group(2) or "", 1)
     if math.isinf(number):
-        raise Unreadable(f"{shorten(text.strip())} is too large to be a number here; this check wants {wants}.")
+        raise Unreadable(
+            f"{shorten(text.strip())} is too large to be a number here; this check wants {wants}."
+        )
     return number, bool(match.group(3))
 
 
@@ -191,15 +208,18 @@ def read_number(value, wants: str) -> tuple[float, bool]:
     """The answer as a float, and whether it was written with a percent sign."""
     value = unwrap_one(value, wants)
     if is_missing(value):
-        raise Unreadable(f"Your answer is NaN (a missing value), so there is nothing to check. "
-                         f"Did a filter find no rows? This check wants {wants}.")
+        raise Unreadable(
+            f"Your answer is NaN (a missing value), so there is nothing to check. "
+            f"Did a filter find no rows? This check wants {wants}."
+        )
     if isinstance(value, bool):
         raise Unreadable(f"Your answer is {value}; this check wants {wants}.")
     if isinstance(value, str):
         return _parse_number_text(value, wants)
     if too_big(value):
-        raise Unreadable(f"Your answer is {describe(value)}, far too large for this question; "
-                         f"this check wants {wants}.")
+        raise Unreadable(
+            f"Your answer is {describe(value)}, far too large for this question; this check wants {wants}."
+        )
     if isinstance(value, numbers.Real):
         number = float(value)
         if math.isinf(number):
@@ -211,8 +231,10 @@ def read_number(value, wants: str) -> tuple[float, bool]:
 def _read_whole(value, wants: str) -> tuple[float, bool]:
     number, sign = read_number(value, wants)
     if not float(number).is_integer():
-        raise Unreadable(f"Your answer {fmt(number)} is not a whole number; this check wants "
-                         f"{wants}. Count, or round, as the question asks.")
+        raise Unreadable(
+            f"Your answer {fmt(number)} is not a whole number; this check wants "
+            f"{wants}. Count, or round, as the question asks."
+        )
     return number, sign
 
 
@@ -233,18 +255,22 @@ def _read_many(value, wants: str, split_text: bool = False) -> set[str]:
             value = value.iloc[:, 0]
         else:
             columns = ", ".join(map(str, list(value.columns)[:20])) + (" …" if value.shape[1] > 20 else "")
-            raise Unreadable(f"Your answer is {describe(value)}; this check wants {wants}. "
-                             f"Pick out the one column you need with table[\"column\"] and turn it "
-                             f"into a list with .tolist() (this table's columns: {columns}).")
+            raise Unreadable(
+                f"Your answer is {describe(value)}; this check wants {wants}. "
+                f'Pick out the one column you need with table["column"] and turn it '
+                f"into a list with .tolist() (this table's columns: {columns})."
+            )
     if isinstance(value, dict):
         raise Unreadable(f"Your answer is a dict; this check wants {wants}.")
     items = as_list(value)
     if any(isinstance(i, str) and len(i.strip()) > MAX_TEXT for i in items):
         raise Unreadable(f"Your answer holds a very long text; this check wants {wants}.")
     if any(too_big(i) for i in items):
-        raise Unreadable(f"Your answer holds a number far too large for this question; this check wants {wants}.")
+        raise Unreadable(
+            f"Your answer holds a number far too large for this question; this check wants {wants}."
+        )
     if split_text and len(items) == 1 and isinstance(items[0], str):
-        items = [p for p in re.split(r"[,;\s]+", items[0].strip()) if p]      # "a-1, b-2" -> two ids
+        items = [p for p in re.split(r"[,;\s]+", items[0].strip()) if p]  # "a-1, b-2" -> two ids
     if any(is_missing(i) for i in items):
         raise Unreadable(f"Your answer contains a missing value (NaN/None); this check wants {wants}.")
     if any(not isinstance(i, (str, numbers.Number)) or isinstance(i, bool) for i in items):
@@ -256,6 +282,7 @@ def _read_many(value, wants: str, split_text: bool = False) -> set[str]:
 
 
 # --------------------------------------------------------------------------- the expected value
+
 
 def expected_number(raw) -> float:
     """The expected value as a float; TypeError when an exercise computed something else."""
@@ -271,9 +298,14 @@ def expected_texts(raw) -> set[str]:
 
 # --------------------------------------------------------------------------- judging
 
+
 def close(answer: float, expected: float, exercise) -> bool:
     """Within the exercise's tolerance (relative and/or absolute; 0.5 % relative by default)."""
-    rel = exercise.tolerance if exercise.tolerance is not None else (0 if exercise.abs_tol else DEFAULT_TOLERANCE)
+    rel = (
+        exercise.tolerance
+        if exercise.tolerance is not None
+        else (0 if exercise.abs_tol else DEFAULT_TOLERANCE)
+    )
     return math.isclose(answer, expected, rel_tol=rel, abs_tol=exercise.abs_tol or 1e-9)
 
 
@@ -297,12 +329,14 @@ def _judge_percent(exercise, read, expected, answer):
     number, had_sign = read
     if close(number, expected, exercise):
         return True, ""
-    if not had_sign and abs(number) < 1:        # 1 itself is 1 %; "the fraction 1 = 100 %" only confuses
+    if not had_sign and abs(number) < 1:  # 1 itself is 1 %; "the fraction 1 = 100 %" only confuses
         as_fraction = number * 100
         if close(as_fraction, expected, exercise):
             return True, f"I read {fmt(number)} as a fraction, which is {fmt(as_fraction)}%."
-        return False, (f"I read {fmt(number)} both as {fmt(number)}% and as the fraction "
-                       f"{fmt(number)} = {fmt(as_fraction)}%.")
+        return False, (
+            f"I read {fmt(number)} both as {fmt(number)}% and as the fraction "
+            f"{fmt(number)} = {fmt(as_fraction)}%."
+        )
     return False, f"I read your answer as {fmt(number)}%."
 
 
@@ -326,21 +360,45 @@ def _judge_ids(exercise, found, wanted, answer):
         return True, ""
     extra, missing = len(found - wanted), len(wanted - found)
     item = getattr(exercise, "item", "") or "id"
-    parts = [f"{extra} of your {len(found)} {item}{'s' if len(found) != 1 else ''} should not be there"
-             if extra else "", f"{missing} more {'is' if missing == 1 else 'are'} needed" if missing else ""]
+    parts = [
+        f"{extra} of your {len(found)} {item}{'s' if len(found) != 1 else ''} should not be there"
+        if extra
+        else "",
+        f"{missing} more {'is' if missing == 1 else 'are'} needed" if missing else "",
+    ]
     return False, " and ".join(p for p in parts if p).capitalize() + "."
 
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("number", "a number, like 3.75", read_number, expected_number, _judge_number),
-    Kind("percent", 'a percentage, like 3.75 or "3.75%"', read_number, expected_number, _judge_percent),
-    Kind("integer", "a whole number, like 42", _read_whole, expected_number, _judge_integer),
-    Kind("year", "a year, written as a whole number with four digits", _read_year, expected_number, _judge_year),
-    Kind("choice", "one of the options, written as text in quotes", _read_many, expected_texts, _judge_choice),
-    Kind("ids", 'one id in quotes, or a list of ids like ["a-1", "b-2"]',
-         lambda value, wants: _read_many(value, wants, split_text=True), expected_texts, _judge_ids),
-    Kind("text", 'a written answer in quotes, like "The chart shows ..."', judged=False),
-)}
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("number", "a number, like 3.75", read_number, expected_number, _judge_number),
+        Kind("percent", 'a percentage, like 3.75 or "3.75%"', read_number, expected_number, _judge_percent),
+        Kind("integer", "a whole number, like 42", _read_whole, expected_number, _judge_integer),
+        Kind(
+            "year",
+            "a year, written as a whole number with four digits",
+            _read_year,
+            expected_number,
+            _judge_year,
+        ),
+        Kind(
+            "choice",
+            "one of the options, written as text in quotes",
+            _read_many,
+            expected_texts,
+            _judge_choice,
+        ),
+        Kind(
+            "ids",
+            'one id in quotes, or a list of ids like ["a-1", "b-2"]',
+            lambda value, wants: _read_many(value, wants, split_text=True),
+            expected_texts,
+            _judge_ids,
+        ),
+        Kind("text", 'a written answer in quotes, like "The chart shows ..."', judged=False),
+    )
+}
 
 
 def wants(exercise) -> str:

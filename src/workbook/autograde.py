@@ -48,8 +48,9 @@ def _digest(cells: list[dict]) -> str:
 
 
 def _code_cells(nb) -> list[dict]:
-    return [{"index": i, "source": cell.source} for i, cell in enumerate(nb.cells)
-            if cell.cell_type == "code"]
+    return [
+        {"index": i, "source": cell.source} for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+    ]
 
 
 def cores() -> int:
@@ -67,8 +68,10 @@ class SandboxedExecute(Execute):
     ``trusted_submissions`` it is nbgrader's plain ``Execute``: the code runs with your rights.
     """
 
-    trusted_submissions = Bool(False, help="Run students' code unsandboxed, with the grader's "
-                               "rights (only for submissions you trust)").tag(config=True)
+    trusted_submissions = Bool(
+        False,
+        help="Run students' code unsandboxed, with the grader's rights (only for submissions you trust)",
+    ).tag(config=True)
     notebook_seconds = Float(600, help="Wall-clock seconds for a whole submission").tag(config=True)
     cpu_seconds = Integer(600, help="CPU seconds per process").tag(config=True)
     memory_mb = Integer(3072, help="Address space per process, MB").tag(config=True)
@@ -77,10 +80,15 @@ class SandboxedExecute(Execute):
     output_chars = Integer(100_000, help="Output characters kept per cell").tag(config=True)
 
     def limits(self) -> sandbox.Limits:
-        return sandbox.Limits(cell_seconds=float(self.timeout or 60),
-                              notebook_seconds=self.notebook_seconds, cpu_seconds=self.cpu_seconds,
-                              memory_mb=self.memory_mb, processes=self.processes,
-                              disk_mb=self.disk_mb, output_chars=self.output_chars)
+        return sandbox.Limits(
+            cell_seconds=float(self.timeout or 60),
+            notebook_seconds=self.notebook_seconds,
+            cpu_seconds=self.cpu_seconds,
+            memory_mb=self.memory_mb,
+            processes=self.processes,
+            disk_mb=self.disk_mb,
+            output_chars=self.output_chars,
+        )
 
     def kernel_argv(self, nb) -> list[str]:
         """The kernel command, from the notebook's kernelspec (set from the source by nbgrader)."""
@@ -97,8 +105,13 @@ class SandboxedExecute(Execute):
 
     def run_in_sandbox(self, nb, folder: str | None, slot: int = 0) -> tuple[str, sandbox.Outcome]:
         cells = _code_cells(nb)
-        outcome = sandbox.run(cells, self.kernel_argv(nb), self.limits(), slot=slot,
-                              folder=None if folder is None else Path(folder))
+        outcome = sandbox.run(
+            cells,
+            self.kernel_argv(nb),
+            self.limits(),
+            slot=slot,
+            folder=None if folder is None else Path(folder),
+        )
         return _digest(cells), outcome
 
     def preprocess(self, nb, resources):
@@ -113,24 +126,34 @@ class SandboxedExecute(Execute):
             result = self.run_in_sandbox(nb, folder)
         outcome = result[1]
         if not outcome.started:
-            raise RuntimeError("the sandbox did not start the kernel: "
-                               + ("; ".join(outcome.problems) or outcome.stderr or "no message"))
+            raise RuntimeError(
+                "the sandbox did not start the kernel: "
+                + ("; ".join(outcome.problems) or outcome.stderr or "no message")
+            )
         notes = mine.setdefault("notes", [])
         if any(e["event"] == "timeout" for e in outcome.events):
             notes.append(TIMEOUT_NOTE)
         notes.extend(outcome.problems)
-        if any("output cut" in o.get("text", "") for c in outcome.cells.values() for o in c["outputs"]
-               if o["output_type"] == "stream"):
+        if any(
+            "output cut" in o.get("text", "")
+            for c in outcome.cells.values()
+            for o in c["outputs"]
+            if o["output_type"] == "stream"
+        ):
             notes.append(f"printed more than {self.output_chars:,} characters in a cell: cut, with a note")
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             got = outcome.cells.get(index)
             if got is None:
-                cell.outputs = [nbformat.v4.new_output(
-                    "error", ename="NotRun", evalue="this cell was not run (the submission was stopped "
-                    "before it)", traceback=["NotRun: this cell was not run (the submission was stopped "
-                                             "before it)"])]
+                cell.outputs = [
+                    nbformat.v4.new_output(
+                        "error",
+                        ename="NotRun",
+                        evalue="this cell was not run (the submission was stopped before it)",
+                        traceback=["NotRun: this cell was not run (the submission was stopped before it)"],
+                    )
+                ]
                 cell.execution_count = None
                 continue
             cell.outputs = [nbformat.from_dict(o) for o in got["outputs"]]
@@ -159,8 +182,10 @@ class Progress:
             self.done += 1
             elapsed = time.monotonic() - self.started
             left = elapsed / self.done * (self.total - self.done)
-            text = (f"{self.label}: {self.done}/{self.total} submissions run, "
-                    f"{self._clock(elapsed)} elapsed, about {self._clock(left)} left")
+            text = (
+                f"{self.label}: {self.done}/{self.total} submissions run, "
+                f"{self._clock(elapsed)} elapsed, about {self._clock(left)} left"
+            )
             if self.tty:
                 width = 24
                 filled = int(width * self.done / max(1, self.total))
@@ -183,7 +208,8 @@ class ParallelAutograde(Autograde):
         self._executor = SandboxedExecute(parent=self)
         self._parallel = not self._executor.trusted_submissions and any(
             (getattr(p, "__name__", None) or str(p).rsplit(".", 1)[-1]) == "SandboxedExecute"
-            for p in self.autograde_preprocessors)
+            for p in self.autograde_preprocessors
+        )
         if not self._executor.trusted_submissions:
             problem = sandbox.problem()
             if problem:
@@ -234,7 +260,8 @@ class ParallelAutograde(Autograde):
         dest = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
         handed = handed_out(self.coursedir.root, ids["assignment"]).get(ids["notebook"], {})
         self._notes.setdefault(ids["student"], []).extend(
-            student_repairs(resources.get("workbook", {}).get("repairs", []), handed))
+            student_repairs(resources.get("workbook", {}).get("repairs", []), handed)
+        )
         nb = nbformat.reads(output, as_version=4)
         future = self._pool.submit(self._run_one, nb, self.writer.build_directory)
         future.add_done_callback(lambda _f: self._progress.step())
@@ -250,8 +277,9 @@ class ParallelAutograde(Autograde):
     # -------------------------------------------------------------------- pass 2: save, in order
 
     def convert_notebooks(self) -> None:
-        self._progress = Progress(sum(len(found) for found in self.assignments.values()),
-                                  self.coursedir.assignment_id)
+        self._progress = Progress(
+            sum(len(found) for found in self.assignments.values()), self.coursedir.assignment_id
+        )
         failed_before = None
         try:
             super().convert_notebooks()
@@ -288,8 +316,12 @@ class ParallelAutograde(Autograde):
                 failures += 1
                 reason = f"{type(error).__name__}: {error}"
                 self.log.error("There was an error processing assignment: %s", dest)
-                self.log.error("There was an error processing assignment '%s' for student '%s': %s",
-                               assignment_id, student_id, reason)
+                self.log.error(
+                    "There was an error processing assignment '%s' for student '%s': %s",
+                    assignment_id,
+                    student_id,
+                    reason,
+                )
                 self._failed[student_id] = reason[:500]
                 folder = os.path.dirname(dest)  # as nbgrader does: nothing half-graded stays
                 if self.coursedir.notebook_id == "*":
@@ -304,8 +336,10 @@ class ParallelAutograde(Autograde):
         if not self.report:
             return
         students = {s for _a, s in self._attempted} | set(self._notes) | set(self._failed)
-        data = {s: {"notes": list(dict.fromkeys(self._notes.get(s, []))), "failed": self._failed.get(s)}
-                for s in sorted(students)}
+        data = {
+            s: {"notes": list(dict.fromkeys(self._notes.get(s, []))), "failed": self._failed.get(s)}
+            for s in sorted(students)
+        }
         with open(self.report, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1)
 

@@ -14,7 +14,9 @@ import ast
 import re
 
 _MISSING = object()
-_ASSIGNED = re.compile(r"^[ \t]*([A-Za-z_]\w*)[ \t]*(?:[-+*/%]|//)?=(?!=)", re.M)   # for cells that do not parse
+_ASSIGNED = re.compile(
+    r"^[ \t]*([A-Za-z_]\w*)[ \t]*(?:[-+*/%]|//)?=(?!=)", re.M
+)  # for cells that do not parse
 
 _state = {"shell": None, "cell": "", "before": {}, "stale": {}}
 
@@ -59,7 +61,7 @@ def _post_run_cell(result) -> None:
     namespace, stale = _state["shell"].user_ns, _state["stale"]
     failed = result.error_before_exec or result.error_in_exec
     before = _state["before"]
-    if not before and failed:          # pre_run_cell did not run (e.g. a syntax error): the names only
+    if not before and failed:  # pre_run_cell did not run (e.g. a syntax error): the names only
         source = getattr(getattr(result, "info", None), "raw_cell", "") or ""
         before = {n: namespace.get(n, _MISSING) for n in assigned_names(source)}
     for name, old in before.items():

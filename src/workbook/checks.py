@@ -47,8 +47,8 @@ import html
 import importlib
 import pkgutil
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from . import cell_runs
 from .answer_kinds import KINDS, PLACEHOLDER, Unreadable, describe, judge, norm_text, shorten, wants
@@ -64,6 +64,7 @@ COLOURS = {True: "#009E73", False: "#D55E00", None: "#0072B2", "problem": "#E69F
 
 # --------------------------------------------------------------------------- the result
 
+
 @dataclass
 class CheckResult:
     """What ``check`` found: ``correct`` is True, False or None (not judged), and a message."""
@@ -71,7 +72,7 @@ class CheckResult:
     correct: bool | None
     message: str
     check_id: str = ""
-    problem: bool = field(default=False, repr=False)   # the check itself could not run
+    problem: bool = field(default=False, repr=False)  # the check itself could not run
 
     @property
     def _state(self):
@@ -88,8 +89,10 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         text = html.escape(str(self)).replace("\n", "<br>")
-        return (f'<div role="status" style="border-left: 4px solid {COLOURS[self._state]}; '
-                f'padding: 0.3em 0.8em; margin: 0.3em 0;">{text}</div>')
+        return (
+            f'<div role="status" style="border-left: 4px solid {COLOURS[self._state]}; '
+            f'padding: 0.3em 0.8em; margin: 0.3em 0;">{text}</div>'
+        )
 
 
 # --------------------------------------------------------------------------- declaring exercises
@@ -180,7 +183,7 @@ def written(check_id: str, *, prompt: str, rubric: str | None = None) -> Exercis
 # --------------------------------------------------------------------------- the registry
 
 _REGISTRY: dict[str, Exercise] = {}
-_TRIES: dict[str, int] = {}          # wrong tries per check id, in this Python process
+_TRIES: dict[str, int] = {}  # wrong tries per check id, in this Python process
 
 
 def register(check_id, *, kind, expected=None, **options) -> Exercise:
@@ -197,7 +200,9 @@ def register(check_id, *, kind, expected=None, **options) -> Exercise:
 def declared_in(module) -> list[Exercise]:
     """The exercises a notebook's answers module declares (those whose id has its number)."""
     prefix = module.__name__.rsplit(".", 1)[-1][1:]
-    return [v for v in vars(module).values() if isinstance(v, Exercise) and v.check_id.startswith(prefix + ".")]
+    return [
+        v for v in vars(module).values() if isinstance(v, Exercise) and v.check_id.startswith(prefix + ".")
+    ]
 
 
 def reset(check_id: str | None = None) -> None:
@@ -233,8 +238,7 @@ def _notebook_prefixes() -> list[str]:
         answers = importlib.import_module(f"{__package__}.answers")
     except ImportError:
         return []
-    found = {m.name[1:] for m in pkgutil.iter_modules(answers.__path__)
-             if re.fullmatch(r"n\d{2}", m.name)}
+    found = {m.name[1:] for m in pkgutil.iter_modules(answers.__path__) if re.fullmatch(r"n\d{2}", m.name)}
     return sorted(found | {i[:2] for i in _REGISTRY})
 
 
@@ -249,49 +253,69 @@ def ids(notebook=None) -> list[str]:
 def _lookup(check_id) -> Exercise | CheckResult:
     """The registered check, or a CheckResult explaining why there is none."""
     if not isinstance(check_id, str):
-        return CheckResult(None, f'The first thing in check(...) is the exercise id in quotes, like '
-                                 f'check("02.1", answer); got {check_id!r}.')
+        return CheckResult(
+            None,
+            f"The first thing in check(...) is the exercise id in quotes, like "
+            f'check("02.1", answer); got {check_id!r}.',
+        )
     check_id = check_id.strip()
     if len(check_id) > 20:
-        return CheckResult(None, f'{shorten(check_id, 20)} is not a check id. Ids look like "02.1": the '
-                                 'notebook number, a dot, the exercise number.')
+        return CheckResult(
+            None,
+            f'{shorten(check_id, 20)} is not a check id. Ids look like "02.1": the '
+            "notebook number, a dot, the exercise number.",
+        )
     if check_id in _REGISTRY:
         return _REGISTRY[check_id]
     match = _ID_PATTERN.fullmatch(check_id)
     if not match:
-        return CheckResult(None, f'{check_id!r} is not a check id. Ids look like "02.1": the notebook '
-                                 'number, a dot, the exercise number (copy it from the exercise).', check_id)
+        return CheckResult(
+            None,
+            f'{check_id!r} is not a check id. Ids look like "02.1": the notebook '
+            "number, a dot, the exercise number (copy it from the exercise).",
+            check_id,
+        )
     prefix = match.group(1)
     problem = _load_notebook(prefix)
     if check_id in _REGISTRY:
         return _REGISTRY[check_id]
     known = sorted((i for i in _REGISTRY if i.startswith(prefix + ".")), key=_sort_key)
     if problem not in (None, "missing"):
-        return CheckResult(None, f"Sorry, {problem}. This is not your fault: tell your instructor.",
-                           check_id, problem=True)
+        return CheckResult(
+            None, f"Sorry, {problem}. This is not your fault: tell your instructor.", check_id, problem=True
+        )
     if not known:
         notebooks = ", ".join(_notebook_prefixes()) or "none yet"
-        return CheckResult(None, f"There are no checks for a notebook {prefix} (notebooks with checks: "
-                                 f"{notebooks}). Is the id {check_id!r} copied right?", check_id)
+        return CheckResult(
+            None,
+            f"There are no checks for a notebook {prefix} (notebooks with checks: "
+            f"{notebooks}). Is the id {check_id!r} copied right?",
+            check_id,
+        )
     listing = "; ".join(f"{i} ({_REGISTRY[i].prompt})" if _REGISTRY[i].prompt else i for i in known)
     return CheckResult(None, f"There is no check {check_id!r}. Notebook {prefix} has: {listing}.", check_id)
 
 
-
 # --------------------------------------------------------------------------- checking
+
 
 def _wrong(spec: Exercise, note: str) -> CheckResult:
     tries = _TRIES[spec.check_id] = _TRIES.get(spec.check_id, 0) + 1
-    hints = spec.hints or ("Check that you used the right rows and the right column for the question.",
-                           "Work one step at a time: print each intermediate result and check it "
-                           "against the question before the next step.")
-    hint = hints[min(tries, len(hints)) - 1]        # a ladder: one rung per wrong try, then the last again
+    hints = spec.hints or (
+        "Check that you used the right rows and the right column for the question.",
+        "Work one step at a time: print each intermediate result and check it "
+        "against the question before the next step.",
+    )
+    hint = hints[min(tries, len(hints)) - 1]  # a ladder: one rung per wrong try, then the last again
     parts = ["Not yet." if tries == 1 else f"Not yet (try {tries}).", note, f"Hint: {hint}"]
     if tries >= max(3, len(hints) + 1):
-        parts.append(f"Still stuck? Print the rows you used and compare them with the question, "
-                     f"then see {spec.rubric}." if spec.rubric else
-                     "Still stuck? Print the table and the rows you used, compare them with the "
-                     "question, and ask your instructor or a classmate to look with you.")
+        parts.append(
+            f"Still stuck? Print the rows you used and compare them with the question, "
+            f"then see {spec.rubric}."
+            if spec.rubric
+            else "Still stuck? Print the table and the rows you used, compare them with the "
+            "question, and ask your instructor or a classmate to look with you."
+        )
     return CheckResult(False, " ".join(p for p in parts if p), spec.check_id)
 
 
@@ -309,16 +333,27 @@ def check(check_id, answer) -> CheckResult:
     stale = cell_runs.stale_answer(answer)
     if stale:
         name, error = stale
-        return CheckResult(None, f"The cell that sets {name} stopped with an error ({error}), so {name} "
-                                 "still holds its value from before: I have not checked it, and this "
-                                 f"is not counted as a try. Fix that cell, run it, then run this one.", cid)
+        return CheckResult(
+            None,
+            f"The cell that sets {name} stopped with an error ({error}), so {name} "
+            "still holds its value from before: I have not checked it, and this "
+            f"is not counted as a try. Fix that cell, run it, then run this one.",
+            cid,
+        )
     if answer is ... or (isinstance(answer, str) and answer.strip() in ("", "...", "…")):
-        return CheckResult(None, PLACEHOLDER if answer is ... else
-                           f"Your answer is empty; this check wants {wants(spec)}.", cid)
+        return CheckResult(
+            None,
+            PLACEHOLDER if answer is ... else f"Your answer is empty; this check wants {wants(spec)}.",
+            cid,
+        )
     if answer is None:
-        return CheckResult(None, "Your answer is None (nothing). Did you write `answer = ` without a "
-                                 "value, or use print(...) where the value itself was needed? This "
-                                 f"check wants {wants(spec)}.", cid)
+        return CheckResult(
+            None,
+            "Your answer is None (nothing). Did you write `answer = ` without a "
+            "value, or use print(...) where the value itself was needed? This "
+            f"check wants {wants(spec)}.",
+            cid,
+        )
     if not KINDS[spec.kind].judged:
         return _check_text(spec, answer)
 
@@ -327,37 +362,68 @@ def check(check_id, answer) -> CheckResult:
         try:
             expected = expected()
         except DataError as exc:
-            return CheckResult(None, f"The data this check is computed from is broken, so it cannot "
-                                     f"check your answer right now: {exc}. Tell your instructor "
-                                     "(this is not your fault).", cid, problem=True)
+            return CheckResult(
+                None,
+                f"The data this check is computed from is broken, so it cannot "
+                f"check your answer right now: {exc}. Tell your instructor "
+                "(this is not your fault).",
+                cid,
+                problem=True,
+            )
         except Exception as exc:  # noqa: BLE001 - a broken check must not show a traceback
-            return CheckResult(None, f"Sorry, check {cid} itself has a problem ({type(exc).__name__}: "
-                                     f"{exc}). Tell your instructor (this is not your fault).", cid,
-                               problem=True)
+            return CheckResult(
+                None,
+                f"Sorry, check {cid} itself has a problem ({type(exc).__name__}: "
+                f"{exc}). Tell your instructor (this is not your fault).",
+                cid,
+                problem=True,
+            )
     try:
         right, note = judge(spec, answer, expected)
     except Unreadable as exc:
         return CheckResult(None, str(exc), cid)
     except Exception as exc:  # noqa: BLE001
-        return CheckResult(None, f"Sorry, check {cid} itself has a problem ({type(exc).__name__}: "
-                                 f"{exc}). Tell your instructor (this is not your fault).", cid, problem=True)
+        return CheckResult(
+            None,
+            f"Sorry, check {cid} itself has a problem ({type(exc).__name__}: "
+            f"{exc}). Tell your instructor (this is not your fault).",
+            cid,
+            problem=True,
+        )
     if right:
         _TRIES.pop(cid, None)
         return CheckResult(True, " ".join(p for p in ("Correct!", note) if p), cid)
     return _wrong(spec, note)
 
 
-_TEXT_PLACEHOLDERS = {"", "your answer here", "type your answer here", "write your answer here",
-                      "answer here", "todo", "tbd"}
+_TEXT_PLACEHOLDERS = {
+    "",
+    "your answer here",
+    "type your answer here",
+    "write your answer here",
+    "answer here",
+    "todo",
+    "tbd",
+}
 
 
 def _check_text(spec: Exercise, answer) -> CheckResult:
     if not isinstance(answer, str):
-        return CheckResult(None, f"Your answer is {describe(answer)}; this exercise wants "
-                                 f"{KINDS['text'].wants}.", spec.check_id)
+        return CheckResult(
+            None,
+            f"Your answer is {describe(answer)}; this exercise wants {KINDS['text'].wants}.",
+            spec.check_id,
+        )
     if norm_text(answer).strip(". ") in _TEXT_PLACEHOLDERS:
-        return CheckResult(None, "You haven't written your answer yet: replace the placeholder with a "
-                                 "few sentences of your own.", spec.check_id)
+        return CheckResult(
+            None,
+            "You haven't written your answer yet: replace the placeholder with a few sentences of your own.",
+            spec.check_id,
+        )
     rubric = spec.rubric or RUBRIC
-    return CheckResult(None, f"Thanks: written answers are not checked automatically. Compare yours "
-                             f"with the rubric ({rubric}) or discuss it in class.", spec.check_id)
+    return CheckResult(
+        None,
+        f"Thanks: written answers are not checked automatically. Compare yours "
+        f"with the rubric ({rubric}) or discuss it in class.",
+        spec.check_id,
+    )

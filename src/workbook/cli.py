@@ -44,47 +44,68 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbook",
         description="The alliance-workbook command: set up your own copy (start), "
-                    "or, for instructors, release and grade the exercises with nbgrader.",
-        epilog="Exit codes: 0 done, 1 done in part (see the messages), 2 nothing done.")
+        "or, for instructors, release and grade the exercises with nbgrader.",
+        epilog="Exit codes: 0 done, 1 done in part (see the messages), 2 nothing done.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     for name, func, helptext, description in (
-            ("start", cmd_start, "copy the notebooks and released exercises into your own folder",
-             "Copy the workbook's notebooks, the guide to written answers and the released exercises "
-             "into DIR. A file you already have is never overwritten: a later run adds only what is new."),
-            ("update", cmd_update, "bring your folder up to date without touching your own work",
-             "Refresh the files in DIR that you never changed to the newest version. A file you "
-             "changed is kept exactly as it is, and the new version is put beside it under a name "
-             "ending in .new-VERSION. Files you deleted are put back.")):
+        (
+            "start",
+            cmd_start,
+            "copy the notebooks and released exercises into your own folder",
+            "Copy the workbook's notebooks, the guide to written answers and the released exercises "
+            "into DIR. A file you already have is never overwritten: a later run adds only what is new.",
+        ),
+        (
+            "update",
+            cmd_update,
+            "bring your folder up to date without touching your own work",
+            "Refresh the files in DIR that you never changed to the newest version. A file you "
+            "changed is kept exactly as it is, and the new version is put beside it under a name "
+            "ending in .new-VERSION. Files you deleted are put back.",
+        ),
+    ):
         cmd = sub.add_parser(name, help=helptext, description=description)
-        cmd.add_argument("dir", nargs="?", metavar="DIR",
-                         help=f"your folder (default: {DEFAULT_STUDENT_DIR})")
-        cmd.add_argument("--exercises", metavar="FOLDER",
-                         help="the released exercises your instructor gave you (a folder with one "
-                              "sub-folder per exercise)")
+        cmd.add_argument(
+            "dir", nargs="?", metavar="DIR", help=f"your folder (default: {DEFAULT_STUDENT_DIR})"
+        )
+        cmd.add_argument(
+            "--exercises",
+            metavar="FOLDER",
+            help="the released exercises your instructor gave you (a folder with one "
+            "sub-folder per exercise)",
+        )
         cmd.add_argument("--source", metavar="WORKBOOK", help=argparse.SUPPRESS)
         cmd.set_defaults(func=func)
 
     course = sub.add_parser("course", help="instructors: set up a private course folder")
     course_sub = course.add_subparsers(dest="course_command", metavar="ACTION", required=True)
     init = course_sub.add_parser(
-        "init", help="make a private course folder from the instructor kit",
+        "init",
+        help="make a private course folder from the instructor kit",
         description="Make DIR (new or empty, readable only by you) into an nbgrader course folder: "
-                    "the exercise sources with their solutions, the instructor's guide and "
-                    "nbgrader_config.py (gradebook: DIR/gradebook.db).")
+        "the exercise sources with their solutions, the instructor's guide and "
+        "nbgrader_config.py (gradebook: DIR/gradebook.db).",
+    )
     init.add_argument("dir", metavar="DIR", help="the new course folder, e.g. ~/courses/alliance-2027")
     init.add_argument("--course-id", help="nbgrader's course id (needed with a hub's exchange)")
-    init.add_argument("--exchange", metavar="FOLDER",
-                      help="nbgrader's exchange folder on a shared machine, e.g. /srv/nbgrader/exchange")
+    init.add_argument(
+        "--exchange",
+        metavar="FOLDER",
+        help="nbgrader's exchange folder on a shared machine, e.g. /srv/nbgrader/exchange",
+    )
     init.set_defaults(func=cmd_course_init)
 
     # -- readings: add the copy a course provides (checked, kept where every kernel finds it)
     readings = sub.add_parser(
-        "readings", help="add your course's copy of a reading, or see where copies are",
+        "readings",
+        help="add your course's copy of a reading, or see where copies are",
         description="The two readings are not shipped with the workbook. 'add FILE' checks a .txt "
-                    "file against the paragraphs the tables cite and keeps it for every notebook "
-                    "(in WORKBOOK_READINGS, or ~/.local/share/alliance-workbook/readings); "
-                    "'where' shows where copies are looked for and which are usable.")
+        "file against the paragraphs the tables cite and keeps it for every notebook "
+        "(in WORKBOOK_READINGS, or ~/.local/share/alliance-workbook/readings); "
+        "'where' shows where copies are looked for and which are usable.",
+    )
     readings_sub = readings.add_subparsers(dest="action", metavar="ACTION", required=True)
     readings_add = readings_sub.add_parser("add", help="check and keep the copy in FILE")
     readings_add.add_argument("files", nargs="+", metavar="FILE", help="a reading as a plain .txt file")
@@ -98,33 +119,62 @@ def build_parser() -> argparse.ArgumentParser:
     readings.set_defaults(func=cmd_readings)
 
     for name, helptext, func in (
-            ("release", "instructors: generate the student version of the exercises", cmd_release),
-            ("grade", "instructors: autograde, write feedback and export grades", cmd_grade)):
-        cmd = sub.add_parser(name, help=helptext, description=helptext + ". Runs nbgrader in "
-                             "the course folder (default: the workbook's exercises/).")
-        cmd.add_argument("names", nargs="*", metavar="EXERCISE",
-                         help="exercise names, e.g. ex02_one_percent (default: all"
-                              + (" with submissions)" if name == "grade" else ")"))
+        ("release", "instructors: generate the student version of the exercises", cmd_release),
+        ("grade", "instructors: autograde, write feedback and export grades", cmd_grade),
+    ):
+        cmd = sub.add_parser(
+            name,
+            help=helptext,
+            description=helptext + ". Runs nbgrader in "
+            "the course folder (default: the workbook's exercises/).",
+        )
+        cmd.add_argument(
+            "names",
+            nargs="*",
+            metavar="EXERCISE",
+            help="exercise names, e.g. ex02_one_percent (default: all"
+            + (" with submissions)" if name == "grade" else ")"),
+        )
         cmd.add_argument("--course", metavar="FOLDER", help="the course folder (with nbgrader_config.py)")
         cmd.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's own output")
         cmd.set_defaults(func=func)
         if name == "release":
-            cmd.add_argument("--no-validate", dest="validate", action="store_false",
-                             help="skip running the notebooks (solutions must pass, blanks must fail)")
+            cmd.add_argument(
+                "--no-validate",
+                dest="validate",
+                action="store_false",
+                help="skip running the notebooks (solutions must pass, blanks must fail)",
+            )
         else:
-            cmd.add_argument("--timeout", type=int, metavar="SECONDS",
-                             help="time limit per cell (default: nbgrader_config.py's Execute.timeout)")
-            cmd.add_argument("--regrade", action="store_true",
-                             help="grade again submissions already graded (manual marks are kept)")
-            cmd.add_argument("--student", metavar="ID",
-                             help="grade (again) only this student's submission")
-            cmd.add_argument("--workers", type=int, metavar="N",
-                             help="submissions graded at once (default: one per CPU core)")
-            cmd.add_argument("--trusted-submissions", action="store_true",
-                             help="run students' code WITHOUT the sandbox, with your rights (only "
-                                  "where the sandbox cannot run and you trust every submission)")
-            cmd.add_argument("--to", metavar="CSV", help="where to write the grades (default: grades.csv "
-                                                        "in the course folder)")
+            cmd.add_argument(
+                "--timeout",
+                type=int,
+                metavar="SECONDS",
+                help="time limit per cell (default: nbgrader_config.py's Execute.timeout)",
+            )
+            cmd.add_argument(
+                "--regrade",
+                action="store_true",
+                help="grade again submissions already graded (manual marks are kept)",
+            )
+            cmd.add_argument("--student", metavar="ID", help="grade (again) only this student's submission")
+            cmd.add_argument(
+                "--workers",
+                type=int,
+                metavar="N",
+                help="submissions graded at once (default: one per CPU core)",
+            )
+            cmd.add_argument(
+                "--trusted-submissions",
+                action="store_true",
+                help="run students' code WITHOUT the sandbox, with your rights (only "
+                "where the sandbox cannot run and you trust every submission)",
+            )
+            cmd.add_argument(
+                "--to",
+                metavar="CSV",
+                help="where to write the grades (default: grades.csv in the course folder)",
+            )
     return parser
 
 

@@ -17,22 +17,27 @@ from ._common import FAILED, OK, PARTLY, SKIP_PARTS, WORKBOOK_ROOT, CliError, _s
 def _course(args) -> Path:
     course = Path(args.course).expanduser().resolve() if args.course else WORKBOOK_ROOT / "exercises"
     if not (course / "nbgrader_config.py").is_file() or not (course / "source").is_dir():
-        raise CliError(f"{course} is not a course folder (it needs nbgrader_config.py and source/). "
-                       "Use --course to point at the exercises folder.")
+        raise CliError(
+            f"{course} is not a course folder (it needs nbgrader_config.py and source/). "
+            "Use --course to point at the exercises folder."
+        )
     return course
 
 
 def _assignments(course: Path) -> list[str]:
-    return sorted(p.name for p in (course / "source").iterdir()
-                  if p.is_dir() and not SKIP_PARTS.intersection({p.name}))
+    return sorted(
+        p.name for p in (course / "source").iterdir() if p.is_dir() and not SKIP_PARTS.intersection({p.name})
+    )
 
 
 def _chosen(course: Path, names: list[str]) -> list[str]:
     known = _assignments(course)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise CliError(f"No exercise called {', '.join(unknown)} in {course / 'source'}. "
-                       f"The exercises are: {', '.join(known)}.")
+        raise CliError(
+            f"No exercise called {', '.join(unknown)} in {course / 'source'}. "
+            f"The exercises are: {', '.join(known)}."
+        )
     return names or known
 
 
@@ -48,12 +53,15 @@ def _nbgrader(course: Path, *arguments: str, verbose: bool = False) -> subproces
     import importlib.util
 
     if importlib.util.find_spec("nbgrader") is None:
-        raise CliError("nbgrader is not installed in this environment: "
-                       "pip install -e \".[instructor]\" (instructors only).")
+        raise CliError(
+            "nbgrader is not installed in this environment: "
+            'pip install -e ".[instructor]" (instructors only).'
+        )
     command = [sys.executable, "-m", "nbgrader", *arguments]
     _say("$ nbgrader " + " ".join(arguments))
-    done = subprocess.run(command, cwd=course, env=_nbgrader_env(), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    done = subprocess.run(
+        command, cwd=course, env=_nbgrader_env(), text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     if verbose:
         _say(done.stdout)
     return done
@@ -101,23 +109,31 @@ def cmd_release(args) -> int:
     if ok:
         _say(f"Released {len(ok)} exercise(s) into {course / 'release'}: {', '.join(ok)}")
     if args.validate and ok:
-        notebooks = [str(p.relative_to(course)) for n in ok for p in sorted((course / "release" / n).glob("*.ipynb"))]
-        sources = [str(p.relative_to(course)) for n in ok for p in sorted((course / "source" / n).glob("*.ipynb"))]
+        notebooks = [
+            str(p.relative_to(course)) for n in ok for p in sorted((course / "release" / n).glob("*.ipynb"))
+        ]
+        sources = [
+            str(p.relative_to(course)) for n in ok for p in sorted((course / "source" / n).glob("*.ipynb"))
+        ]
         checked = _nbgrader(course, "validate", *sources, verbose=args.verbose)
         passing = checked.stdout.count("Success! Your notebook passes all the tests.")
         inverted = _nbgrader(course, "validate", "--invert", *notebooks, verbose=args.verbose)
         blank_ok = inverted.stdout.count("Success! The notebook does not pass any tests.")
-        _say(f"  solutions pass their tests: {passing}/{len(sources)}; "
-             f"blank student versions fail every test: {blank_ok}/{len(notebooks)}")
+        _say(
+            f"  solutions pass their tests: {passing}/{len(sources)}; "
+            f"blank student versions fail every test: {blank_ok}/{len(notebooks)}"
+        )
         if passing != len(sources) or blank_ok != len(notebooks):
             failed.append("validation")
             _say("  ! validation failed: run `nbgrader validate` on the notebooks above for details")
     if failed or leaks:
         _say("Release NOT clean: " + ", ".join(failed + (["leaks"] if leaks else [])))
         return PARTLY if ok else FAILED
-    _say("Hand out the notebooks in release/<exercise>/ (students copy them with "
-         "`workbook start --exercises FOLDER`). Collected work goes to "
-         "submitted/<student>/<exercise>/<exercise>.ipynb; then run `workbook grade`.")
+    _say(
+        "Hand out the notebooks in release/<exercise>/ (students copy them with "
+        "`workbook start --exercises FOLDER`). Collected work goes to "
+        "submitted/<student>/<exercise>/<exercise>.ipynb; then run `workbook grade`."
+    )
     return OK
 
 
@@ -165,32 +181,41 @@ def _inspect(course: Path, name: str, students: list[str]) -> dict[str, str]:
         folder = submitted / student / name
         for level in (submitted / student, folder):
             if level.is_symlink():
-                flags[student] = (f"{level.relative_to(course)} is a link (to {os.readlink(level)}), not "
-                                  f"a folder: not graded. Put the student's own files there, {again}")
+                flags[student] = (
+                    f"{level.relative_to(course)} is a link (to {os.readlink(level)}), not "
+                    f"a folder: not graded. Put the student's own files there, {again}"
+                )
                 break
         if student in flags:
             continue
         links = [p for p in folder.rglob("*") if p.is_symlink()]
         if links:
             shown = ", ".join(f"{p.relative_to(folder)} -> {os.readlink(p)}" for p in links[:3])
-            flags[student] = (f"handed in links, which grading never follows ({shown}): not graded. "
-                              f"Ask for the real files, {again}")
+            flags[student] = (
+                f"handed in links, which grading never follows ({shown}): not graded. "
+                f"Ask for the real files, {again}"
+            )
             continue
         for notebook in expected:
             path = folder / notebook
             if not path.is_file():
                 others = sorted(p.name for p in folder.glob("*.ipynb") if p.name not in expected)
                 if others:
-                    flags[student] = (f"handed in {', '.join(others)} but the exercise's notebook is "
-                                      f"{notebook}: not graded. Rename it to {notebook}, {again}")
+                    flags[student] = (
+                        f"handed in {', '.join(others)} but the exercise's notebook is "
+                        f"{notebook}: not graded. Rename it to {notebook}, {again}"
+                    )
                 else:
-                    flags[student] = (f"no {notebook} in {folder.relative_to(course)} (the submission "
-                                      f"is missing or was deleted): nothing graded. Put it back, {again}")
+                    flags[student] = (
+                        f"no {notebook} in {folder.relative_to(course)} (the submission "
+                        f"is missing or was deleted): nothing graded. Put it back, {again}"
+                    )
                 break
             problem = _notebook_problem(path)
             if problem:
-                flags[student] = (f"{problem}: not graded. Ask the student for the notebook they meant "
-                                  f"to hand in, {again}")
+                flags[student] = (
+                    f"{problem}: not graded. Ask the student for the notebook they meant to hand in, {again}"
+                )
                 break
     return {student: text.replace("{student}", student) for student, text in flags.items()}
 
@@ -226,9 +251,11 @@ def _gradebook_checks(course: Path, name: str, students: list[str]) -> tuple[lis
             if not problems and submission.score > submission.max_score + 1e-9:
                 problems.append(f"total {submission.score:g} of at most {submission.max_score:g}")
             if problems:
-                over[student] = ("score above its maximum (" + "; ".join(problems) + "): the gradebook "
-                                 "was changed outside grading, or a test printed a number. Check the "
-                                 f"cell in formgrader, then regrade: workbook grade {name} --student {student}")
+                over[student] = (
+                    "score above its maximum (" + "; ".join(problems) + "): the gradebook "
+                    "was changed outside grading, or a test printed a number. Check the "
+                    f"cell in formgrader, then regrade: workbook grade {name} --student {student}"
+                )
     return vanished, over
 
 
@@ -246,14 +273,18 @@ def _feedback_check(course: Path, name: str) -> dict[str, str]:
         leaks = feedback_leaks(source, page, submitted if submitted.is_file() else None)
         if leaks:
             page.unlink()
-            withheld[student] = (f"feedback withheld: {page.name} would show {len(leaks)} hidden-test or "
-                                 f"mark-scheme line(s) (e.g. {leaks[0]}); the submission's code may have "
-                                 f"printed them. Look at autograded/{student}/{name}/ before handing "
-                                 "anything back.")
+            withheld[student] = (
+                f"feedback withheld: {page.name} would show {len(leaks)} hidden-test or "
+                f"mark-scheme line(s) (e.g. {leaks[0]}); the submission's code may have "
+                f"printed them. Look at autograded/{student}/{name}/ before handing "
+                "anything back."
+            )
     return withheld
 
 
-def _autograde(course: Path, name: str, args, exclude: list[str], report: Path) -> subprocess.CompletedProcess:
+def _autograde(
+    course: Path, name: str, args, exclude: list[str], report: Path
+) -> subprocess.CompletedProcess:
     from .autograde import cores
 
     options = [f"--ParallelAutograde.report={report}", f"--ParallelAutograde.workers={args.workers or 0}"]
@@ -267,11 +298,20 @@ def _autograde(course: Path, name: str, args, exclude: list[str], report: Path) 
         options.append(f"--Execute.timeout={args.timeout}")
     if args.trusted_submissions:
         options.append("--SandboxedExecute.trusted_submissions=True")
-    how = ("UNSANDBOXED (--trusted-submissions), one at a time" if args.trusted_submissions else
-           f"each in its own sandbox, {args.workers or cores()} at a time")
+    how = (
+        "UNSANDBOXED (--trusted-submissions), one at a time"
+        if args.trusted_submissions
+        else f"each in its own sandbox, {args.workers or cores()} at a time"
+    )
     _say(f"$ autograde {name}: {how}")
-    done = subprocess.run([sys.executable, "-m", "workbook.autograde", name, *options], cwd=course,
-                          env=_nbgrader_env(), text=True, stdout=subprocess.PIPE, stderr=None)
+    done = subprocess.run(
+        [sys.executable, "-m", "workbook.autograde", name, *options],
+        cwd=course,
+        env=_nbgrader_env(),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=None,
+    )
     if args.verbose:
         _say(done.stdout)
     return done
@@ -286,8 +326,10 @@ def cmd_grade(args) -> int:
     names = _chosen(course, args.names)
     submitted = course / "submitted"
     if importlib.util.find_spec("nbgrader") is None:
-        raise CliError("nbgrader is not installed in this environment: "
-                       "pip install -e \".[instructor]\" (instructors only).")
+        raise CliError(
+            "nbgrader is not installed in this environment: "
+            'pip install -e ".[instructor]" (instructors only).'
+        )
     if args.workers is not None and args.workers < 1:
         raise CliError("--workers must be 1 or more.")
     if not args.trusted_submissions:
@@ -295,29 +337,34 @@ def cmd_grade(args) -> int:
 
         reason = sandbox.problem()
         if reason:
-            raise CliError("Refusing to grade: students' code would run with your rights and reach "
-                           f"everything you can. Why: {reason}")
+            raise CliError(
+                "Refusing to grade: students' code would run with your rights and reach "
+                f"everything you can. Why: {reason}"
+            )
     if not args.names:
         pattern = f"{args.student}/*" if args.student else "*/*"
         names = [n for n in names if any(p.name == n for p in submitted.glob(pattern))]
         if not names:
-            raise CliError(f"No submissions in {submitted}: put each student's notebook at "
-                           "submitted/<student>/<exercise>/<exercise>.ipynb.")
+            raise CliError(
+                f"No submissions in {submitted}: put each student's notebook at "
+                "submitted/<student>/<exercise>/<exercise>.ipynb."
+            )
     trouble: list[str] = []
     attention: list[str] = []
     graded = []
     for name in names:
-        students = sorted(p.parent.name for p in submitted.glob(f"*/{name}")
-                          if p.is_dir() or p.is_symlink())
+        students = sorted(p.parent.name for p in submitted.glob(f"*/{name}") if p.is_dir() or p.is_symlink())
         if args.student:
             students = [s for s in students if s == args.student]
         vanished, _ = _gradebook_checks(course, name, students)
         if args.student:
             vanished = [s for s in vanished if s == args.student]
         for student in vanished:
-            attention.append(f"{name}/{student}: graded before, but submitted/{student}/{name} is gone "
-                             "(the submission vanished). Its old grades are kept; find the notebook "
-                             f"and put it back, then: workbook grade {name} --student {student}")
+            attention.append(
+                f"{name}/{student}: graded before, but submitted/{student}/{name} is gone "
+                "(the submission vanished). Its old grades are kept; find the notebook "
+                f"and put it back, then: workbook grade {name} --student {student}"
+            )
         if not students:
             _say(f"{name}: no submissions (expected submitted/<student>/{name}/{name}.ipynb)")
             continue
@@ -341,8 +388,10 @@ def cmd_grade(args) -> int:
                     _say(f"  {student}: {note}")
             for student in sorted(report):
                 if report[student]["failed"]:
-                    _say(f"  ! {student}: could not be graded ({report[student]['failed']}); see "
-                         f"`workbook grade {name} --student {student} -v` for details")
+                    _say(
+                        f"  ! {student}: could not be graded ({report[student]['failed']}); see "
+                        f"`workbook grade {name} --student {student} -v` for details"
+                    )
                     trouble.append(f"{name}/{student}")
             if done.returncode != 0 and not any(report[s]["failed"] for s in report):
                 for line in _errors(done.stdout):
@@ -361,8 +410,10 @@ def cmd_grade(args) -> int:
         after = _fingerprints(course, name)
         for path in sorted(set(before) | set(after)):
             if before.get(path) != after.get(path):
-                attention.append(f"{path} changed while grading ({'gone' if path not in after else 'edited'}): "
-                                 "grading must never touch a submission. Restore it from your copy.")
+                attention.append(
+                    f"{path} changed while grading ({'gone' if path not in after else 'edited'}): "
+                    "grading must never touch a submission. Restore it from your copy."
+                )
         _, over = _gradebook_checks(course, name, students)
         for student, flag in over.items():
             attention.append(f"{name}/{student}: {flag}")
@@ -383,15 +434,18 @@ def cmd_grade(args) -> int:
             if args.student and row["student_id"] != args.student:
                 continue
             mark = "  NOT GRADED" if f"{name}/{row['student_id']}" in trouble else ""
-            _say(f"  {row['student_id']:<20} {float(row['score']):5.1f} / "
-                 f"{float(row['max_score']):.1f}{mark}")
+            _say(
+                f"  {row['student_id']:<20} {float(row['score']):5.1f} / {float(row['max_score']):.1f}{mark}"
+            )
     if attention:
         _say("Needs your attention:")
         for line in attention:
             _say(f"  ! {line}")
     _say(f"Grades: {csv_path}. Feedback: {course / 'feedback'}/<student>/<exercise>/.")
-    _say("Written answers need marking by hand (formgrader: `jupyter lab` in the course folder, "
-         "Nbgrader > Formgrader); run `workbook grade` again afterwards to refresh feedback and grades.")
+    _say(
+        "Written answers need marking by hand (formgrader: `jupyter lab` in the course folder, "
+        "Nbgrader > Formgrader); run `workbook grade` again afterwards to refresh feedback and grades."
+    )
     if trouble or attention:
         _say("Not everything was graded cleanly: " + ", ".join(trouble or ["see above"]))
         return PARTLY

@@ -29,9 +29,11 @@ def kit_dir() -> Path:
     root = paths.checkout_root()
     if root is not None and (root / "exercises" / "source").is_dir():
         return root / "exercises"
-    raise CliError("the instructor kit is not installed. Instructors: from a private copy of the "
-                   "repository run `python3 bootstrap.py instructor`, or `pip install "
-                   "alliance-workbook-instructor` from the wheel your course provides.")
+    raise CliError(
+        "the instructor kit is not installed. Instructors: from a private copy of the "
+        "repository run `python3 bootstrap.py instructor`, or `pip install "
+        "alliance-workbook-instructor` from the wheel your course provides."
+    )
 
 
 def _settings(course_id: str | None, exchange: str | None) -> str:
@@ -47,12 +49,15 @@ def cmd_course_init(args) -> int:
     kit = kit_dir()
     course = Path(args.dir).expanduser().absolute()
     if course.exists() and (not course.is_dir() or any(course.iterdir())):
-        raise CliError(f"{course} already exists and is not an empty folder: choose a new one "
-                       "(a course folder is never overwritten).")
+        raise CliError(
+            f"{course} already exists and is not an empty folder: choose a new one "
+            "(a course folder is never overwritten)."
+        )
     course.mkdir(parents=True, exist_ok=True)
     os.chmod(course, 0o700)  # solutions and the gradebook live here: for the instructor's eyes only
-    shutil.copytree(kit / "source", course / "source",
-                    ignore=shutil.ignore_patterns(*SKIP_PARTS), symlinks=False)
+    shutil.copytree(
+        kit / "source", course / "source", ignore=shutil.ignore_patterns(*SKIP_PARTS), symlinks=False
+    )
     for name in KIT_FILES:
         if (kit / name).is_file():
             shutil.copy2(kit / name, course / name)
@@ -67,7 +72,7 @@ def cmd_course_init(args) -> int:
     _say(f"  source/ holds {len(exercises)} exercises with their solutions: {', '.join(exercises)}")
     _say("  nbgrader_config.py sets the course; the gradebook will be gradebook.db beside it.")
     _say("Next:")
-    _say(f"  cd \"{course}\"")
+    _say(f'  cd "{course}"')
     _say("  workbook release            # make the student versions in release/")
     _say("  workbook grade              # after collecting submissions into submitted/<student>/<exercise>/")
     _say("  INSTRUCTORS.md is your guide (model answers: keep it private).")

@@ -86,7 +86,7 @@ def _locate_csv_fault(text: str) -> tuple[int, int]:
                     i += 1
                 else:
                     quoted = False
-                    after = text[i + 1: i + 2]
+                    after = text[i + 1 : i + 2]
                     if after not in ("", ",", "\r", "\n"):
                         return start_row, column
             length += 1
@@ -130,12 +130,17 @@ class DataPackage:
         try:
             raw = json.loads(data.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
-            raise DataError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", file=DESCRIPTOR) from None
+            raise DataError(
+                f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", file=DESCRIPTOR
+            ) from None
         except json.JSONDecodeError as exc:
-            raise DataError(f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                            file=DESCRIPTOR) from None
+            raise DataError(
+                f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=DESCRIPTOR
+            ) from None
         except RecursionError:
-            raise DataError("is nested too deeply to be a data package description", file=DESCRIPTOR) from None
+            raise DataError(
+                "is nested too deeply to be a data package description", file=DESCRIPTOR
+            ) from None
         try:
             specs = check_descriptor(raw)
         except Slip as slip:
@@ -190,15 +195,23 @@ class DataPackage:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise DataError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", file=file, row=line) from None
+            raise DataError(
+                f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", file=file, row=line
+            ) from None
         fields = res.fields
         names = [f.name for f in fields]
         if not text.strip():
-            raise DataError(f"is empty; its first line should be the header {','.join(names)}", file=file, row=1)
+            raise DataError(
+                f"is empty; its first line should be the header {','.join(names)}", file=file, row=1
+            )
         if "\x00" in text:
             row, column = self._find_nul(text)
-            raise DataError("holds a NUL character (an invisible control byte); delete it", file=file,
-                            row=row, column=names[column] if column < len(names) else None)
+            raise DataError(
+                "holds a NUL character (an invisible control byte); delete it",
+                file=file,
+                row=row,
+                column=names[column] if column < len(names) else None,
+            )
         reader = _csv_rows(text)
         rows: list[dict] = []
         row_number = 1
@@ -208,8 +221,12 @@ class DataPackage:
                 header = header or []
                 missing = [n for n in names if n not in header]
                 extra = [n for n in header if n not in names]
-                detail = "; ".join(p for p in (missing and f"missing {missing}",
-                                               extra and f"unexpected {extra}") if p) or "columns out of order"
+                detail = (
+                    "; ".join(
+                        p for p in (missing and f"missing {missing}", extra and f"unexpected {extra}") if p
+                    )
+                    or "columns out of order"
+                )
                 raise DataError(f"the header should be {names} ({detail})", file=file, row=1)
             width = len(names)
             for cells in reader:
@@ -217,10 +234,15 @@ class DataPackage:
                 if not cells:
                     continue
                 if len(cells) != width:
-                    raise DataError(f"has {len(cells)} cells but the header has {width} columns",
-                                    file=file, row=row_number)
+                    raise DataError(
+                        f"has {len(cells)} cells but the header has {width} columns",
+                        file=file,
+                        row=row_number,
+                    )
                 if not any(cells):
-                    raise DataError("is blank (every cell is empty); delete the row", file=file, row=row_number)
+                    raise DataError(
+                        "is blank (every cell is empty); delete the row", file=file, row=row_number
+                    )
                 record = {"__row__": row_number}
                 for field, cell in zip(fields, cells):
                     if field.plain and cell and not cell.isspace():
@@ -233,8 +255,12 @@ class DataPackage:
                 rows.append(record)
         except csv.Error as exc:
             row, column = _locate_csv_fault(text)
-            raise DataError(self._csv_message(exc), file=file, row=row,
-                            column=names[column] if column < len(names) else None) from None
+            raise DataError(
+                self._csv_message(exc),
+                file=file,
+                row=row,
+                column=names[column] if column < len(names) else None,
+            ) from None
         if not rows:
             raise DataError("has a header but no rows; every table needs at least one row", file=file, row=2)
         return rows
@@ -243,8 +269,10 @@ class DataPackage:
     def _csv_message(exc: csv.Error) -> str:
         text = str(exc)
         if "field larger than field limit" in text:
-            return (f"a cell is longer than {csv.field_size_limit():,} characters: a closing quote is "
-                    "probably missing (or the cell is far too long)")
+            return (
+                f"a cell is longer than {csv.field_size_limit():,} characters: a closing quote is "
+                "probably missing (or the cell is far too long)"
+            )
         if "expected after" in text:
             return 'a quoted cell goes on after its closing quote: write a quote inside a cell as ""'
         if "unexpected end of data" in text:
@@ -271,12 +299,20 @@ class DataPackage:
                 if None in value:
                     if key is res.primary_key:
                         column = key[value.index(None)]
-                        raise DataError("is empty, but it is part of the table's id (primary key)",
-                                        file=res.path, row=r["__row__"], column=column)
+                        raise DataError(
+                            "is empty, but it is part of the table's id (primary key)",
+                            file=res.path,
+                            row=r["__row__"],
+                            column=column,
+                        )
                     continue
                 if value in seen:
-                    raise DataError(f"duplicate id {', '.join(map(str, value))!r} (first on row {seen[value]})",
-                                    file=res.path, row=r["__row__"], column=", ".join(key))
+                    raise DataError(
+                        f"duplicate id {', '.join(map(str, value))!r} (first on row {seen[value]})",
+                        file=res.path,
+                        row=r["__row__"],
+                        column=", ".join(key),
+                    )
                 seen[value] = r["__row__"]
 
     @staticmethod
@@ -322,7 +358,10 @@ class DataPackage:
                         raise DataError(
                             f"{', '.join(map(str, value))!r} is not a known {'/'.join(theirs)} "
                             f"in {specs[target].path} (broken foreign key)",
-                            file=res.path, row=r["__row__"], column=", ".join(own))
+                            file=res.path,
+                            row=r["__row__"],
+                            column=", ".join(own),
+                        )
         return {name: self._frame(specs[name], rows) for name, rows in rows_by_name.items()}
 
     def table(self, name: str) -> pd.DataFrame:
@@ -415,5 +454,7 @@ def cite(ref: str) -> str:
     hit = records[records["record_id"] == ref]
     if len(hit):
         return record_citation(next(hit.itertuples(index=False)))
-    raise UnknownName(f"No claim, event or record has the id {ref!r}. Claim ids look like 'sa1997-39a' "
-                      "(reading, paragraph, letter); see workbook.load('claims')['claim_id'].")
+    raise UnknownName(
+        f"No claim, event or record has the id {ref!r}. Claim ids look like 'sa1997-39a' "
+        "(reading, paragraph, letter); see workbook.load('claims')['claim_id']."
+    )

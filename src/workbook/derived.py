@@ -14,8 +14,19 @@ import pandas as pd
 from .errors import DataError
 from .provenance import claim_citation, record_citation
 
-COLUMNS = ["source", "measure", "group", "year", "value", "unit", "hedge", "period_start", "period_end",
-           "ref", "citation"]
+COLUMNS = [
+    "source",
+    "measure",
+    "group",
+    "year",
+    "value",
+    "unit",
+    "hedge",
+    "period_start",
+    "period_end",
+    "ref",
+    "citation",
+]
 #: The group a claim row shows when the derivations give none.
 AS_THE_TEXT_SAYS = "as the text says"
 
@@ -25,8 +36,9 @@ def _derivations(pkg, table: str, role: str) -> pd.DataFrame:
     plan = pkg.table("derivations")
     rows = plan[(plan["table"].astype(str) == table) & (plan["role"].astype(str) == role)]
     if rows.empty:
-        raise DataError(f"no row says which {role}s feed the table {table!r}", file="derivations.csv",
-                        column="table")
+        raise DataError(
+            f"no row says which {role}s feed the table {table!r}", file="derivations.csv", column="table"
+        )
     return rows
 
 
@@ -55,13 +67,23 @@ def _claim_rows(pkg, table: str) -> list[dict]:
         how = _matching(plan, c.claim_id)
         if how is None:
             continue
-        rows.append({
-            "source": f"{c.reading} (claim)", "measure": c.measure,
-            "group": _text(how["group_label"], AS_THE_TEXT_SAYS), "year": pd.NA, "value": c.value,
-            "unit": c.unit, "hedge": c.hedge, "period_start": c.period_start, "period_end": c.period_end,
-            "ref": c.claim_id, "citation": claim_citation(c, readings.loc[c.reading]),
-            "stage": _text(how["stage"]), "service": _text(how["service"]),
-        })
+        rows.append(
+            {
+                "source": f"{c.reading} (claim)",
+                "measure": c.measure,
+                "group": _text(how["group_label"], AS_THE_TEXT_SAYS),
+                "year": pd.NA,
+                "value": c.value,
+                "unit": c.unit,
+                "hedge": c.hedge,
+                "period_start": c.period_start,
+                "period_end": c.period_end,
+                "ref": c.claim_id,
+                "citation": claim_citation(c, readings.loc[c.reading]),
+                "stage": _text(how["stage"]),
+                "service": _text(how["service"]),
+            }
+        )
     return rows
 
 
@@ -70,16 +92,29 @@ def _record_rows(pkg, table: str) -> list[dict]:
     plan = _derivations(pkg, table, "record")
     records = pkg.table("records")
     rows = []
-    for r in records[records["subject"].astype(str).isin(set(plan["subject"].astype(str)))].itertuples(index=False):
+    for r in records[records["subject"].astype(str).isin(set(plan["subject"].astype(str)))].itertuples(
+        index=False
+    ):
         how = _matching(plan[plan["subject"].astype(str) == str(r.subject)], str(r.group))
         if how is None:
             continue
-        rows.append({
-            "source": "public record", "measure": r.measure, "group": r.group, "year": r.year,
-            "value": r.value, "unit": r.unit, "hedge": "none", "period_start": r.year, "period_end": r.year,
-            "ref": r.record_id, "citation": record_citation(r),
-            "stage": _text(how["stage"]), "service": _text(how["service"]),
-        })
+        rows.append(
+            {
+                "source": "public record",
+                "measure": r.measure,
+                "group": r.group,
+                "year": r.year,
+                "value": r.value,
+                "unit": r.unit,
+                "hedge": "none",
+                "period_start": r.year,
+                "period_end": r.year,
+                "ref": r.record_id,
+                "citation": record_citation(r),
+                "stage": _text(how["stage"]),
+                "service": _text(how["service"]),
+            }
+        )
     return rows
 
 
@@ -95,8 +130,11 @@ def _frame(pkg, table: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     missing = df[list(extra)].isna().any(axis=1) if extra else pd.Series(False, index=df.index)
     if missing.any():
         ref = df.loc[missing, "ref"].iloc[0]
-        raise DataError(f"{ref} feeds the table {table!r} but no row gives its {' and '.join(extra)}",
-                        file="derivations.csv", column=", ".join(extra))
+        raise DataError(
+            f"{ref} feeds the table {table!r} but no row gives its {' and '.join(extra)}",
+            file="derivations.csv",
+            column=", ".join(extra),
+        )
     return df
 
 

@@ -9,10 +9,12 @@ class DataError(ValueError):
     The message names the file, the row (as a spreadsheet shows it: header = row 1) and the column.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None):
-        where = ", ".join(p for p in (file and f"file {file}", row and f"row {row}",
-                                      column and f"column {column!r}") if p)
+    def __init__(
+        self, message: str, *, file: str | None = None, row: int | None = None, column: str | None = None
+    ):
+        where = ", ".join(
+            p for p in (file and f"file {file}", row and f"row {row}", column and f"column {column!r}") if p
+        )
         super().__init__(f"{where}: {message}" if where else message)
         self.file, self.row, self.column, self.detail = file, row, column, message
 
@@ -31,7 +33,8 @@ class ReadingsNotFound(FileNotFoundError):
             f"No copy of {what} was found. The workbook works without them (every table carries "
             "its evidence and citations); to read the cited paragraphs, add the copy your course gives "
             "you: `workbook readings add FILE` in a terminal, or `workbook.reading_upload()` in a "
-            f"notebook. Looked in:\n{places}")
+            f"notebook. Looked in:\n{places}"
+        )
 
 
 class ReadingCopyError(ValueError):

@@ -44,6 +44,7 @@ class Help:
 
 # --------------------------------------------------------------------------- recognising errors
 
+
 def _frames(tb):
     while tb is not None:
         yield tb.tb_frame
@@ -79,8 +80,10 @@ def _listing(items, limit: int = 20) -> str:
 def _column_help(key: str, columns, what: str = "column") -> Help:
     near = _nearest(key, columns)
     tips = [f"Did you mean {near[0]!r}?"] if near else []
-    tips.append(f"The {what}s of this table are: {_listing(columns)}. Names must match exactly "
-                "(spelling, capitals, underscores).")
+    tips.append(
+        f"The {what}s of this table are: {_listing(columns)}. Names must match exactly "
+        "(spelling, capitals, underscores)."
+    )
     return Help(f"this table has no {what} called {key!r}.", tips)
 
 
@@ -130,20 +133,28 @@ def _name_help(value, namespace: dict, cell: str) -> Help | None:
     if not name:
         return None
     if name.lower().startswith("answer"):
-        return Help(f"{name} has no value yet.",
-                    [f"Run the answer cell that sets {name} (the one above this cell) first, then run "
-                     "this one again. After a restart, run the notebook's cells from the top."])
+        return Help(
+            f"{name} has no value yet.",
+            [
+                f"Run the answer cell that sets {name} (the one above this cell) first, then run "
+                "this one again. After a restart, run the notebook's cells from the top."
+            ],
+        )
     tips = []
     target = _answer_target(cell)
     if target:
-        tips.append(f'If you meant the word {name} as your answer, put text in quotes: '
-                    f'{target} = "{name}". Without quotes Python looks for a variable called {name}.')
+        tips.append(
+            f"If you meant the word {name} as your answer, put text in quotes: "
+            f'{target} = "{name}". Without quotes Python looks for a variable called {name}.'
+        )
     defined = [n for n in namespace if not n.startswith("_") and n not in ("In", "Out", "exit", "quit")]
     near = _nearest(name, defined)
     if near:
         tips.append(f"Did you mean {' or '.join(near[:2])}? (names are case-sensitive)")
-    tips.append(f"If {name} is set in a cell above, run that cell first. After a restart, run the cells "
-                "from the top (Run > Run All Above Selected Cell).")
+    tips.append(
+        f"If {name} is set in a cell above, run that cell first. After a restart, run the cells "
+        "from the top (Run > Run All Above Selected Cell)."
+    )
     return Help(f"Python does not know the name {name}.", tips)
 
 
@@ -156,7 +167,9 @@ def _argument_help(value) -> Help | None:
     if not match:
         return None
     function, argument = match.groups()
-    modules = [sys.modules.get(f"workbook{m}") for m in ("", ".charts", ".widgets", ".checks", ".reading_guide")]
+    modules = [
+        sys.modules.get(f"workbook{m}") for m in ("", ".charts", ".widgets", ".checks", ".reading_guide")
+    ]
     found = [getattr(m, function) for m in modules if m is not None and callable(getattr(m, function, None))]
     if not found:
         return None
@@ -172,7 +185,7 @@ def _argument_help(value) -> Help | None:
     return Help(f"{function}() has no argument called {argument!r}.", tips)
 
 
-_ANSWER_LINE = re.compile(r"^[ \t]*(answer\w*)[ \t]*=([^=\n#][^\n#]*)", re.M | re.I)   # linear: no overlaps
+_ANSWER_LINE = re.compile(r"^[ \t]*(answer\w*)[ \t]*=([^=\n#][^\n#]*)", re.M | re.I)  # linear: no overlaps
 
 
 def _syntax_help(cell: str) -> Help | None:
@@ -182,17 +195,22 @@ def _syntax_help(cell: str) -> Help | None:
     if " " not in words or not re.fullmatch(r"[A-Za-z][A-Za-z .'-]*", words):
         return None
     name = match.group(1)
-    return Help("Python cannot read this cell.",
-                [f'If {words} is your answer, put text in quotes: {name} = "{words}".'])
+    return Help(
+        "Python cannot read this cell.",
+        [f'If {words} is your answer, put text in quotes: {name} = "{words}".'],
+    )
 
 
 def explain(etype, value, tb, namespace: dict | None = None, cell: str = "") -> Help | None:
     """Help for an error a beginner is likely to meet, or None to show the usual traceback."""
     if isinstance(value, (DataError, ReadingsNotFound, UnknownName)) or (
-            isinstance(value, (ValueError, TypeError, LookupError)) and _raised_in_workbook(tb)):
+        isinstance(value, (ValueError, TypeError, LookupError)) and _raised_in_workbook(tb)
+    ):
         text = str(value)
-        return Help(text if len(text) < 2000 else text[:2000] + " …",
-                    ["This message comes from the workbook: it says what was wrong and what it expected."])
+        return Help(
+            text if len(text) < 2000 else text[:2000] + " …",
+            ["This message comes from the workbook: it says what was wrong and what it expected."],
+        )
     if isinstance(value, KeyError):
         return _pandas_key_error(value, tb)
     if isinstance(value, AttributeError):
@@ -208,18 +226,28 @@ def explain(etype, value, tb, namespace: dict | None = None, cell: str = "") -> 
 
 # --------------------------------------------------------------------------- showing them
 
+
 def render(etype, help_: Help, details: str) -> dict:
     """The display bundle: HTML with the details folded in <details>, and plain text."""
     title = f"{etype.__name__}: {help_.headline}"
-    plain = "\n".join([f"⚠️ {title}", *(f"  - {t}" for t in help_.tips),
-                       "Details (the full error, for when you ask for help):", details])
+    plain = "\n".join(
+        [
+            f"⚠️ {title}",
+            *(f"  - {t}" for t in help_.tips),
+            "Details (the full error, for when you ask for help):",
+            details,
+        ]
+    )
     tips = "".join(f"<li>{html.escape(t)}</li>" for t in help_.tips)
-    page = (f'<div role="alert" class="workbook-error" style="border-left: 4px solid #D55E00; '
-            f'padding: 0.3em 0.8em; margin: 0.3em 0;"><p><strong>⚠️ {html.escape(etype.__name__)}</strong>: '
-            f'{html.escape(help_.headline)}</p>' + (f"<ul>{tips}</ul>" if tips else "") +
-            '<details><summary>Details (the full error, for when you ask for help)</summary>'
-            f'<pre style="font-size: 0.85em; white-space: pre-wrap;">{html.escape(details)}</pre>'
-            '</details></div>')
+    page = (
+        f'<div role="alert" class="workbook-error" style="border-left: 4px solid #D55E00; '
+        f'padding: 0.3em 0.8em; margin: 0.3em 0;"><p><strong>⚠️ {html.escape(etype.__name__)}</strong>: '
+        f"{html.escape(help_.headline)}</p>"
+        + (f"<ul>{tips}</ul>" if tips else "")
+        + "<details><summary>Details (the full error, for when you ask for help)</summary>"
+        f'<pre style="font-size: 0.85em; white-space: pre-wrap;">{html.escape(details)}</pre>'
+        "</details></div>"
+    )
     return {"text/plain": plain, "text/html": page}
 
 
@@ -232,7 +260,7 @@ def _handle(shell, etype, value, tb, tb_offset=None):
     """
     cell = cell_runs.current_cell()
     help_ = None
-    if not any(marker in cell for marker in GRADING_MARKERS):    # graders' hidden tests: as usual
+    if not any(marker in cell for marker in GRADING_MARKERS):  # graders' hidden tests: as usual
         try:
             help_ = explain(etype, value, tb, shell.user_ns, cell)
         except Exception:  # noqa: BLE001 - explaining must never replace the real error
@@ -240,7 +268,7 @@ def _handle(shell, etype, value, tb, tb_offset=None):
     if help_ is None:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         return None
-    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb     # for %debug and %tb
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # for %debug and %tb
     if sys.version_info >= (3, 12):
         sys.last_exc = value
     from IPython.display import display
@@ -249,8 +277,14 @@ def _handle(shell, etype, value, tb, tb_offset=None):
     display(render(etype, help_, _ANSI.sub("", "\n".join(full))), raw=True)
     message = str(value)
     message = message if len(message) <= 200 else message[:200] + " …"
-    shell._showtraceback(etype, value, [f"\x1b[0;31m{etype.__name__}\x1b[0m: {message}  (explained above; "
-                                        "the full error is under \"Details\")"])
+    shell._showtraceback(
+        etype,
+        value,
+        [
+            f"\x1b[0;31m{etype.__name__}\x1b[0m: {message}  (explained above; "
+            'the full error is under "Details")'
+        ],
+    )
     return None
 
 
@@ -284,7 +318,7 @@ def disable() -> None:
 
 
 def _running_shell():
-    ipython = sys.modules.get("IPython")        # never import IPython in plain Python
+    ipython = sys.modules.get("IPython")  # never import IPython in plain Python
     return ipython.get_ipython() if ipython is not None else None
 
 
@@ -294,7 +328,7 @@ def enable_in_kernel() -> bool:
     if shell is None:
         return False
     cell_runs.enable(shell)
-    if getattr(shell, "kernel", None) is None:          # a terminal IPython: plain tracebacks
+    if getattr(shell, "kernel", None) is None:  # a terminal IPython: plain tracebacks
         return False
     if os.environ.get("WORKBOOK_FRIENDLY_ERRORS", "").strip().lower() in OFF:
         return False

@@ -29,7 +29,8 @@ from nbgrader.preprocessors import ClearHiddenTests as _ClearHiddenTests
 from nbgrader.preprocessors import ClearMarkScheme as _ClearMarkScheme
 from nbgrader.preprocessors import OverwriteCells
 
-from .regions import MARKERS, cell_text, secret_lines as _secret_lines
+from .regions import MARKERS, cell_text
+from .regions import secret_lines as _secret_lines
 
 #: Longest error message a test cell shows in feedback (a message is the graders' own text).
 MESSAGE_CHARS = 300
@@ -70,8 +71,11 @@ class HideGradeTracebacks(Preprocessor):
 def _instructors_cell(cell) -> bool:
     """A cell whose text came from the instructor (a locked test or task cell), not the student."""
     meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("grade_id")) and not meta.get("solution") and (
-        meta.get("grade") or meta.get("task") or meta.get("locked"))
+    return (
+        bool(meta.get("grade_id"))
+        and not meta.get("solution")
+        and (meta.get("grade") or meta.get("task") or meta.get("locked"))
+    )
 
 
 class ClearHiddenTests(_ClearHiddenTests):
@@ -121,24 +125,27 @@ class RestoreMissingCells(OverwriteCells):
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
         source_ids = [cell.name for cell in source_nb.source_cells]
         solution_ids = {cell.name for cell in source_nb.solution_cells}
-        grade_cells = sorted(source_nb.grade_cells,
-                             key=lambda c: source_ids.index(c.name) if c.name in source_ids else 0)
+        grade_cells = sorted(
+            source_nb.grade_cells, key=lambda c: source_ids.index(c.name) if c.name in source_ids else 0
+        )
         for grade_cell in grade_cells:
-            present = {cell.metadata.get("nbgrader", {}).get("grade_id"): i
-                       for i, cell in enumerate(nb.cells)}
+            present = {
+                cell.metadata.get("nbgrader", {}).get("grade_id"): i for i, cell in enumerate(nb.cells)
+            }
             present.pop(None, None)
             if grade_cell.name in present or grade_cell.name not in source_ids:
                 continue
-            self.log.warning("Cell %s was missing from the submission: putting it back",
-                             grade_cell.name)
+            self.log.warning("Cell %s was missing from the submission: putting it back", grade_cell.name)
             self._repairs.append((grade_cell.name, "missing", None))
             where = source_ids.index(grade_cell.name)
             new_cell = self.missing_cell_transform(
-                source_nb.source_cells[where], grade_cell.max_score,
-                is_solution=grade_cell.name in solution_ids)
+                source_nb.source_cells[where],
+                grade_cell.max_score,
+                is_solution=grade_cell.name in solution_ids,
+            )
             new_cell["id"] = re.sub(r"[^A-Za-z0-9_-]", "-", f"restored-{grade_cell.name}")[:64]
             position = len(nb.cells)
-            for later in source_ids[where + 1:]:
+            for later in source_ids[where + 1 :]:
                 if later in present:
                     position = present[later]
                     break
@@ -154,8 +161,11 @@ _HANDED_OUT = ("checksum", "cell_type", "locked", "points")
 
 def _cell_facts(cell) -> dict:
     meta = cell.metadata.nbgrader
-    facts = {"checksum": utils.compute_checksum(cell), "cell_type": cell.cell_type,
-             "locked": bool(meta.get("locked", False))}
+    facts = {
+        "checksum": utils.compute_checksum(cell),
+        "cell_type": cell.cell_type,
+        "locked": bool(meta.get("locked", False)),
+    }
     if utils.is_grade(cell):
         facts["points"] = float(meta["points"])
     return facts
@@ -166,8 +176,11 @@ def release_facts(released_notebook: Path) -> dict[str, dict]:
     import nbformat
 
     nb = nbformat.read(str(released_notebook), as_version=4)
-    return {cell.metadata.nbgrader["grade_id"]: _cell_facts(cell) for cell in nb.cells
-            if cell.metadata.get("nbgrader", {}).get("grade_id")}
+    return {
+        cell.metadata.nbgrader["grade_id"]: _cell_facts(cell)
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id")
+    }
 
 
 def _history_file(course: Path, assignment: str) -> Path:
@@ -221,15 +234,18 @@ def student_repairs(repairs: list, handed: dict[str, dict[str, list]]) -> list[s
             continue
         if attr in _HANDED_OUT and value in handed.get(grade_id, {}).get(attr, []):
             continue
-        what = {"checksum": "edited by the student (a read-only cell)",
-                "cell_type": "cell type changed by the student",
-                "locked": "unlocked by the student",
-                "points": "points changed by the student"}.get(attr, f"{attr} changed")
+        what = {
+            "checksum": "edited by the student (a read-only cell)",
+            "cell_type": "cell type changed by the student",
+            "locked": "unlocked by the student",
+            "points": "points changed by the student",
+        }.get(attr, f"{attr} changed")
         notes.append(f"{grade_id}: {what}, restored")
     return notes
 
 
 # ------------------------------------------------------------------------------------ leak scans
+
 
 def secret_lines(source_notebook: Path) -> dict[str, set[str]]:
     """Every non-trivial line that occurs only inside a solution, hidden-test or mark-scheme region."""
@@ -273,12 +289,17 @@ def feedback_leaks(source_notebook: Path, feedback_page: Path, submitted_noteboo
     if submitted_notebook is not None:
         try:
             nb = json.loads(Path(submitted_notebook).read_text(encoding="utf-8"))
-            own = {" ".join(line.split()) for cell in nb.get("cells", [])
-                   for line in cell_text(cell).splitlines()}
+            own = {
+                " ".join(line.split())
+                for cell in nb.get("cells", [])
+                for line in cell_text(cell).splitlines()
+            }
         except (OSError, ValueError, AttributeError, TypeError):
             own = set()
-    shown = {" ".join(line.split())
-             for line in visible_text(Path(feedback_page).read_text(encoding="utf-8")).splitlines()}
+    shown = {
+        " ".join(line.split())
+        for line in visible_text(Path(feedback_page).read_text(encoding="utf-8")).splitlines()
+    }
     secrets = secret_lines(source_notebook)
     problems = []
     for kind in ("hidden test", "mark scheme"):

@@ -24,7 +24,9 @@ def _paragraph_number(value, reading: str, count: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
         raise TypeError(f"The paragraph should be a whole number, like {example}; got {value!r}.")
     if isinstance(value, str):
-        raise TypeError(f"The paragraph should be a number without quotes, like {example}; got the text {value!r}.")
+        raise TypeError(
+            f"The paragraph should be a number without quotes, like {example}; got the text {value!r}."
+        )
     if not isinstance(value, numbers.Integral):
         if math.isnan(value) or math.isinf(value):
             raise ValueError(f"The paragraph should be a whole number, like {example}; got {value!r}.")
@@ -49,14 +51,19 @@ class Passage:
         pkg = package()
         readings = pkg.table("readings").set_index("id")
         if not isinstance(reading, str) or reading not in readings.index:
-            raise KeyError(f"No reading {reading!r}: use one of {', '.join(map(repr, readings.index))}, "
-                           f"like show_paragraph('essay2005', 6).")
+            raise KeyError(
+                f"No reading {reading!r}: use one of {', '.join(map(repr, readings.index))}, "
+                f"like show_paragraph('essay2005', 6)."
+            )
         number = _paragraph_number(number, reading, int(readings.loc[reading, "paragraphs"]))
         self.reading, self.number = reading, number
         self.title = readings.loc[reading, "short_title"]
         sections = pkg.table("sections")
-        own = sections[(sections["reading"] == reading) & (sections["first_paragraph"] <= number)
-                       & (sections["last_paragraph"] >= number)]
+        own = sections[
+            (sections["reading"] == reading)
+            & (sections["first_paragraph"] <= number)
+            & (sections["last_paragraph"] >= number)
+        ]
         self.section = own.iloc[0] if len(own) else None
         self.text = self.why = None
         try:
@@ -103,23 +110,31 @@ class Passage:
             quoted = f' "{evidence}"' if evidence else ""
             lines.append(f"- {label}:{quoted} {('- ' if quoted else '') + words}")
         if not self.held and self.section is not None:
-            lines.append(f"- The tables hold no figure, event or phase from this paragraph. Its section, "
-                         f"in our words: {self.section['summary']}")
+            lines.append(
+                f"- The tables hold no figure, event or phase from this paragraph. Its section, "
+                f"in our words: {self.section['summary']}"
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         head = f"<b>{html.escape(self.heading)}</b>"
         if self.text is not None:
-            return f"<div class='workbook-passage'>{head}<blockquote>{html.escape(self.text)}</blockquote></div>"
+            return (
+                f"<div class='workbook-passage'>{head}<blockquote>{html.escape(self.text)}</blockquote></div>"
+            )
         items = "".join(
-            f"<li>{html.escape(label)}: " + (f"&ldquo;{html.escape(evidence)}&rdquo; &ndash; " if evidence else "")
-            + f"{html.escape(words)}</li>" for label, evidence, words in self.held)
+            f"<li>{html.escape(label)}: "
+            + (f"&ldquo;{html.escape(evidence)}&rdquo; &ndash; " if evidence else "")
+            + f"{html.escape(words)}</li>"
+            for label, evidence, words in self.held
+        )
         if not items and self.section is not None:
-            items = ("<li>The tables hold no figure, event or phase from this paragraph. Its section, in our "
-                     f"words: {html.escape(self.section['summary'])}</li>")
+            items = (
+                "<li>The tables hold no figure, event or phase from this paragraph. Its section, in our "
+                f"words: {html.escape(self.section['summary'])}</li>"
+            )
         reason = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(self.reason))
-        return (f"<div class='workbook-passage'>{head}<p><small>{reason}</small></p>"
-                f"<ul>{items}</ul></div>")
+        return f"<div class='workbook-passage'>{head}<p><small>{reason}</small></p><ul>{items}</ul></div>"
 
     def __repr__(self) -> str:
         return str(self)
@@ -134,10 +149,16 @@ def reading_upload():
     """A file picker that adds the copy of a reading your course gives you (checked, then kept for every kernel)."""
     import ipywidgets as w
 
-    picker = w.FileUpload(accept=".txt,text/plain", multiple=True, description="Add a reading (.txt)",
-                          layout=w.Layout(width="auto"))
-    report = w.HTML("<span role='status'>Pick the .txt file of a reading; it is checked against the "
-                    "paragraphs the tables cite before it is kept.</span>")
+    picker = w.FileUpload(
+        accept=".txt,text/plain",
+        multiple=True,
+        description="Add a reading (.txt)",
+        layout=w.Layout(width="auto"),
+    )
+    report = w.HTML(
+        "<span role='status'>Pick the .txt file of a reading; it is checked against the "
+        "paragraphs the tables cite before it is kept.</span>"
+    )
 
     def added(change) -> None:
         files = change["new"]

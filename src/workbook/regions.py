@@ -68,6 +68,5 @@ def secret_lines(cells: list[dict], shortest: int = 12) -> dict[str, set[str]]:
         text = cell_text(cell)
         public.update(line.strip() for line in outside(text))
         for kind in MARKERS:
-            secrets[kind].update(line.strip() for line in inside(text, kind)
-                                 if len(line.strip()) >= shortest)
+            secrets[kind].update(line.strip() for line in inside(text, kind) if len(line.strip()) >= shortest)
     return {kind: lines - public for kind, lines in secrets.items()}

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 #: Where the submission's files are, inside the sandbox (the kernel's working folder).
@@ -39,17 +39,17 @@ UID_BASE = 1_800_000_000
 class Limits:
     """What one submission may use. Defaults suit the workbook's exercises (pandas, no charts)."""
 
-    cell_seconds: float = 60          # wall clock per cell: then interrupted (CellTimeoutError)
-    notebook_seconds: float = 600     # wall clock for the whole submission: then stopped
-    cpu_seconds: int = 600            # CPU seconds per process (RLIMIT_CPU)
-    memory_mb: int = 3072             # address space per process (RLIMIT_AS)
-    processes: int = 256              # processes and threads of the submission (RLIMIT_NPROC)
-    file_mb: int = 64                 # largest file it may write (RLIMIT_FSIZE)
-    disk_mb: int = 128                # its working folder and /tmp together (tmpfs sizes)
-    output_chars: int = 100_000       # output kept per cell; the rest is cut with a note
-    result_mb: int = 64               # everything it may send back
-    files: int = 200                  # files of the submission copied in
-    files_mb: int = 50                # and their total size
+    cell_seconds: float = 60  # wall clock per cell: then interrupted (CellTimeoutError)
+    notebook_seconds: float = 600  # wall clock for the whole submission: then stopped
+    cpu_seconds: int = 600  # CPU seconds per process (RLIMIT_CPU)
+    memory_mb: int = 3072  # address space per process (RLIMIT_AS)
+    processes: int = 256  # processes and threads of the submission (RLIMIT_NPROC)
+    file_mb: int = 64  # largest file it may write (RLIMIT_FSIZE)
+    disk_mb: int = 128  # its working folder and /tmp together (tmpfs sizes)
+    output_chars: int = 100_000  # output kept per cell; the rest is cut with a note
+    result_mb: int = 64  # everything it may send back
+    files: int = 200  # files of the submission copied in
+    files_mb: int = 50  # and their total size
 
 
 class Unavailable(RuntimeError):
@@ -62,24 +62,27 @@ class Outcome:
 
     cells: dict[int, dict]
     events: list[dict]
-    started: bool          # the kernel started (else nothing of the student's ran)
-    finished: bool         # the runner got to the end (else it was stopped or killed)
-    problems: list[str]    # what went wrong, in words, for the report
-    stderr: str            # the last lines the sandbox wrote to stderr (diagnostics)
+    started: bool  # the kernel started (else nothing of the student's ran)
+    finished: bool  # the runner got to the end (else it was stopped or killed)
+    problems: list[str]  # what went wrong, in words, for the report
+    stderr: str  # the last lines the sandbox wrote to stderr (diagnostics)
     seconds: float
 
 
 # ------------------------------------------------------------------------------------ availability
 
+
 def _how_to_fix() -> str:
-    return ("Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; it is in .ci/run) "
-            "and allow user namespaces (`sysctl -w kernel.unprivileged_userns_clone=1` or "
-            "`user.max_user_namespaces` > 0), or run the grader as root. If every submission "
-            "comes from someone you trust, `workbook grade --trusted-submissions` grades "
-            "without the sandbox.")
+    return (
+        "Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; it is in .ci/run) "
+        "and allow user namespaces (`sysctl -w kernel.unprivileged_userns_clone=1` or "
+        "`user.max_user_namespaces` > 0), or run the grader as root. If every submission "
+        "comes from someone you trust, `workbook grade --trusted-submissions` grades "
+        "without the sandbox."
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def problem() -> str | None:
     """Why the sandbox cannot run here (None when it can): tried for real, once per process."""
     if platform.system() != "Linux":
@@ -91,9 +94,13 @@ def problem() -> str | None:
     if missing:
         return f"{', '.join(missing)} (util-linux) is missing. " + _how_to_fix()
     try:
-        done = subprocess.run(_command(Sandbox().binds(), slot=0, limits=Limits(), files=[])
-                              + ["/bin/sh", "-c", "echo ok"], capture_output=True, text=True,
-                              timeout=60, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            _command(Sandbox().binds(), slot=0, limits=Limits(), files=[]) + ["/bin/sh", "-c", "echo ok"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bubblewrap could not start: {error}. " + _how_to_fix()
     if done.returncode != 0 or done.stdout.strip() != "ok":
@@ -111,6 +118,7 @@ def check() -> None:
 
 # ------------------------------------------------------------------------------ what is visible
 
+
 def _ancestors_and_self(path: Path) -> list[Path]:
     return [path, *path.parents]
 
@@ -121,15 +129,19 @@ class Sandbox:
     def __init__(self, python: str | None = None):
         self.python = python or sys.executable
 
-    @lru_cache(maxsize=None)
+    @cache  # noqa: B019 - a handful of Sandbox objects per grading run, kept for its length anyway
     def binds(self) -> tuple[str, ...]:
         """Host folders bound read-only at the same path (nested ones left out)."""
         import workbook
         from workbook import data
 
-        wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
-                  Path(os.path.realpath(self.python)).parent.parent,
-                  Path(workbook.__file__).resolve().parent}
+        wanted = {
+            Path(sys.prefix),
+            Path(sys.base_prefix),
+            Path(sys.exec_prefix),
+            Path(os.path.realpath(self.python)).parent.parent,
+            Path(workbook.__file__).resolve().parent,
+        }
         folder = data.default_data_dir()
         if folder.is_dir():
             wanted.add(folder.resolve())
@@ -138,8 +150,7 @@ class Sandbox:
                 wanted.add(Path(entry))
         resolved = {Path(os.path.realpath(p)) for p in wanted if p.exists()}
         resolved.add(Path("/usr"))
-        kept = sorted(p for p in resolved
-                      if not any(other != p and other in p.parents for other in resolved))
+        kept = sorted(p for p in resolved if not any(other != p and other in p.parents for other in resolved))
         return tuple(str(p) for p in kept)
 
     def refuse_if_exposed(self, *private: Path) -> None:
@@ -151,7 +162,8 @@ class Sandbox:
                     raise Unavailable(
                         f"{secret} is inside {bound}, which the sandbox must show students' code "
                         "(the Python, its packages or the workbook's data). Move the course folder "
-                        "out of it, e.g. copy exercises/ elsewhere and use --course.")
+                        "out of it, e.g. copy exercises/ elsewhere and use --course."
+                    )
 
 
 def _ordered_dirs(binds: list[str]) -> list[str]:
@@ -170,15 +182,28 @@ def _uid(slot: int) -> int:
 
 
 def _environment(limits: Limits) -> list[str]:
-    env = {"HOME": "/tmp/home", "TMPDIR": "/tmp", "USER": "student", "LOGNAME": "student",
-           "LANG": "C.UTF-8", "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-           "IPYTHONDIR": "/tmp/home/.ipython", "JUPYTER_CONFIG_DIR": "/tmp/home/.jupyter",
-           "JUPYTER_DATA_DIR": "/tmp/home/.local/share/jupyter", "JUPYTER_RUNTIME_DIR": "/tmp/runtime",
-           "JUPYTER_PLATFORM_DIRS": "1", "MPLCONFIGDIR": "/tmp/home/.matplotlib", "MPLBACKEND": "Agg",
-           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-           "NBGRADER_EXECUTION": "autograde",
-           "WORKBOOK_FRIENDLY_ERRORS": "0"}  # graded runs show plain errors, as nbgrader expects
+    env = {
+        "HOME": "/tmp/home",
+        "TMPDIR": "/tmp",
+        "USER": "student",
+        "LOGNAME": "student",
+        "LANG": "C.UTF-8",
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "IPYTHONDIR": "/tmp/home/.ipython",
+        "JUPYTER_CONFIG_DIR": "/tmp/home/.jupyter",
+        "JUPYTER_DATA_DIR": "/tmp/home/.local/share/jupyter",
+        "JUPYTER_RUNTIME_DIR": "/tmp/runtime",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "MPLCONFIGDIR": "/tmp/home/.matplotlib",
+        "MPLBACKEND": "Agg",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "NBGRADER_EXECUTION": "autograde",
+        "WORKBOOK_FRIENDLY_ERRORS": "0",
+    }  # graded runs show plain errors, as nbgrader expects
     if os.environ.get("WORKBOOK_DATA"):
         env["WORKBOOK_DATA"] = os.path.realpath(os.environ["WORKBOOK_DATA"])
     args = ["--clearenv"]
@@ -192,8 +217,7 @@ def _command(binds: tuple[str, ...], slot: int, limits: Limits, files: list[tupl
     root = os.geteuid() == 0
     cmd = ["bwrap", "--die-with-parent", "--new-session"]
     if root:  # privileged bwrap: no user namespace; setpriv drops to the slot's uid below
-        cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                "--unshare-cgroup-try"]
+        cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     else:
         cmd += ["--unshare-all", "--unshare-user", "--disable-userns"]
     bound = list(binds)
@@ -207,24 +231,61 @@ def _command(binds: tuple[str, ...], slot: int, limits: Limits, files: list[tupl
         elif os.path.isdir(link) and link not in bound:
             cmd += ["--ro-bind", link, link]
     half = max(1, limits.disk_mb // 2) * 1024 * 1024
-    cmd += ["--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(half), "--tmpfs", "/tmp",
-            "--perms", "0777", "--size", str(half), "--tmpfs", WORKDIR]
+    cmd += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(half),
+        "--tmpfs",
+        "/tmp",
+        "--perms",
+        "0777",
+        "--size",
+        str(half),
+        "--tmpfs",
+        WORKDIR,
+    ]
     for fd, relative in files:
         parent = PurePosixPath(WORKDIR, relative).parent
         if str(parent) != WORKDIR:
             cmd += ["--perms", "0777", "--dir", str(parent)]
         cmd += ["--perms", "0666", "--file", str(fd), str(PurePosixPath(WORKDIR, relative))]
     cmd += ["--chdir", WORKDIR, *_environment(limits)]
-    limit = ["prlimit", f"--cpu={int(limits.cpu_seconds)}", f"--as={int(limits.memory_mb) << 20}",
-             f"--fsize={int(limits.file_mb) << 20}", "--core=0", f"--nproc={_nproc(limits)}", "--"]
+    limit = [
+        "prlimit",
+        f"--cpu={int(limits.cpu_seconds)}",
+        f"--as={int(limits.memory_mb) << 20}",
+        f"--fsize={int(limits.file_mb) << 20}",
+        "--core=0",
+        f"--nproc={_nproc(limits)}",
+        "--",
+    ]
     if root:
         uid = _uid(slot)
-        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-                "--bounding-set=-all", "--no-new-privs", "--", *limit,
-                # an unprivileged bwrap inside, only to forbid new user namespaces
-                "bwrap", "--unshare-user", "--disable-userns", "--dev-bind", "/", "/",
-                "--die-with-parent", "--"]
+        cmd += [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--",
+            *limit,
+            # an unprivileged bwrap inside, only to forbid new user namespaces
+            "bwrap",
+            "--unshare-user",
+            "--disable-userns",
+            "--dev-bind",
+            "/",
+            "/",
+            "--die-with-parent",
+            "--",
+        ]
     else:
         cmd += limit
     return cmd
@@ -245,6 +306,7 @@ def _nproc(limits: Limits) -> int:
 
 
 # --------------------------------------------------------------------------------------- running
+
 
 def submission_files(folder: Path, limits: Limits) -> tuple[list[tuple[Path, str]], list[str]]:
     """Regular files of a submission folder to copy in (notebooks excluded), and what was left out."""
@@ -267,8 +329,14 @@ def submission_files(folder: Path, limits: Limits) -> tuple[list[tuple[Path, str
     return chosen, skipped
 
 
-def run(cells: list[dict], kernel_argv: list[str], limits: Limits, slot: int = 0,
-        folder: Path | None = None, sandbox: Sandbox | None = None) -> Outcome:
+def run(
+    cells: list[dict],
+    kernel_argv: list[str],
+    limits: Limits,
+    slot: int = 0,
+    folder: Path | None = None,
+    sandbox: Sandbox | None = None,
+) -> Outcome:
     """Run ``cells`` (``[{"index": i, "source": code}]``) in a fresh sandboxed kernel.
 
     ``folder``'s regular files (not notebooks, not links) become the kernel's working folder.
@@ -281,13 +349,23 @@ def run(cells: list[dict], kernel_argv: list[str], limits: Limits, slot: int = 0
     try:
         for path, _relative in files:
             opened.append(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC))
-        command = _command(sandbox.binds(), slot, limits,
-                           [(fd, rel) for fd, (_p, rel) in zip(opened, files)])
+        command = _command(sandbox.binds(), slot, limits, [(fd, rel) for fd, (_p, rel) in zip(opened, files)])
         command += [sandbox.python, "-I", "-m", "workbook.sandbox_runner"]
-        job = {"kernel_argv": kernel_argv, "cells": cells, "cell_seconds": limits.cell_seconds,
-               "notebook_seconds": limits.notebook_seconds, "output_chars": limits.output_chars}
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, pass_fds=opened, start_new_session=True)
+        job = {
+            "kernel_argv": kernel_argv,
+            "cells": cells,
+            "cell_seconds": limits.cell_seconds,
+            "notebook_seconds": limits.notebook_seconds,
+            "output_chars": limits.output_chars,
+        }
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=opened,
+            start_new_session=True,
+        )
     finally:
         for fd in opened:
             os.close(fd)
@@ -368,31 +446,43 @@ def _clean_output(output, limits: Limits) -> dict | None:
         if clean["name"] not in ("stdout", "stderr") or not isinstance(clean["text"], str):
             return None
         if len(clean["text"]) > limits.output_chars:
-            clean["text"] = (clean["text"][:limits.output_chars]
-                             + f"\n... output cut to {limits.output_chars:,} characters ...\n")
+            clean["text"] = (
+                clean["text"][: limits.output_chars]
+                + f"\n... output cut to {limits.output_chars:,} characters ...\n"
+            )
     elif kind == "error":
-        if not all(isinstance(clean[f], str) for f in ("ename", "evalue")) or not isinstance(
-                clean["traceback"], list) or not all(isinstance(t, str) for t in clean["traceback"]):
+        if (
+            not all(isinstance(clean[f], str) for f in ("ename", "evalue"))
+            or not isinstance(clean["traceback"], list)
+            or not all(isinstance(t, str) for t in clean["traceback"])
+        ):
             return None
         clean["ename"], clean["evalue"] = clean["ename"][:200], clean["evalue"][:5000]
         clean["traceback"] = [line[:5000] for line in clean["traceback"][:200]]
     else:
         data, metadata = clean["data"], clean["metadata"]
-        if not isinstance(data, dict) or not isinstance(metadata, dict) or not all(
-                isinstance(k, str) and isinstance(v, (str, list, dict)) for k, v in data.items()):
+        if (
+            not isinstance(data, dict)
+            or not isinstance(metadata, dict)
+            or not all(isinstance(k, str) and isinstance(v, (str, list, dict)) for k, v in data.items())
+        ):
             return None
         if isinstance(data.get("text/plain"), list):
             data["text/plain"] = "".join(map(str, data["text/plain"]))
         if len(json.dumps(clean)) > limits.output_chars * 4:
-            return {"output_type": "stream", "name": "stdout",
-                    "text": "... a displayed result too large to keep was left out ...\n"}
+            return {
+                "output_type": "stream",
+                "name": "stdout",
+                "text": "... a displayed result too large to keep was left out ...\n",
+            }
         if kind == "execute_result" and not isinstance(clean["execution_count"], (int, type(None))):
             clean["execution_count"] = None
     return clean
 
 
-def _check(raw: bytes, stderr: bytes, killed: str, sent: list[dict], limits: Limits,
-           seconds: float) -> Outcome:
+def _check(
+    raw: bytes, stderr: bytes, killed: str, sent: list[dict], limits: Limits, seconds: float
+) -> Outcome:
     wanted = {int(cell["index"]) for cell in sent}
     cells: dict[int, dict] = {}
     events: list[dict] = []
@@ -413,27 +503,45 @@ def _check(raw: bytes, stderr: bytes, killed: str, sent: list[dict], limits: Lim
             elif kind == "done":
                 finished = True
             elif kind in ("timeout", "kernel_died", "stopped", "failed"):
-                events.append({k: record.get(k) for k in ("event", "index", "reason", "notebook")
-                               if isinstance(record.get(k), (int, str, bool))})
+                events.append(
+                    {
+                        k: record.get(k)
+                        for k in ("event", "index", "reason", "notebook")
+                        if isinstance(record.get(k), (int, str, bool))
+                    }
+                )
             continue
         index = record.get("index")
         if not isinstance(index, int) or index not in wanted or index in cells:
             continue
         outputs = record.get("outputs") if isinstance(record.get("outputs"), list) else []
         count = record.get("execution_count")
-        cells[index] = {"execution_count": count if isinstance(count, int) else None,
-                        "outputs": [o for o in (_clean_output(x, limits) for x in outputs[:500]) if o]}
+        cells[index] = {
+            "execution_count": count if isinstance(count, int) else None,
+            "outputs": [o for o in (_clean_output(x, limits) for x in outputs[:500]) if o],
+        }
     for event in events:
         if event["event"] == "failed":
             problems.append(f"the runner failed: {event.get('reason', '')}")
         elif event["event"] == "kernel_died":
-            problems.append("the kernel stopped while running a cell (killed, out of memory or "
-                            "exited); the cells after it were not run")
+            problems.append(
+                "the kernel stopped while running a cell (killed, out of memory or "
+                "exited); the cells after it were not run"
+            )
         elif event["event"] == "stopped":
             problems.append(f"stopped early: {event.get('reason', '')}")
     if not finished and not killed and started:
-        problems.append("the sandbox ended before the last cell (the submission's code stopped the "
-                        "grader's runner); the cells after it were not run")
+        problems.append(
+            "the sandbox ended before the last cell (the submission's code stopped the "
+            "grader's runner); the cells after it were not run"
+        )
     tail = stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
-    return Outcome(cells=cells, events=events, started=started, finished=finished,
-                   problems=problems, stderr="\n".join(tail), seconds=seconds)
+    return Outcome(
+        cells=cells,
+        events=events,
+        started=started,
+        finished=finished,
+        problems=problems,
+        stderr="\n".join(tail),
+        seconds=seconds,
+    )

@@ -23,8 +23,12 @@ import sys
 import time
 
 #: nbgrader's output for a cell stopped by the time limit (``Execute.error_on_timeout``).
-TIMEOUT_ERROR = {"output_type": "error", "ename": "CellTimeoutError", "evalue": "",
-                 "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"]}
+TIMEOUT_ERROR = {
+    "output_type": "error",
+    "ename": "CellTimeoutError",
+    "evalue": "",
+    "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"],
+}
 
 
 def _not_dumpable() -> None:
@@ -77,8 +81,11 @@ class Cell:
             else:
                 self.outputs.append({"output_type": "stream", "name": name, "text": text})
         elif msg_type in ("display_data", "execute_result"):
-            output = {"output_type": msg_type, "data": content.get("data", {}),
-                      "metadata": content.get("metadata", {})}
+            output = {
+                "output_type": msg_type,
+                "data": content.get("data", {}),
+                "metadata": content.get("metadata", {}),
+            }
             if msg_type == "execute_result":
                 output["execution_count"] = content.get("execution_count")
             size = len(json.dumps(output))
@@ -89,9 +96,14 @@ class Cell:
             self.outputs.append(output)
         elif msg_type == "error":
             traceback = [str(line)[:5000] for line in content.get("traceback", [])][:200]
-            self.outputs.append({"output_type": "error", "ename": str(content.get("ename", ""))[:200],
-                                 "evalue": str(content.get("evalue", ""))[:5000],
-                                 "traceback": traceback})
+            self.outputs.append(
+                {
+                    "output_type": "error",
+                    "ename": str(content.get("ename", ""))[:200],
+                    "evalue": str(content.get("evalue", ""))[:5000],
+                    "traceback": traceback,
+                }
+            )
         elif msg_type == "clear_output":
             if content.get("wait"):
                 self.clear_pending = True
@@ -102,9 +114,16 @@ class Cell:
 
     def result(self, index: int) -> dict:
         if self.cut:
-            self.outputs.append({"output_type": "stream", "name": "stdout", "text": (
-                f"\n... output cut: this cell printed about {self.size + self.cut:,} characters; "
-                f"only the first {self.size:,} are kept ...\n")})
+            self.outputs.append(
+                {
+                    "output_type": "stream",
+                    "name": "stdout",
+                    "text": (
+                        f"\n... output cut: this cell printed about {self.size + self.cut:,} characters; "
+                        f"only the first {self.size:,} are kept ...\n"
+                    ),
+                }
+            )
         return {"index": index, "execution_count": self.execution_count, "outputs": self.outputs}
 
 
@@ -118,17 +137,27 @@ class Runner:
 
     def start_kernel(self) -> None:
         ports = _free_ports(5)
-        info = dict(zip(("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"), ports),
-                    ip="127.0.0.1", transport="tcp", signature_scheme="hmac-sha256",
-                    key=secrets.token_hex(16), kernel_name="")
+        info = dict(
+            zip(("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"), ports),
+            ip="127.0.0.1",
+            transport="tcp",
+            signature_scheme="hmac-sha256",
+            key=secrets.token_hex(16),
+            kernel_name="",
+        )
         folder = os.path.join(os.environ.get("TMPDIR", "/tmp"), "runner")
         os.makedirs(folder, mode=0o700, exist_ok=True)
         path = os.path.join(folder, "kernel.json")
         with open(path, "w", encoding="utf-8") as f:
             json.dump(info, f)
         argv = [arg.replace("{connection_file}", path) for arg in self.job["kernel_argv"]]
-        self.kernel = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL, close_fds=True)
+        self.kernel = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
         from jupyter_client.blocking import BlockingKernelClient  # while the kernel starts
 
         self.client = BlockingKernelClient()
@@ -142,9 +171,11 @@ class Runner:
                 break
             except queue.Empty:
                 if self.kernel.poll() is not None:
-                    raise RuntimeError(f"the kernel exited at start (code {self.kernel.returncode})")
+                    raise RuntimeError(
+                        f"the kernel exited at start (code {self.kernel.returncode})"
+                    ) from None
                 if time.monotonic() > limit:
-                    raise RuntimeError("the kernel did not start in time")
+                    raise RuntimeError("the kernel did not start in time") from None
         while True:  # drain the start-up status messages
             try:
                 self.client.get_iopub_msg(timeout=0.05)
@@ -154,8 +185,7 @@ class Runner:
     def run_cell(self, index: int, source: str) -> str | None:
         """Run one cell and emit its result; returns why the notebook must stop, or None."""
         cell = Cell(int(self.job["output_chars"]))
-        msg_id = self.client.execute(source, store_history=True, allow_stdin=False,
-                                     stop_on_error=False)
+        msg_id = self.client.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
         cell_deadline = min(time.monotonic() + float(self.job["cell_seconds"]), self.deadline)
         timed_out, stop, idle = False, None, False
         while not idle:
@@ -178,10 +208,19 @@ class Runner:
                 msg = self.client.get_iopub_msg(timeout=min(0.5, max(0.01, cell_deadline - now)))
             except queue.Empty:
                 if self.kernel.poll() is not None:
-                    cell.add("error", {"ename": "DeadKernelError", "evalue": (
-                        f"the kernel stopped (exit code {self.kernel.returncode}) while running this cell"),
-                        "traceback": [f"DeadKernelError: the kernel stopped (exit code "
-                                      f"{self.kernel.returncode}) while running this cell"]})
+                    cell.add(
+                        "error",
+                        {
+                            "ename": "DeadKernelError",
+                            "evalue": (
+                                f"the kernel stopped (exit code {self.kernel.returncode}) while running this cell"
+                            ),
+                            "traceback": [
+                                f"DeadKernelError: the kernel stopped (exit code "
+                                f"{self.kernel.returncode}) while running this cell"
+                            ],
+                        },
+                    )
                     self.emit({"event": "kernel_died", "index": index})
                     stop = "the kernel stopped"
                     break
@@ -205,7 +244,8 @@ class Runner:
                     if cell.execution_count is None:
                         cell.execution_count = content.get("execution_count")
                     if content.get("status") == "error" and not any(
-                            o["output_type"] == "error" for o in cell.outputs):
+                        o["output_type"] == "error" for o in cell.outputs
+                    ):
                         cell.add("error", content)
                     break
         if timed_out:

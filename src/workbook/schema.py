@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_INT64 = 2 ** 63
+_INT64 = 2**63
 
 
 def _parse_integer(text: str) -> int:
@@ -59,18 +59,36 @@ def _parse_boolean(text: str) -> bool:
     raise ValueError("true or false")
 
 
-PARSERS = {"string": str, "integer": _parse_integer, "number": _parse_number,
-           "date": _parse_date, "boolean": _parse_boolean}
+PARSERS = {
+    "string": str,
+    "integer": _parse_integer,
+    "number": _parse_number,
+    "date": _parse_date,
+    "boolean": _parse_boolean,
+}
 CONSTRAINTS = {"required", "unique", "enum", "pattern", "minimum", "maximum"}
 
 
 # --------------------------------------------------------------------------- the description
 
+
 class Field:
     """One column's checked rules, ready to apply to many cells."""
 
-    __slots__ = ("name", "kind", "parse", "required", "unique", "enum", "enum_list", "pattern",
-                 "minimum", "maximum", "ordered", "plain")
+    __slots__ = (
+        "name",
+        "kind",
+        "parse",
+        "required",
+        "unique",
+        "enum",
+        "enum_list",
+        "pattern",
+        "minimum",
+        "maximum",
+        "ordered",
+        "plain",
+    )
 
     def __init__(self, **rules):
         for key in self.__slots__:
@@ -81,8 +99,11 @@ class Field:
         """The typed value of one cell; ValueError saying what was expected when it breaks a rule."""
         if cell == "" or cell.isspace():
             if cell:
-                raise ValueError("holds only spaces: leave it empty or write a value" if not self.required
-                                 else "holds only spaces, but a value is required")
+                raise ValueError(
+                    "holds only spaces: leave it empty or write a value"
+                    if not self.required
+                    else "holds only spaces, but a value is required"
+                )
             if self.required:
                 raise ValueError("is empty, but a value is required")
             return None
@@ -141,8 +162,9 @@ def _check_field(raw, where: str) -> Field:
     where = f"{where.rsplit(' ', 1)[0]} {name!r}"
     kind = raw.get("type", "string")
     if kind not in PARSERS:
-        raise Slip(where, f"has type {kind!r}, which the workbook cannot read; use one of "
-                           + ", ".join(PARSERS))
+        raise Slip(
+            where, f"has type {kind!r}, which the workbook cannot read; use one of " + ", ".join(PARSERS)
+        )
     if raw.get("format", "default") != "default":
         raise Slip(where, f"has format {raw['format']!r}; only the default format of each type is read")
     rules = raw.get("constraints", {})
@@ -150,8 +172,11 @@ def _check_field(raw, where: str) -> Field:
         raise Slip(where, f"has 'constraints' {rules!r}; it should be an object")
     unknown = sorted(set(rules) - CONSTRAINTS)
     if unknown:
-        raise Slip(where, f"has constraints {unknown} that the workbook does not check; use only "
-                           + ", ".join(sorted(CONSTRAINTS)))
+        raise Slip(
+            where,
+            f"has constraints {unknown} that the workbook does not check; use only "
+            + ", ".join(sorted(CONSTRAINTS)),
+        )
     for flag in ("required", "unique"):
         if not isinstance(rules.get(flag, False), bool):
             raise Slip(where, f"has {flag!r}: {rules[flag]!r}; it should be true or false")
@@ -179,15 +204,19 @@ def _check_field(raw, where: str) -> Field:
         try:
             pattern = re.compile(rules["pattern"], re.ASCII)
         except re.error as exc:
-            raise Slip(where, f"has a 'pattern' that is not a valid regular expression ({exc}): "
-                               f"{rules['pattern']!r}") from None
+            raise Slip(
+                where, f"has a 'pattern' that is not a valid regular expression ({exc}): {rules['pattern']!r}"
+            ) from None
     bounds = {}
     for bound in ("minimum", "maximum"):
         if bound in rules:
             value = rules[bound]
             if kind not in ("integer", "number"):
-                raise Slip(where, f"has a {bound!r}, which applies only to integer and number fields "
-                                   f"(this one is {kind!r})")
+                raise Slip(
+                    where,
+                    f"has a {bound!r}, which applies only to integer and number fields "
+                    f"(this one is {kind!r})",
+                )
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise Slip(where, f"has {bound!r}: {value!r}; it should be a number")
             bounds[bound] = value
@@ -195,9 +224,18 @@ def _check_field(raw, where: str) -> Field:
         raise Slip(where, f"has a minimum {bounds['minimum']} above its maximum {bounds['maximum']}")
     if not isinstance(raw.get("categoriesOrdered", False), bool):
         raise Slip(where, "has 'categoriesOrdered' that is not true or false")
-    return Field(name=name, kind=kind, parse=parse, required=rules.get("required", False),
-                  unique=rules.get("unique", False), enum=enum, enum_list=enum_list, pattern=pattern,
-                  ordered=raw.get("categoriesOrdered", False), **bounds)
+    return Field(
+        name=name,
+        kind=kind,
+        parse=parse,
+        required=rules.get("required", False),
+        unique=rules.get("unique", False),
+        enum=enum,
+        enum_list=enum_list,
+        pattern=pattern,
+        ordered=raw.get("categoriesOrdered", False),
+        **bounds,
+    )
 
 
 def _check_resource(raw, where: str) -> Resource:
@@ -247,8 +285,14 @@ def _check_resource(raw, where: str) -> Resource:
             raise Slip(at, "has a reference 'resource' that is not a resource name")
         if len(field_names(fk["reference"].get("fields"), f"{at}, reference fields")) != len(own):
             raise Slip(at, "has a different number of fields on each side")
-    return Resource(name=name, path=path, description=raw.get("description", ""), fields=fields,
-                     primary_key=key, foreign_keys=fks)
+    return Resource(
+        name=name,
+        path=path,
+        description=raw.get("description", ""),
+        fields=fields,
+        primary_key=key,
+        foreign_keys=fks,
+    )
 
 
 def check_descriptor(raw) -> dict[str, Resource]:
@@ -270,8 +314,11 @@ def check_descriptor(raw) -> dict[str, Resource]:
             target = fk["reference"].get("resource", "") or spec.name
             at = f"resource {spec.name!r}, foreign key #{i}"
             if target not in specs:
-                raise Slip(at, f"refers to resource {target!r}, which does not exist; the resources are "
-                                + ", ".join(specs))
+                raise Slip(
+                    at,
+                    f"refers to resource {target!r}, which does not exist; the resources are "
+                    + ", ".join(specs),
+                )
             target_names = [f.name for f in specs[target].fields]
             for k in field_names(fk["reference"]["fields"], at):
                 if k not in target_names:

@@ -98,18 +98,26 @@ def styled(df: pd.DataFrame, caption: str | None = None):
             plain = is_year_column(name) or bool(ID_COLUMN.search(str(name).lower()))
             styler = styler.format(lambda v, plain=plain: format_number(v, year=plain), subset=[name])
             if not plain and year_rows.any():  # e.g. a claim's value, which is a year when its unit is
-                styler = styler.format(lambda v: format_number(v, year=True),
-                                       subset=pd.IndexSlice[year_rows[year_rows].index, [name]])
-            styles.append({"selector": selector, "props": [("text-align", "right"), ("white-space", "nowrap")]})
+                styler = styler.format(
+                    lambda v: format_number(v, year=True),
+                    subset=pd.IndexSlice[year_rows[year_rows].index, [name]],
+                )
+            styles.append(
+                {"selector": selector, "props": [("text-align", "right"), ("white-space", "nowrap")]}
+            )
         elif pd.api.types.is_datetime64_any_dtype(column):
-            styler = styler.format(lambda v: "" if pd.isna(v) else (f"{v:%Y-%m-%d}" if v == v.normalize() else str(v)),
-                                   subset=[name])
+            styler = styler.format(
+                lambda v: "" if pd.isna(v) else (f"{v:%Y-%m-%d}" if v == v.normalize() else str(v)),
+                subset=[name],
+            )
             styles.append({"selector": selector, "props": [("white-space", "nowrap")]})
         else:
             width = _text_width(column)
             if width > WIDE_TEXT:
                 em = min(MAX_TEXT_EM, max(12, width // 2))
-                styles.append({"selector": selector, "props": [("min-width", f"{em}em"), ("white-space", "normal")]})
+                styles.append(
+                    {"selector": selector, "props": [("min-width", f"{em}em"), ("white-space", "normal")]}
+                )
             else:
                 styles.append({"selector": selector, "props": [("white-space", "nowrap")]})
     styler = styler.set_table_styles(styles, overwrite=False)
@@ -139,8 +147,12 @@ def shown_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 def dataframe_html(df: pd.DataFrame) -> str | None:
     """The notebook's HTML for a DataFrame; pandas' own when the table is too wide or unusual."""
     most = pd.get_option("display.max_columns")
-    if (df.columns.nlevels > 1 or df.index.nlevels > 1 or not df.columns.is_unique
-            or (most and len(df.columns) > most)):  # 0 or None: no limit
+    if (
+        df.columns.nlevels > 1
+        or df.index.nlevels > 1
+        or not df.columns.is_unique
+        or (most and len(df.columns) > most)
+    ):  # 0 or None: no limit
         return df._repr_html_()
     shown, note = shown_rows(df)
     try:

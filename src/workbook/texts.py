@@ -24,10 +24,13 @@ MAX_BYTES = 2_000_000
 #: Share of the tables' evidence phrases that must sit in the paragraphs they cite.
 MIN_EVIDENCE_FOUND = 0.9
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
-                         "\u2013": "-", "\u2014": "-"})
-HOW_TO_ADD = ("add the copy your course gives you: `workbook.reading_upload()` in a notebook cell, "
-              "or `workbook readings add FILE` in a terminal")
+_QUOTES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
+HOW_TO_ADD = (
+    "add the copy your course gives you: `workbook.reading_upload()` in a notebook cell, "
+    "or `workbook readings add FILE` in a terminal"
+)
 
 
 def normalise(text: str) -> str:
@@ -51,6 +54,7 @@ def split_blocks(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------- where copies live
 
+
 def store_folder() -> Path:
     """Where an added copy is kept: ``WORKBOOK_READINGS``, else the user's data folder."""
     if os.environ.get("WORKBOOK_READINGS"):
@@ -73,8 +77,10 @@ def expected() -> dict[str, dict]:
     from .data import package
 
     pkg = package()
-    out = {row.id: {"file": row.file, "paragraphs": int(row.paragraphs), "evidence": []}
-           for row in pkg.table("readings").itertuples()}
+    out = {
+        row.id: {"file": row.file, "paragraphs": int(row.paragraphs), "evidence": []}
+        for row in pkg.table("readings").itertuples()
+    }
     for table in ("claims", "events", "phases"):
         for row in pkg.table(table)[["reading", "paragraph", "evidence"]].itertuples(index=False):
             out[str(row.reading)]["evidence"].append((int(row.paragraph), normalise(row.evidence)))
@@ -92,6 +98,7 @@ def readings_folder() -> Path | None:
 
 # --------------------------------------------------------------------------- reading and checking
 
+
 def _read_bytes(path: Path) -> bytes:
     """A regular file's bytes, at most MAX_BYTES; never blocks on a pipe, never reads a giant whole."""
     try:
@@ -103,10 +110,14 @@ def _read_bytes(path: Path) -> bytes:
     if stat.S_ISDIR(info.st_mode):
         raise ReadingCopyError(f"{path} is a folder; give the reading's .txt file itself.")
     if not stat.S_ISREG(info.st_mode):
-        raise ReadingCopyError(f"{path} is not an ordinary file (a pipe or a device); give the reading's .txt file.")
+        raise ReadingCopyError(
+            f"{path} is not an ordinary file (a pipe or a device); give the reading's .txt file."
+        )
     if info.st_size > MAX_BYTES:
-        raise ReadingCopyError(f"{path} is {info.st_size:,} bytes; a reading is well under {MAX_BYTES:,}, "
-                               "so this is not one of the readings.")
+        raise ReadingCopyError(
+            f"{path} is {info.st_size:,} bytes; a reading is well under {MAX_BYTES:,}, "
+            "so this is not one of the readings."
+        )
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
@@ -125,13 +136,17 @@ def decode(data: bytes, shown: str) -> str:
     if not data.strip():
         raise ReadingCopyError(f"{shown} is empty.")
     if b"\x00" in data:
-        raise ReadingCopyError(f"{shown} is not plain text (it holds binary data: a PDF or a Word file?). "
-                               "Save the reading as plain text (.txt, UTF-8) and add that.")
+        raise ReadingCopyError(
+            f"{shown} is not plain text (it holds binary data: a PDF or a Word file?). "
+            "Save the reading as plain text (.txt, UTF-8) and add that."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ReadingCopyError(f"{shown} is not UTF-8 text (byte {exc.start} is not; it may be saved as "
-                               "Latin-1 or Windows-1252). Save it as plain text in UTF-8 and add it again.") from None
+        raise ReadingCopyError(
+            f"{shown} is not UTF-8 text (byte {exc.start} is not; it may be saved as "
+            "Latin-1 or Windows-1252). Save it as plain text in UTF-8 and add it again."
+        ) from None
 
 
 def check(text: str, reading: str, spec: dict, shown: str) -> list[str]:
@@ -139,14 +154,18 @@ def check(text: str, reading: str, spec: dict, shown: str) -> list[str]:
     paras = [normalise(b) for b in split_blocks(text)]
     if len(paras) != spec["paragraphs"]:
         hint = "cut short or damaged" if len(paras) < spec["paragraphs"] else "another text or edition"
-        raise ReadingCopyError(f"{shown} has {len(paras)} paragraphs, but {reading} has {spec['paragraphs']} "
-                               f"(blocks separated by blank lines): it looks {hint}.")
+        raise ReadingCopyError(
+            f"{shown} has {len(paras)} paragraphs, but {reading} has {spec['paragraphs']} "
+            f"(blocks separated by blank lines): it looks {hint}."
+        )
     evidence = spec["evidence"]
     found = sum(1 for number, phrase in evidence if phrase in paras[number - 1])
     if evidence and found < MIN_EVIDENCE_FOUND * len(evidence):
-        raise ReadingCopyError(f"{shown} has {reading}'s {len(paras)} paragraphs, but only {found} of the "
-                               f"{len(evidence)} phrases the tables quote are where they cite them: it is "
-                               "another text or edition.")
+        raise ReadingCopyError(
+            f"{shown} has {reading}'s {len(paras)} paragraphs, but only {found} of the "
+            f"{len(evidence)} phrases the tables quote are where they cite them: it is "
+            "another text or edition."
+        )
     return paras
 
 
@@ -166,14 +185,21 @@ def identify(text: str, shown: str) -> tuple[str, list[str]]:
         raise ReadingCopyError(same_size[0])
     for reading, spec in specs.items():  # the start of a reading, cut short?
         early = [(n, phrase) for n, phrase in spec["evidence"] if n < count]
-        if count < spec["paragraphs"] and len(early) >= 3 and \
-                sum(phrase in paras[n - 1] for n, phrase in early) >= MIN_EVIDENCE_FOUND * len(early):
-            raise ReadingCopyError(f"{shown} looks like {reading} cut short: it has {count} of its "
-                                   f"{spec['paragraphs']} paragraphs. Add the whole file.")
+        if (
+            count < spec["paragraphs"]
+            and len(early) >= 3
+            and sum(phrase in paras[n - 1] for n, phrase in early) >= MIN_EVIDENCE_FOUND * len(early)
+        ):
+            raise ReadingCopyError(
+                f"{shown} looks like {reading} cut short: it has {count} of its "
+                f"{spec['paragraphs']} paragraphs. Add the whole file."
+            )
     sizes = " and ".join(f"{r} has {s['paragraphs']}" for r, s in specs.items())
-    raise ReadingCopyError(f"{shown} is not one of the workbook's readings: it has {count} "
-                           f"paragraph{'' if count == 1 else 's'} "
-                           f"(blocks separated by blank lines), but {sizes}.")
+    raise ReadingCopyError(
+        f"{shown} is not one of the workbook's readings: it has {count} "
+        f"paragraph{'' if count == 1 else 's'} "
+        f"(blocks separated by blank lines), but {sizes}."
+    )
 
 
 _CACHE: dict[tuple, list[str]] = {}
@@ -230,11 +256,14 @@ def paragraph(reading: str, number: int, folder: Path | None = None) -> str:
 
 # --------------------------------------------------------------------------- adding a copy
 
+
 def add_reading_bytes(data: bytes, shown: str = "the file") -> str:
     """Check ``data`` as a copy of a reading and keep it in :func:`store_folder`; a message saying what happened."""
     if len(data) > MAX_BYTES:
-        raise ReadingCopyError(f"{shown} is {len(data):,} bytes; a reading is well under {MAX_BYTES:,}, "
-                               "so this is not one of the readings.")
+        raise ReadingCopyError(
+            f"{shown} is {len(data):,} bytes; a reading is well under {MAX_BYTES:,}, "
+            "so this is not one of the readings."
+        )
     reading, _ = identify(decode(data, shown), shown)
     spec = expected()[reading]
     folder = store_folder()
@@ -244,16 +273,19 @@ def add_reading_bytes(data: bytes, shown: str = "the file") -> str:
             if _read_bytes(target) == data:
                 return f"{shown} is {reading}; that copy is already kept at {target}."
             _checked_paragraphs(target, reading, spec)
-            return (f"{shown} is {reading}, but a good copy is already kept at {target}; it was left as it is "
-                    "(delete it first to replace it).")
+            return (
+                f"{shown} is {reading}, but a good copy is already kept at {target}; it was left as it is "
+                "(delete it first to replace it)."
+            )
         except ReadingCopyError:
             pass  # the kept copy is unusable: replace it
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".adding-", suffix=".txt")
     except OSError as exc:
-        raise ReadingCopyError(f"Cannot write to {folder} ({exc.strerror}); set WORKBOOK_READINGS to a "
-                               "folder you can write to.") from None
+        raise ReadingCopyError(
+            f"Cannot write to {folder} ({exc.strerror}); set WORKBOOK_READINGS to a folder you can write to."
+        ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -38,6 +38,7 @@ class Report:
 
 # ------------------------------------------------------------------------------- what to deliver
 
+
 def _sources(notebooks: Path, release: Path | None) -> tuple[dict[Path, Path], list[str]]:
     """Map workspace path -> file to deliver; and notes about what was not found or left out."""
     files: dict[Path, Path] = {}
@@ -61,9 +62,11 @@ def _sources(notebooks: Path, release: Path | None) -> tuple[dict[Path, Path], l
                 exercises.append(path)
     files.update({Path("exercises") / f.relative_to(release): f for f in exercises})
     if not exercises:
-        notes.append("No released exercises found"
-                     + (f" in {release}" if release is not None else "")
-                     + ": your instructor hands them out (then run `workbook update --exercises FOLDER`).")
+        notes.append(
+            "No released exercises found"
+            + (f" in {release}" if release is not None else "")
+            + ": your instructor hands them out (then run `workbook update --exercises FOLDER`)."
+        )
     return files, notes
 
 
@@ -75,6 +78,7 @@ def _default_release(source: Path | None) -> Path | None:
 
 # ------------------------------------------------------------------------------- safe file work
 
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -85,11 +89,14 @@ def _check_inside(dest: Path, target: Path) -> None:
     for part in target.relative_to(dest).parts[:-1]:
         here = here / part
         if here.is_symlink():
-            raise CliError(f"{here} is a link, so files copied into it would land outside your "
-                           "workspace. Replace the link with a real folder and run the command again.")
+            raise CliError(
+                f"{here} is a link, so files copied into it would land outside your "
+                "workspace. Replace the link with a real folder and run the command again."
+            )
         if here.exists() and not here.is_dir():
-            raise CliError(f"{here} is a file, but a folder of that name is needed. Rename it and "
-                           "run the command again.")
+            raise CliError(
+                f"{here} is a file, but a folder of that name is needed. Rename it and run the command again."
+            )
 
 
 def _write_new(src: Path, target: Path) -> bool:
@@ -138,6 +145,7 @@ def _beside_name(target: Path, label: str) -> Path:
 
 # ------------------------------------------------------------------------------------ manifest
 
+
 def _read_manifest(dest: Path) -> dict[str, str]:
     path = dest / MANIFEST
     try:
@@ -154,12 +162,14 @@ def _write_manifest(dest: Path, files: dict[str, str]) -> None:
     folder.mkdir(exist_ok=True)
     temp = folder / "manifest.json.tmp"
     temp.unlink(missing_ok=True)
-    temp.write_text(json.dumps({"version": __version__, "files": files}, indent=1, sort_keys=True),
-                    encoding="utf-8")
+    temp.write_text(
+        json.dumps({"version": __version__, "files": files}, indent=1, sort_keys=True), encoding="utf-8"
+    )
     os.replace(temp, dest / MANIFEST)
 
 
 # ----------------------------------------------------------------------------------- the work
+
 
 def _label(rel: Path, src: Path) -> str:
     """How a new version is named: the workbook's version, or a released exercise's content hash."""
@@ -181,8 +191,9 @@ def sync(files: dict[Path, Path], dest: Path, refresh: bool) -> Report:
         new = _digest(src)
         _check_inside(dest, target)
         if target.is_symlink() and not target.exists():
-            report.blocked.append(f"{rel} is a broken link: delete it, then run the command again "
-                                  "to get the file.")
+            report.blocked.append(
+                f"{rel} is a broken link: delete it, then run the command again to get the file."
+            )
             continue
         if target.exists() and not target.is_file():
             report.blocked.append(f"{rel} is a folder, not a file: rename it to get the file.")
@@ -207,8 +218,11 @@ def sync(files: dict[Path, Path], dest: Path, refresh: bool) -> Report:
             report.refreshed.append(rel)
             continue
         # The student's own version: leave it, put the new one beside it (once per new version).
-        already = [p for p in target.parent.glob(f"{target.stem}.new-*{target.suffix}")
-                   if p.is_file() and _digest(p) == new]
+        already = [
+            p
+            for p in target.parent.glob(f"{target.stem}.new-*{target.suffix}")
+            if p.is_file() and _digest(p) == new
+        ]
         if not already:
             beside = _beside_name(target, _label(rel, src))
             _write_new(src, beside)
@@ -228,29 +242,38 @@ def _prepare(dest: Path) -> None:
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as problem:
-        raise CliError(f"cannot make the folder {dest}: {problem.strerror}. Choose a folder you can "
-                       "write to, e.g. one in your home folder.") from None
+        raise CliError(
+            f"cannot make the folder {dest}: {problem.strerror}. Choose a folder you can "
+            "write to, e.g. one in your home folder."
+        ) from None
     if not os.access(dest, os.W_OK | os.X_OK):
-        raise CliError(f"{dest} is not writable by you: choose a folder you can write to, "
-                       "e.g. one in your home folder.")
+        raise CliError(
+            f"{dest} is not writable by you: choose a folder you can write to, e.g. one in your home folder."
+        )
 
 
 def _tell(report: Report, dest: Path, notes: list[str], refresh: bool) -> None:
     _say(f"Your workbook folder: {dest}")
-    for title, items in (("Added {} file(s):", report.added),
-                         ("Updated {} file(s) you had not changed:", report.refreshed),
-                         ("Put back {} file(s) that had been deleted:", report.restored)):
+    for title, items in (
+        ("Added {} file(s):", report.added),
+        ("Updated {} file(s) you had not changed:", report.refreshed),
+        ("Put back {} file(s) that had been deleted:", report.restored),
+    ):
         if items:
             _say(title.format(len(items)))
             for rel in items:
                 _say(f"  + {rel}")
     if report.beside:
-        _say(f"Kept {len(report.beside)} file(s) you changed, exactly as they are; the new version of "
-             "each is beside it:")
+        _say(
+            f"Kept {len(report.beside)} file(s) you changed, exactly as they are; the new version of "
+            "each is beside it:"
+        )
         for mine, new in report.beside:
             _say(f"  * {mine}  ->  new version: {new}")
-        _say("  Open both: copy your answers into the new version, or keep working in yours. "
-             "Nothing of yours was changed.")
+        _say(
+            "  Open both: copy your answers into the new version, or keep working in yours. "
+            "Nothing of yours was changed."
+        )
     if report.kept:
         _say(f"Skipped {len(report.kept)} file(s) you already have (your copy is kept, not overwritten):")
         for rel in report.kept:
@@ -262,14 +285,13 @@ def _tell(report: Report, dest: Path, notes: list[str], refresh: bool) -> None:
         _say("Nothing new: you are up to date." if refresh else "Nothing new.")
     for note in notes:
         _say(note)
-    _say(f"Open it with:  jupyter lab \"{dest}\"")
+    _say(f'Open it with:  jupyter lab "{dest}"')
 
 
 def _run(args, refresh: bool) -> int:
     source = Path(args.source).expanduser().resolve() if args.source else None
     notebooks = source / "notebooks" if source is not None else paths.notebooks_dir()
-    release = (Path(args.exercises).expanduser().resolve() if args.exercises
-               else _default_release(source))
+    release = Path(args.exercises).expanduser().resolve() if args.exercises else _default_release(source)
     dest = Path(args.dir).expanduser() if args.dir else DEFAULT_STUDENT_DIR.expanduser()
     dest = dest.absolute()
     files, notes = _sources(notebooks, release)
@@ -279,8 +301,10 @@ def _run(args, refresh: bool) -> int:
     try:
         report = sync(files, dest, refresh=refresh)
     except PermissionError as problem:
-        raise CliError(f"cannot write {problem.filename}: permission denied. Nothing of yours was "
-                       "changed; fix the folder's permissions and run the command again.") from None
+        raise CliError(
+            f"cannot write {problem.filename}: permission denied. Nothing of yours was "
+            "changed; fix the folder's permissions and run the command again."
+        ) from None
     _tell(report, dest, notes, refresh)
     return OK
 

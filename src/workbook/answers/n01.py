@@ -30,25 +30,35 @@ def events_in_phase(reading: str, number: int) -> int:
     return int((inside & (events["reading"].astype(str) == reading)).sum())
 
 
-@exercise("01.1", kind="integer", prompt="how many years phase 2 lasts in the phases table", hints=(
-              'A phase lasts from its start_year to its end_year. Which row is phase 2?',
-              'Pick the one row with a condition (and .iloc[0]), then subtract one of its columns from the '
-              'other; do not add 1.',
-              'A similar length on another table: `s = '
-              'load("sections").set_index("section_id").loc["sa1997-s03"]`, then `s["last_paragraph"] - '
-              's["first_paragraph"]`.',
-          ))
+@exercise(
+    "01.1",
+    kind="integer",
+    prompt="how many years phase 2 lasts in the phases table",
+    hints=(
+        "A phase lasts from its start_year to its end_year. Which row is phase 2?",
+        "Pick the one row with a condition (and .iloc[0]), then subtract one of its columns from the "
+        "other; do not add 1.",
+        "A similar length on another table: `s = "
+        'load("sections").set_index("section_id").loc["sa1997-s03"]`, then `s["last_paragraph"] - '
+        's["first_paragraph"]`.',
+    ),
+)
 def phase_two_length() -> int:
     return phase_length(2)
 
 
-@exercise("01.2", kind="integer", prompt="how many sa1997 events fall in phase 3", hints=(
-              "Two conditions: the event's year lies inside phase 3, and the event comes from sa1997.",
-              '.between(a, b) keeps values from a to b, both ends included. Combine conditions with &, each'
-              ' in brackets, then .sum() counts the Trues.',
-              'A similar count: the crises of the 1960s are `(event_year.between(1960, 1969) & '
-              '(events["category"] == "crisis")).sum()`.',
-          ))
+@exercise(
+    "01.2",
+    kind="integer",
+    prompt="how many sa1997 events fall in phase 3",
+    hints=(
+        "Two conditions: the event's year lies inside phase 3, and the event comes from sa1997.",
+        ".between(a, b) keeps values from a to b, both ends included. Combine conditions with &, each"
+        " in brackets, then .sum() counts the Trues.",
+        "A similar count: the crises of the 1960s are `(event_year.between(1960, 1969) & "
+        '(events["category"] == "crisis")).sum()`.',
+    ),
+)
 def sa1997_events_in_phase_three() -> int:
     return events_in_phase("sa1997", 3)
 
@@ -56,11 +66,17 @@ def sa1997_events_in_phase_three() -> int:
 attention = written("01.3", prompt="where each reading's attention falls on the timeline, and why")
 
 
-@exercise("01.4", kind="choice", choices=DECADES,
-          prompt="which decade the essay meant by 'the first half of the1990s'", hints=(
-              "When was the Soviet build-up that drives phase 2? When does the essay's own next phase begin?",
-              "The essay's phase 3 opens with the Gulf War at the start of the 1990s, so phase 2 must end "
-              "before it. Which whole decade lies between the late 1970s and that war?"))
+@exercise(
+    "01.4",
+    kind="choice",
+    choices=DECADES,
+    prompt="which decade the essay meant by 'the first half of the1990s'",
+    hints=(
+        "When was the Soviet build-up that drives phase 2? When does the essay's own next phase begin?",
+        "The essay's phase 3 opens with the Gulf War at the start of the 1990s, so phase 2 must end "
+        "before it. Which whole decade lies between the late 1970s and that war?",
+    ),
+)
 def decade_meant() -> str:
     """The one decade that lies wholly inside phase 2 as the phases table dates it."""
     row = _phase(2)

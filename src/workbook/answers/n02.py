@@ -24,16 +24,21 @@ def ceiling_years() -> tuple[int, int]:
     return int(rows["year"].min()), int(rows["year"].max())
 
 
-@exercise("02.1", kind="ids", wants="a list of years, like [1111, 2222]", item="year",
-          prompt="the fiscal years from the ceiling's year on that were above one per cent",
-          hints=(
-              "Two conditions: the year is from the ceiling's year on, and the share is above one per cent "
-              '(a column already says which years are).',
-              'Keep rows with table[(condition 1) & (condition 2)], then take one column and turn it into a'
-              ' list with .tolist().',
-              'A similar list on another table: `places = load("places")`, then `places[(places["kind"] == '
-              '"islands") & (places["dispute"] != "none")]["name"].tolist()` lists the disputed islands.',
-          ))
+@exercise(
+    "02.1",
+    kind="ids",
+    wants="a list of years, like [1111, 2222]",
+    item="year",
+    prompt="the fiscal years from the ceiling's year on that were above one per cent",
+    hints=(
+        "Two conditions: the year is from the ceiling's year on, and the share is above one per cent "
+        "(a column already says which years are).",
+        "Keep rows with table[(condition 1) & (condition 2)], then take one column and turn it into a"
+        " list with .tolist().",
+        'A similar list on another table: `places = load("places")`, then `places[(places["kind"] == '
+        '"islands") & (places["dispute"] != "none")]["name"].tolist()` lists the disputed islands.',
+    ),
+)
 def years_above_since_ceiling() -> list[int]:
     """Recorded years above one per cent, from the ceiling's year on."""
     set_in, _ = ceiling_years()
@@ -42,17 +47,21 @@ def years_above_since_ceiling() -> list[int]:
     return [int(y) for y in above["year"]]
 
 
-@exercise("02.2", kind="percent", abs_tol=0.002,
-          prompt="the average share from the ceiling's year to the year before it was dropped",
-          hints=(
-              'Which years: from ceiling_year to dropped_year - 1, both included. Which column: the share, '
-              'not the year.',
-              '.between(a, b) keeps the rows from a to b, both included; .mean() averages one column. The '
-              'shares are already in per cent (a number near one).',
-              'A similar average on another table: `phases = load("phases")`, `rows = '
-              'phases[phases["start_year"].between(1970, 2000)]`, then `(rows["end_year"] - '
-              'rows["start_year"]).mean()`.',
-          ))
+@exercise(
+    "02.2",
+    kind="percent",
+    abs_tol=0.002,
+    prompt="the average share from the ceiling's year to the year before it was dropped",
+    hints=(
+        "Which years: from ceiling_year to dropped_year - 1, both included. Which column: the share, "
+        "not the year.",
+        ".between(a, b) keeps the rows from a to b, both included; .mean() averages one column. The "
+        "shares are already in per cent (a number near one).",
+        'A similar average on another table: `phases = load("phases")`, `rows = '
+        'phases[phases["start_year"].between(1970, 2000)]`, then `(rows["end_year"] - '
+        'rows["start_year"]).mean()`.',
+    ),
+)
 def mean_share_under_ceiling() -> float:
     """Average recorded share from the ceiling's year to the year before it was dropped."""
     set_in, dropped = ceiling_years()
@@ -63,10 +72,16 @@ def mean_share_under_ceiling() -> float:
 chart_reading = written("02.3", prompt="what the chart shows about the essay's 'approximately' figure")
 
 
-@exercise("02.4", kind="choice", choices=["GDP", "GNP"],
-          prompt="which measure the 1976 ceiling and the yearly record use",
-          hints=("Look at the 'basis' column of the ceiling rows in section 4.",
-                 "The glossary entry 'GNP vs GDP' also says which one the 1976 ceiling used."))
+@exercise(
+    "02.4",
+    kind="choice",
+    choices=["GDP", "GNP"],
+    prompt="which measure the 1976 ceiling and the yearly record use",
+    hints=(
+        "Look at the 'basis' column of the ceiling rows in section 4.",
+        "The glossary entry 'GNP vs GDP' also says which one the 1976 ceiling used.",
+    ),
+)
 def ceiling_basis() -> str:
     """The basis (GNP or GDP) the ceiling was set on: the first ceiling row's basis."""
     return str(_ceiling_rows()["basis"].iloc[0])

@@ -13,43 +13,57 @@ from ._shared import one_value, percent_fall, public_record
 SERVICE_CHOICES = ["all three services", "Ground SDF", "Maritime SDF", "Air SDF"]
 
 
-@exercise("03.1", kind="percent", abs_tol=0.15, prompt="the percentage cut the text's own two figures imply",
-          hints=(
-              "Use the text's own two figures: its 'before' (claim sa1997-39b) and its 'after' "
-              '(sa1997-39a).',
-              'A cut in percent is (before - after) divided by before, times 100: divide by the starting '
-              'figure.',
-              'A similar cut: a fall from 80 to 60 is (80 - 60) / 80 * 100 = 25 %: the 20 lost are a '
-              'quarter of the 80 there were.',
-          ))
+@exercise(
+    "03.1",
+    kind="percent",
+    abs_tol=0.15,
+    prompt="the percentage cut the text's own two figures imply",
+    hints=(
+        "Use the text's own two figures: its 'before' (claim sa1997-39b) and its 'after' (sa1997-39a).",
+        "A cut in percent is (before - after) divided by before, times 100: divide by the starting figure.",
+        "A similar cut: a fall from 80 to 60 is (80 - 60) / 80 * 100 = 25 %: the 20 lost are a "
+        "quarter of the 80 there were.",
+    ),
+)
 def text_cut() -> float:
     """The cut the text's own two figures imply (claims sa1997-39b -> sa1997-39a)."""
     personnel = load("personnel")
     return percent_fall(one_value(personnel, ref="sa1997-39b"), one_value(personnel, ref="sa1997-39a"))
 
 
-@exercise("03.2", kind="percent", abs_tol=0.15,
-          prompt="the percentage cut in Ground SDF total authorised strength, from the record",
-          hints=(
-              "Use the public record's two totals, 'total (before)' and 'total (after)', not the 'regular "
-              "(after)' row.",
-              'The after total includes the ready reserve. A cut in percent is (before - after) / before * '
-              '100.',
-              'A similar cut: a fleet going from 50 ships to 45 shrinks by (50 - 45) / 50 * 100 = 10 %.',
-          ))
+@exercise(
+    "03.2",
+    kind="percent",
+    abs_tol=0.15,
+    prompt="the percentage cut in Ground SDF total authorised strength, from the record",
+    hints=(
+        "Use the public record's two totals, 'total (before)' and 'total (after)', not the 'regular "
+        "(after)' row.",
+        "The after total includes the ready reserve. A cut in percent is (before - after) / before * 100.",
+        "A similar cut: a fleet going from 50 ships to 45 shrinks by (50 - 45) / 50 * 100 = 10 %.",
+    ),
+)
 def record_cut() -> float:
     """The cut in the Ground SDF's total authorised strength that the public record gives."""
     record = public_record(load("personnel"))
     return percent_fall(one_value(record, group="total (before)"), one_value(record, group="total (after)"))
 
 
-chart_reading = written("03.3", prompt="what the personnel chart shows about the text's figures and the record")
+chart_reading = written(
+    "03.3", prompt="what the personnel chart shows about the text's figures and the record"
+)
 
 
-@exercise("03.4", kind="choice", choices=SERVICE_CHOICES,
-          prompt="which service the text's 'SDF troops' figures belong to",
-          hints=("Look at the 'service' column of the public record rows in the personnel table.",
-                 "Find the record row with the same value as the text's 'after' figure and read its service."))
+@exercise(
+    "03.4",
+    kind="choice",
+    choices=SERVICE_CHOICES,
+    prompt="which service the text's 'SDF troops' figures belong to",
+    hints=(
+        "Look at the 'service' column of the public record rows in the personnel table.",
+        "Find the record row with the same value as the text's 'after' figure and read its service.",
+    ),
+)
 def service_of_text_figures() -> str:
     """The service of the public record rows linked to the text's two figures (sa1997-39a/39b)."""
     records = load("records")

@@ -11,19 +11,31 @@ from workbook.data import load
 
 from ._shared import one_value, public_record
 
-HEDGE_CHOICES = ["approximately", "over", "more than", "less than", "down from", "probably", "possibly",
-                 "several", "vague period"]
+HEDGE_CHOICES = [
+    "approximately",
+    "over",
+    "more than",
+    "less than",
+    "down from",
+    "probably",
+    "possibly",
+    "several",
+    "vague period",
+]
 
 
-@exercise("04.1", kind="percent", abs_tol=0.5,
-          prompt="the U.S. vessels' share of the fuel Japan delivered up to August 2007, in percent",
-          hints=(
-              'Part and whole must be in the same unit and cover the same period: the two rows in '
-              'kilolitres.',
-              "A share in percent is part divided by whole, times 100; the U.S. vessels' fuel is the part.",
-              'A similar share: `c = load("claims")`, `sa = c[c["reading"] == "sa1997"]`, then `(sa["kind"]'
-              ' == "count").sum() / len(sa) * 100` is the share of sa1997\'s claims that are counts.',
-          ))
+@exercise(
+    "04.1",
+    kind="percent",
+    abs_tol=0.5,
+    prompt="the U.S. vessels' share of the fuel Japan delivered up to August 2007, in percent",
+    hints=(
+        "Part and whole must be in the same unit and cover the same period: the two rows in kilolitres.",
+        "A share in percent is part divided by whole, times 100; the U.S. vessels' fuel is the part.",
+        'A similar share: `c = load("claims")`, `sa = c[c["reading"] == "sa1997"]`, then `(sa["kind"]'
+        ' == "count").sum() / len(sa) * 100` is the share of sa1997\'s claims that are counts.',
+    ),
+)
 def us_share_of_japans_fuel() -> float:
     """Fuel delivered to U.S. vessels as a percentage of all fuel Japan delivered (same period)."""
     fuel = public_record(load("fuel_share"))
@@ -31,15 +43,22 @@ def us_share_of_japans_fuel() -> float:
     return one_value(fuel, group="U.S. vessels") / one_value(fuel, group="all recipients") * 100
 
 
-chart_reading = written("04.2", prompt="what the fuel chart shows, and why the essay's share is not a bar on it")
+chart_reading = written(
+    "04.2", prompt="what the fuel chart shows, and why the essay's share is not a bar on it"
+)
 
 #: A FIXED answer, not computed: like "as much as", "less than" says the true figure is at most
 #: the number given (an upper bound).  tests/test_answers_oracle.py checks the claims use it.
 upper_bound_hedge = Exercise(
-    "04.3", kind="choice", expected="less than", choices=HEDGE_CHOICES,
+    "04.3",
+    kind="choice",
+    expected="less than",
+    choices=HEDGE_CHOICES,
     prompt="which other hedge word sets the same kind of limit as 'as much as'",
-    hints=("Ask of each word: does it tell you the true figure is at most, at least, or about the "
-           "number given?",
-           "'As much as' puts a ceiling on the figure. Which word in the list also puts a ceiling on it?"))
+    hints=(
+        "Ask of each word: does it tell you the true figure is at most, at least, or about the number given?",
+        "'As much as' puts a ceiling on the figure. Which word in the list also puts a ceiling on it?",
+    ),
+)
 
 checkable = written("04.4", prompt="could the essay's fuel-share claim be checked, and what would you need")

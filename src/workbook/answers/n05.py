@@ -15,13 +15,16 @@ from ._shared import count_rows
 SEA_CHOICES = ["Sea of Japan", "East China Sea", "South China Sea", "Philippine Sea"]
 
 
-@exercise("05.1", kind="integer", prompt="how many places in the places table are disputed",
-          hints=(
-              'Which column says whether someone disputes a place, and what does it hold when nobody does?',
-              "!= means 'is not'. A condition gives True or False for every row, and .sum() counts the "
-              'Trues.',
-              'A similar count: `(places["kind"] != "city").sum()` counts the places that are not cities.',
-          ))
+@exercise(
+    "05.1",
+    kind="integer",
+    prompt="how many places in the places table are disputed",
+    hints=(
+        "Which column says whether someone disputes a place, and what does it hold when nobody does?",
+        "!= means 'is not'. A condition gives True or False for every row, and .sum() counts the Trues.",
+        'A similar count: `(places["kind"] != "city").sum()` counts the places that are not cities.',
+    ),
+)
 def disputed_places() -> int:
     """How many places in the places table someone disputes (dispute is not 'none')."""
     places = load("places")
@@ -33,26 +36,32 @@ def topic_claims(reading: str, topic: str = "north_korea") -> int:
     return count_rows(load("claims"), reading=reading, topic=topic)
 
 
-@exercise("05.2", kind="integer", prompt="how many north_korea claims sa1997 makes",
-          hints=(
-              'Two conditions on the claims table: the topic, and the reading.',
-              'Combine the two conditions with &, each in brackets; .sum() counts the rows where both are '
-              'True.',
-              'A similar count: `((claims["reading"] == "essay2005") & (claims["hedge"] == '
-              '"possibly")).sum()` counts essay2005\'s claims hedged with "possibly".',
-          ))
+@exercise(
+    "05.2",
+    kind="integer",
+    prompt="how many north_korea claims sa1997 makes",
+    hints=(
+        "Two conditions on the claims table: the topic, and the reading.",
+        "Combine the two conditions with &, each in brackets; .sum() counts the rows where both are True.",
+        'A similar count: `((claims["reading"] == "essay2005") & (claims["hedge"] == '
+        '"possibly")).sum()` counts essay2005\'s claims hedged with "possibly".',
+    ),
+)
 def sa1997_north_korea_claims() -> int:
     return topic_claims("sa1997")
 
 
-@exercise("05.3", kind="integer", prompt="how many north_korea claims essay2005 makes",
-          hints=(
-              'Two conditions on the claims table: the topic, and the reading.',
-              'Combine the two conditions with &, each in brackets; .sum() counts the rows where both are '
-              'True.',
-              'A similar count: `((claims["reading"] == "sa1997") & (claims["kind"] == "rank")).sum()` '
-              "counts sa1997's claims of kind rank.",
-          ))
+@exercise(
+    "05.3",
+    kind="integer",
+    prompt="how many north_korea claims essay2005 makes",
+    hints=(
+        "Two conditions on the claims table: the topic, and the reading.",
+        "Combine the two conditions with &, each in brackets; .sum() counts the rows where both are True.",
+        'A similar count: `((claims["reading"] == "sa1997") & (claims["kind"] == "rank")).sum()` '
+        "counts sa1997's claims of kind rank.",
+    ),
+)
 def essay2005_north_korea_claims() -> int:
     return topic_claims("essay2005")
 
@@ -60,10 +69,16 @@ def essay2005_north_korea_claims() -> int:
 map_reading = written("05.4", prompt="what the map shows about where the disputed places lie")
 
 
-@exercise("05.5", kind="choice", choices=SEA_CHOICES,
-          prompt="in which sea the Japan-China economic-zone boundary is disputed",
-          hints=("Read the places table's notes for the seas, and the glossary entry for 'exclusive economic zone'.",
-                 "Look at where the Senkaku Islands are on the map: the zone quarrel is in the same sea."))
+@exercise(
+    "05.5",
+    kind="choice",
+    choices=SEA_CHOICES,
+    prompt="in which sea the Japan-China economic-zone boundary is disputed",
+    hints=(
+        "Read the places table's notes for the seas, and the glossary entry for 'exclusive economic zone'.",
+        "Look at where the Senkaku Islands are on the map: the zone quarrel is in the same sea.",
+    ),
+)
 def eez_dispute_sea() -> str:
     """The sea where the Japan-China economic-zone boundary is disputed (the places table's name)."""
     places = load("places").set_index("place_id")

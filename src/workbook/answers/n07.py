@@ -19,24 +19,34 @@ def hedged_percent(reading: str) -> float:
     return float((own["hedge"].astype(str) != "none").mean() * 100)
 
 
-@exercise("07.1", kind="percent", tolerance=0.01, prompt="share of sa1997's claims that are hedged, in %",
-          hints=(
-              "Only sa1997's claims. A claim is hedged when its hedge is anything but 'none'.",
-              'The mean of a True/False column is the share of Trues; times 100 makes it a percentage.',
-              'A similar share: `(places["kind"] == "islands").mean() * 100` is the percentage of places '
-              'that are islands.',
-          ))
+@exercise(
+    "07.1",
+    kind="percent",
+    tolerance=0.01,
+    prompt="share of sa1997's claims that are hedged, in %",
+    hints=(
+        "Only sa1997's claims. A claim is hedged when its hedge is anything but 'none'.",
+        "The mean of a True/False column is the share of Trues; times 100 makes it a percentage.",
+        'A similar share: `(places["kind"] == "islands").mean() * 100` is the percentage of places '
+        "that are islands.",
+    ),
+)
 def sa1997_hedged() -> float:
     return hedged_percent("sa1997")
 
 
-@exercise("07.2", kind="percent", tolerance=0.01, prompt="share of essay2005's claims that are hedged, in %",
-          hints=(
-              "Only essay2005's claims. A claim is hedged when its hedge is anything but 'none'.",
-              'The mean of a True/False column is the share of Trues; times 100 makes it a percentage.',
-              'A similar share: `(events["category"] == "crisis").mean() * 100` is the percentage of events'
-              ' that are crises.',
-          ))
+@exercise(
+    "07.2",
+    kind="percent",
+    tolerance=0.01,
+    prompt="share of essay2005's claims that are hedged, in %",
+    hints=(
+        "Only essay2005's claims. A claim is hedged when its hedge is anything but 'none'.",
+        "The mean of a True/False column is the share of Trues; times 100 makes it a percentage.",
+        'A similar share: `(events["category"] == "crisis").mean() * 100` is the percentage of events'
+        " that are crises.",
+    ),
+)
 def essay2005_hedged() -> float:
     return hedged_percent("essay2005")
 
@@ -53,14 +63,18 @@ def _aid_spending() -> tuple[float, float]:
     return float(japan["value"].iloc[0]), float(usa["value"].iloc[0])
 
 
-@exercise("07.4", kind="percent", tolerance=0.01, prompt="by how many percent Japan's aid exceeded the U.S.'s in the record",
-          hints=(
-              "Divide by the U.S. figure: the question asks how far Japan's aid was above it.",
-              'How far A is above B, in percent of B: (A - B) / B * 100, with both in the same unit and '
-              'year.',
-              'A similar margin: a country giving 15 where another gives 10 gives (15 - 10) / 10 * 100 = 50'
-              ' % more.',
-          ))
+@exercise(
+    "07.4",
+    kind="percent",
+    tolerance=0.01,
+    prompt="by how many percent Japan's aid exceeded the U.S.'s in the record",
+    hints=(
+        "Divide by the U.S. figure: the question asks how far Japan's aid was above it.",
+        "How far A is above B, in percent of B: (A - B) / B * 100, with both in the same unit and year.",
+        "A similar margin: a country giving 15 where another gives 10 gives (15 - 10) / 10 * 100 = 50"
+        " % more.",
+    ),
+)
 def aid_margin_percent() -> float:
     """By how many percent Japan's aid exceeded the U.S.'s in the record."""
     return percent_difference(*_aid_spending())
@@ -74,10 +88,16 @@ def aid_error(reading: str) -> float:
     return float(abs(margin["value"].iloc[0] - aid_margin_percent()))
 
 
-@exercise("07.5", kind="choice", choices=["sa1997", "essay2005", "equal"],
-          prompt="which reading has the larger error on foreign aid",
-          hints=("An error needs a claim: look at which reading gives figures on the topic 'aid'.",
-                 "Compare the aid claims table with your answer to 07.4."))
+@exercise(
+    "07.5",
+    kind="choice",
+    choices=["sa1997", "essay2005", "equal"],
+    prompt="which reading has the larger error on foreign aid",
+    hints=(
+        "An error needs a claim: look at which reading gives figures on the topic 'aid'.",
+        "Compare the aid claims table with your answer to 07.4.",
+    ),
+)
 def larger_aid_error() -> str:
     errors = {r: aid_error(r) for r in READINGS}
     if errors["sa1997"] == errors["essay2005"]:
