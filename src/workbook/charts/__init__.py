@@ -35,6 +35,7 @@ from .claims_vs_record import (  # noqa: E402
     fuel_chart,
     personnel_chart,
     spending_chart,
+    with_view,
 )
 from .helpers import (  # noqa: E402
     finish,
@@ -59,6 +60,7 @@ from .theme import (  # noqa: E402
     workbook_theme,
 )
 from .timeline import timeline  # noqa: E402
+from .data_table import table_html  # noqa: E402
 
 #: Every builder that draws one of the workbook's tables with no arguments, by name.
 #: Tests draw each of these; a new chart added here is tested like the rest.
@@ -74,7 +76,7 @@ BUILDERS = {
 }
 
 __all__ = [*BUILDERS, "BUILDERS", "FOR_TABLE", "bar", "claim_counts", "count_claims", "finish", "plain",
-           "inline_data", "require", "format_number", "is_number_column", "placeholder", "to_svg", "live",
+           "inline_data", "require", "with_view", "table_html", "format_number", "is_number_column", "placeholder", "to_svg", "live",
            "offline_bundle", "use_offline_renderer", "in_kernel", "colour_scale", "workbook_theme", "PALETTE",
            "READING_COLOURS", "SOURCE_COLOURS", "HIGHLIGHT", "MUTED", "THEME_NAME", "REGIONS", "alt"]
 

@@ -201,11 +201,15 @@ def render(spec: dict, **metadata):
     Altair's renderer, which wires params and validates the spec again.
     """
     offline_bundle()
+    bundle = None
     if not has_params(spec):
         bundle = speedups.widget_mimebundle(spec, metadata.get("embed_options"))
-        if bundle is not None:
-            return bundle
-    return altair_renderer(spec, **metadata)
+    if bundle is None:
+        bundle = altair_renderer(spec, **metadata)
+    # Text alternative (issue 13): the chart's data as a "Show the data" table under it.
+    from .data_table import with_data_table
+
+    return with_data_table(bundle, spec)
 
 
 alt.renderers.register(RENDERER, render)
