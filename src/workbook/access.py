@@ -26,6 +26,8 @@ import traitlets
 
 #: Class given to an explorer's outer box: the region whose keys and names :class:`Access` looks after.
 ROOT_CLASS = "workbook-explorer"
+#: Class of the box the renderer puts a lone chart in (the chart and its "Show the data" table).
+CHART_CLASS = "workbook-chart"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ function setAttr(el, name, value) {
 }
 
 function decorate(root) {
+  // Vega-embed's "..." menu (save as SVG/PNG, view the source) is a <summary> holding only an icon.
+  for (const summary of root.querySelectorAll(".vega-embed details > summary")) {
+    setAttr(summary, "aria-label", "Chart menu: save the chart as an image or view its source");
+  }
   for (const live of root.querySelectorAll(".workbook-live")) setAttr(live, "aria-live", "polite");
   for (const box of root.querySelectorAll(".widget-slider")) {
     const name = labelOf(box);
@@ -151,12 +157,13 @@ async function link(model, spec) {
 }
 
 function whenAttached(el, then, tries = 200) {
-  const root = el.closest("." + ROOT_CLASS);
+  const root = el.closest("." + ROOT_CLASS + ", ." + CHART_CLASS);
   if (root) return then(root);
   if (tries > 0) setTimeout(() => whenAttached(el, then, tries - 1), 50);
 }
 
 const ROOT_CLASS = "%ROOT%";
+const CHART_CLASS = "%CHART%";
 
 export default {
   async render({ model, el }) {
@@ -183,7 +190,7 @@ export default {
     return () => { undo.forEach(f => f()); if (observer) observer.disconnect(); };
   },
 };
-""".replace("%ROOT%", ROOT_CLASS)
+""".replace("%ROOT%", ROOT_CLASS).replace("%CHART%", CHART_CLASS)
 
 
 class Access(anywidget.AnyWidget):

@@ -151,3 +151,10 @@ def test_every_control_has_a_name_and_state(explorers_page, name):
         assert [c[2] for c in toggles].count("true") == 1, f"{name}: one button must be aria-pressed: {toggles}"
     if name == "PhaseStepper":
         assert {"Play", "Stop", "Repeat"} <= {c[1] for c in controls if c[0] == "button"}, controls
+
+
+def test_explorers_pass_axe(explorers_page):
+    """axe-core: no serious or critical violation in the explorers (after they were operated)."""
+    from test_accessibility import check_outputs
+
+    check_outputs(explorers_page)

@@ -173,8 +173,10 @@ def with_data_table(bundle: dict, spec: dict) -> dict:
         chart = _instances.get(view["model_id"]) if view else None
         if chart is None:
             return bundle
-        box = W.VBox([chart, W.HTML(table_html(spec))])
-        box.add_class("workbook-chart")
+        from ..access import CHART_CLASS, Access
+
+        box = W.VBox([chart, W.HTML(table_html(spec)), Access()])
+        box.add_class(CHART_CLASS)
         out = box._repr_mimebundle_()
         for key, value in bundle.items():  # keep whatever else the chart offered (e.g. a static picture)
             if key != "application/vnd.jupyter.widget-view+json":
