@@ -52,6 +52,24 @@ def test_the_renderer_puts_the_table_under_the_chart():
     bundle = bundle[0] if isinstance(bundle, tuple) else bundle  # (data, metadata) or data
     box = _instances[bundle["application/vnd.jupyter.widget-view+json"]["model_id"]]
     assert isinstance(box, W.VBox) and "workbook-chart" in box._dom_classes
-    chart, table = box.children
+    from workbook.access import Access
+
+    chart, table, helper = box.children
+    assert isinstance(helper, Access)  # names the chart's menu for screen readers
     assert chart.spec["description"] == spec["description"]
     assert table.value == data_table.table_html(spec)
+
+
+def test_dataframes_show_in_a_box_the_keyboard_can_reach():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        assert data_table.scrollable_dataframes(shell)
+        frame = load("readings")
+        data, _ = shell.display_formatter.format(frame)
+        page = data["text/html"]
+        assert page.startswith('<div class="workbook-table" tabindex="0" role="region"')
+        assert f"{len(frame)} rows" in page and frame._repr_html_() in page
+    finally:
+        InteractiveShell.clear_instance()

@@ -153,7 +153,11 @@ async function link(model, spec) {
     chart.save_changes();
   };
   control.on("change:" + spec.trait, push);
-  return () => control.off("change:" + spec.trait, push);
+  // The chart resets its params to the spec's values each time it is (re)drawn, which can happen
+  // after the control was set from code: the control is the truth, so put its value back.
+  chart.on("change:_params", push);
+  push();
+  return () => { control.off("change:" + spec.trait, push); chart.off("change:_params", push); };
 }
 
 function whenAttached(el, then, tries = 200) {

@@ -60,6 +60,7 @@ from .theme import (  # noqa: E402
     workbook_theme,
 )
 from .timeline import timeline  # noqa: E402
+from . import data_table  # noqa: E402
 from .data_table import table_html  # noqa: E402
 
 #: Every builder that draws one of the workbook's tables with no arguments, by name.
@@ -82,3 +83,4 @@ __all__ = [*BUILDERS, "BUILDERS", "FOR_TABLE", "bar", "claim_counts", "count_cla
 
 if in_kernel():
     use_offline_renderer()
+    data_table.scrollable_dataframes()  # wide tables scroll in a box the keyboard can reach (issue 13)

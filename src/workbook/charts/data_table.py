@@ -184,3 +184,33 @@ def with_data_table(bundle: dict, spec: dict) -> dict:
         return out
     except Exception:  # noqa: BLE001 - a missing table must never cost the chart
         return bundle
+
+
+def scrollable_dataframes(shell=None) -> bool:
+    """Show every DataFrame in a box a keyboard can reach (Tab) and scroll (arrows).
+
+    A wide table otherwise makes JupyterLab's output area scroll sideways, and that area cannot
+    take focus (WCAG 2.1.1; axe's ``scrollable-region-focusable``).  The table is pandas' own HTML,
+    inside a labelled ``role="region"``.  Returns False outside IPython.
+    """
+    import pandas as pd
+
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+
+    def as_html(df):
+        inner = df._repr_html_()
+        if inner is None:  # pandas' HTML display switched off
+            return None
+        rows, columns = df.shape
+        return (f'<div class="workbook-table" tabindex="0" role="region" aria-label="Table: {rows} rows, '
+                f'{columns} columns" style="overflow:auto; max-width:100%">{inner}</div>')
+
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, as_html)
+    return True
