@@ -155,9 +155,11 @@ async function link(model, spec) {
   control.on("change:" + spec.trait, push);
   // The chart resets its params to the spec's values each time it is (re)drawn, which can happen
   // after the control was set from code: the control is the truth, so put its value back.
-  chart.on("change:_params", push);
+  // Later, not at once: the chart starts listening for param changes only after that reset.
+  const later = () => setTimeout(push, 0);
+  chart.on("change:_params", later);
   push();
-  return () => { control.off("change:" + spec.trait, push); chart.off("change:_params", push); };
+  return () => { control.off("change:" + spec.trait, push); chart.off("change:_params", later); };
 }
 
 function whenAttached(el, then, tries = 200) {
