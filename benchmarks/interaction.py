@@ -92,13 +92,12 @@ def _notebook() -> dict:
 def _act(page, root, kind: str, step: int) -> None:
     """One change, alternating direction so that every interaction changes the value."""
     if kind == "slider":
-        handle = root.locator(".noUi-handle").first
-        handle.focus()
+        root.query_selector(".noUi-handle").focus()
         page.keyboard.press("ArrowRight" if step % 2 == 0 else "ArrowLeft")
     elif kind == "toggle":
-        root.locator(".widget-toggle-buttons button").nth(0 if step % 2 == 0 else 2).click()
+        root.query_selector_all(".widget-toggle-buttons button")[0 if step % 2 == 0 else 2].click()
     elif kind == "dropdown":
-        root.locator("select").first.select_option(index=1 if step % 2 == 0 else 2)
+        root.query_selector("select").select_option(index=1 if step % 2 == 0 else 2)
     else:
         raise ValueError(kind)
 

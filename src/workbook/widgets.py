@@ -113,7 +113,7 @@ class Explorer:
             self.data_view = W.HTML()
         else:
             self.chart.chart = chart
-        self.data_view.value = charts.table_html(chart)
+        self.data_view.value = charts.table_html(self.chart.spec or chart)  # the spec just sent: no second to_dict
 
     def _set_param(self, name: str, value, control: W.Widget) -> None:
         """Move the chart's param ``name`` from Python (the browser already did, if the change came from there)."""
