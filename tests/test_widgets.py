@@ -58,10 +58,14 @@ def test_phase_stepper_shows_the_chosen_phase():
     assert int(stepper.current["phase"]) == 3
     assert f"{phases.loc[3, 'start_year']}-{phases.loc[3, 'end_year']}" in stepper.text.value
     spec = _chart_spec(stepper)
-    assert "Phase 3 is highlighted" in spec["description"]
+    # One chart, drawn once: the slider moves its "phase" param (in the browser, or from code here).
+    assert stepper.chart.params.phase == 3
+    assert {"name": "phase", "value": 1} in spec["params"]  # drawn at the first phase
+    assert "chosen with the Phase slider is highlighted" in spec["description"]
     stepper.phase.value = 1
     assert phases.loc[1, "name"] in stepper.text.value and phases.loc[3, "name"] not in stepper.text.value
-    assert "Phase 1 is highlighted" in _chart_spec(stepper)["description"]
+    assert stepper.chart.params.phase == 1
+    assert _chart_spec(stepper) == spec
 
 
 # --------------------------------------------------------------------------- ClaimExplorer
@@ -107,11 +111,14 @@ def test_claim_vs_record_toggles_the_rows_shown(subject):
     explorer.view.value = "the public record"
     assert set(explorer.rows["source"]) == {"public record"}
     assert len(explorer.rows) == int((data["source"] == "public record").sum())
+    assert explorer.chart.params.view == "record"
     record_spec = _chart_spec(explorer)
     explorer.view.value = "the reading's claim"
     assert set(explorer.rows["source"]) and "public record" not in set(explorer.rows["source"])
     assert all(s.endswith("(claim)") for s in explorer.rows["source"])
-    assert _chart_spec(explorer) != record_spec
+    assert explorer.chart.params.view == "claim"
+    assert _chart_spec(explorer) == record_spec  # the chart is not rebuilt: its param hides rows
+    assert f": {len(explorer.rows)}</caption>" in explorer.table.value
     assert explorer.rows["citation"].iloc[0] in explorer.table.value.replace("&quot;", '"').replace("&#x27;", "'")
 
 
@@ -147,7 +154,7 @@ def test_ceiling_slider_lists_the_years_above(level):
     expected = [int(y) for y in records.loc[records["value"] > level, "year"]]
     assert slider.years_above == expected
     assert f"<b>{len(expected)}</b>" in slider.text.value
-    assert f"{charts.format_number(level)}% ceiling" in _chart_spec(slider)["description"]
+    assert slider.chart.params.ceiling == pytest.approx(level)
 
 
 def test_ceiling_slider_starts_at_the_claim():
@@ -179,3 +186,63 @@ def test_chart_builder_offers_the_new_tables_columns():
     assert builder.error == ""
     builder.color.value = "topic"
     assert _chart_spec(builder)["encoding"]["color"]["field"] == "topic"
+
+
+# --------------------------------------------------------------------------- keyboard, screen reader, speed
+
+def _links(explorer) -> list[dict]:
+    from workbook.access import Access
+
+    helpers = [w for w in explorer.widget.children if isinstance(w, Access)]
+    assert len(helpers) == 1, "every explorer carries one Access helper"
+    return helpers[0].links
+
+
+@pytest.mark.parametrize("cls", ALL_EXPLORERS, ids=lambda c: c.__name__)
+def test_each_explorer_is_marked_for_keyboard_help_and_charts_have_their_data(cls):
+    from workbook.access import ROOT_CLASS
+
+    explorer = cls()
+    assert ROOT_CLASS in explorer.widget._dom_classes
+    _links(explorer)
+    if explorer.chart is not None and cls is not widgets.ClaimVsRecord:  # that one shows its rows already
+        assert explorer.data_view in explorer.widget.children
+        assert "<summary>Show the data" in explorer.data_view.value
+        assert '<th scope="col">citation</th>' in explorer.data_view.value
+
+
+@pytest.mark.parametrize("cls, control, param", [
+    (widgets.PhaseStepper, "phase", "phase"), (widgets.CeilingSlider, "ceiling", "ceiling"),
+    (widgets.ClaimVsRecord, "view", "view")])
+def test_linked_controls_drive_a_param_the_chart_declares(cls, control, param):
+    explorer = cls()
+    [link] = _links(explorer)
+    assert link["control"] == f"IPY_MODEL_{getattr(explorer, control).model_id}"
+    assert link["chart"] == f"IPY_MODEL_{explorer.chart.model_id}"
+    assert link["param"] == param and param in {p["name"] for p in _chart_spec(explorer)["params"]}
+    if link["values"]:  # an index of the buttons -> the param's value, in the buttons' order
+        assert len(link["values"]) == len(getattr(explorer, control).options)
+
+
+def test_a_change_from_the_browser_is_not_sent_back_to_the_chart():
+    """The browser moved the chart already; Python must not echo an older value over a newer one."""
+    stepper = widgets.PhaseStepper()
+    stepper.chart.params.phase = 1
+    sent = []
+    stepper.chart.observe(lambda change: sent.append(change["new"]), names="_params")
+    stepper.phase.set_state({"value": 2})  # what ipywidgets does with a message from the browser
+    assert stepper.phase.value == 2 and "Phase 2" in stepper.text.value
+    assert sent == []
+    stepper.phase.value = 3  # from code: the chart must follow
+    assert sent and stepper.chart.params.phase == 3
+
+
+def test_claim_explorer_table_has_a_caption_headers_and_a_focusable_scroll_box():
+    explorer = widgets.ClaimExplorer()
+    explorer.reading.value = "sa1997"
+    html = explorer.table.value
+    assert f"<caption>Claims that match: {explorer.count}</caption>" in html
+    assert html.count("<tr>") == explorer.count + 1  # the header row and one per match
+    assert 'tabindex="0" role="region"' in html
+    for claim_id in explorer.matches["claim_id"]:
+        assert f"<td>{claim_id}</td>" in html

@@ -19,7 +19,11 @@ import ipywidgets as W
 import pandas as pd
 
 from . import charts, table_display
+from .access import Link, explorer_box
 from .charts import alt
+from .charts.claims_vs_record import CEILING_PARAM, VIEW_PARAM
+from .charts.claims_vs_record import VIEWS as VIEW_VALUES
+from .charts.timeline import PHASE_PARAM
 from .data import load, table_names
 from .provenance import cite, claim_citation
 
@@ -49,17 +53,63 @@ def _number(value) -> str:
     return charts.format_number(float(value))
 
 
-def _html_table(df: pd.DataFrame, height: int = 320) -> str:
-    """A scrollable HTML table of ``df`` (text escaped)."""
-    body = table_display.to_html(df, index=False)  # escaped; years, counts and blanks read well
-    return f'<div style="max-height:{height}px; overflow:auto">{body}</div>'
+def _scroll_box(table: str, label: str, height: int) -> str:
+    """``table`` in a scrollable box that a keyboard user can reach (Tab) and scroll (arrows)."""
+    return (f'<div style="max-height:{height}px; overflow:auto" tabindex="0" role="region" '
+            f'aria-label="{_e(label)}">{table}</div>')
+
+
+def _html_table(df: pd.DataFrame, height: int = 320, caption: str = "Rows shown") -> str:
+    """A scrollable HTML table of ``df`` (text escaped), with a caption and column headers."""
+    return _scroll_box(_Rows(df).html(range(len(df)), caption), caption, height)
+
+
+class _Rows:
+    """A table's rows written as HTML once, so that showing a subset costs a join, not a render."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.head = "".join(f'<th scope="col">{_e(c)}</th>' for c in df.columns)
+        years = [table_display.is_year_column(c) for c in df.columns]
+        self.rows = ["<tr>" + "".join(f"<td>{_cell(v, year)}</td>" for v, year in zip(row, years)) + "</tr>"
+                     for row in df.itertuples(index=False)]
+
+    def html(self, positions, caption: str) -> str:
+        body = "".join(self.rows[i] for i in positions)
+        return (f"<table><caption>{_e(caption)}</caption><thead><tr>{self.head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>")
+
+
+def _cell(value, year: bool) -> str:
+    """One table cell: numbers as people write them (1994, 145,000), blanks blank, text escaped."""
+    if _missing(value):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _e(table_display.format_number(value, year))
+    return _e(value)
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _from_browser(control: W.Widget) -> bool:
+    """True while ipywidgets applies a change sent by the browser (where a linked chart already moved)."""
+    return bool(getattr(control, "_property_lock", None))
 
 
 class Explorer:
-    """What every explorer shares: a ``.widget`` to show, and showing itself in a notebook."""
+    """What every explorer shares: a ``.widget`` to show, and showing itself in a notebook.
+
+    ``.data_view`` is the chart's text alternative: a collapsed "Show the data" table with the
+    chart's description and the rows it draws (with their citations).
+    """
 
     widget: W.Widget
     chart: alt.JupyterChart | None = None
+    data_view: W.HTML | None = None
 
     def _ipython_display_(self):
         charts.show_with_picture(self.widget, self.chart)  # the picture stands in after a reopen
@@ -68,8 +118,15 @@ class Explorer:
         """Show ``chart``: the first time in a new chart widget, then by redrawing that widget."""
         if self.chart is None:
             self.chart = charts.live(chart)
+            self.data_view = W.HTML()
         else:
             self.chart.chart = chart
+        self.data_view.value = charts.table_html(self.chart.spec or chart)  # the spec just sent: no second to_dict
+
+    def _set_param(self, name: str, value, control: W.Widget) -> None:
+        """Move the chart's param ``name`` from Python (the browser already did, if the change came from there)."""
+        if self.chart is not None and not _from_browser(control):
+            setattr(self.chart.params, name, value)
 
 
 # --------------------------------------------------------------------------- budget arithmetic
@@ -92,6 +149,7 @@ class BudgetCalculator(Explorer):
             description="Share spent on defence (% of the economy):",
             tooltip="Starts at the essay's claim; move it to try other shares")
         self.label = W.HTML()
+        self.label.add_class("workbook-live")
         self.result = 0.0
         self.economy.observe(self._update, names="value")
         self.share.observe(self._update, names="value")
@@ -100,7 +158,7 @@ class BudgetCalculator(Explorer):
             f"{_number(claim['value'])}% of GDP</b>. What does a share like that mean in money? "
             f"The economy size is hypothetical: pick any.</p><p><small>{_e(cite(SPENDING_CLAIM))}</small></p>")
         self._update()
-        self.widget = W.VBox([intro, self.economy, self.share, self.label])
+        self.widget = explorer_box([intro, self.economy, self.share, self.label])
 
     def _update(self, change=None) -> None:
         self.result = self.economy.value * self.share.value / 100
@@ -123,10 +181,13 @@ class PhaseStepper(Explorer):
                            description="Play the phases in turn", tooltip="Play the phases in turn")
         W.jslink((self.play, "value"), (self.phase, "value"))
         self.text = W.HTML()
+        self.text.add_class("workbook-live")
         self.current = None
         self.phase.observe(self._update, names="value")
         self._update()
-        self.widget = W.VBox([W.HBox([self.play, self.phase]), self.text, self.chart])
+        # The chart is drawn once; the slider moves its "phase" param in the browser (no kernel).
+        self.widget = explorer_box([W.HBox([self.play, self.phase]), self.text, self.chart, self.data_view],
+                                   [Link(self.phase, self.chart, PHASE_PARAM)])
 
     def _update(self, change=None) -> None:
         row = self.phases[self.phases["phase"] == self.phase.value].iloc[0]
@@ -137,7 +198,13 @@ class PhaseStepper(Explorer):
             f"<p>{_e(row['summary'])}</p>"
             f"<p><small>How the years are worked out: {_e(row['years_basis'])}</small></p>"
             f"<p><small>{_e(citation)}</small></p>")
-        self._draw(charts.timeline(phases=self.phases, highlight_phase=int(row["phase"])))
+        if self.chart is None:
+            chart = charts.timeline(phases=self.phases, highlight_phase=int(row["phase"]))
+            note = f" Phase {int(row['phase'])} is highlighted."
+            self._draw(chart.properties(description=chart.description.replace(
+                note, " The phase chosen with the Phase slider is highlighted; its name and summary are "
+                      "written above the chart.")))
+        self._set_param(PHASE_PARAM, int(row["phase"]), self.phase)
 
 
 # --------------------------------------------------------------------------- claims
@@ -153,12 +220,14 @@ class ClaimExplorer(Explorer):
         self.topic = self._dropdown("topic", "Topic:")
         self.hedge = self._dropdown("hedge", "Hedge word:")
         self.table = W.HTML()
+        self.table.add_class("workbook-live")
         self.matches = self.claims
         self.count = len(self.claims)
+        self._rows = _Rows(self._shown(self.claims))  # written once: a filter only picks rows
         for control in (self.reading, self.topic, self.hedge):
             control.observe(self._update, names="value")
         self._update()
-        self.widget = W.VBox([W.HBox([self.reading, self.topic, self.hedge]), self.table])
+        self.widget = explorer_box([W.HBox([self.reading, self.topic, self.hedge]), self.table])
 
     def _dropdown(self, column: str, description: str) -> W.Dropdown:
         values = self.claims[column].dropna()
@@ -176,15 +245,21 @@ class ClaimExplorer(Explorer):
                 keep &= self.claims[column].astype(str) == control.value
         self.matches = self.claims[keep]
         self.count = len(self.matches)
-        shown = self.matches.copy()
+        found = f"{self.count} claim{'' if self.count == 1 else 's'} match"
+        table = self._rows.html([int(i) for i in keep.to_numpy().nonzero()[0]], f"Claims that match: {self.count}")
+        self.table.value = (f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
+                            + _scroll_box(table, found, 320))
+
+    def _shown(self, claims: pd.DataFrame) -> pd.DataFrame:
+        """The claims as the table shows them: numbers formatted, a range as "low-high"."""
+        shown = claims.copy()
         ranges = shown["value"].isna() & shown["value_low"].notna()
         years = shown["unit"].astype(str) == "year"
         shown["value"] = [table_display.format_number(v, y) for v, y in zip(shown["value"], years)]
         shown.loc[ranges, "value"] = [table_display.format_range(lo, hi, y) for lo, hi, y in
                                       zip(shown.loc[ranges, "value_low"], shown.loc[ranges, "value_high"],
                                           years[ranges])]
-        self.table.value = (f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
-                            + _html_table(shown[self.COLUMNS]))
+        return shown[self.COLUMNS]
 
 
 # --------------------------------------------------------------------------- claim against record
@@ -210,9 +285,17 @@ class ClaimVsRecord(Explorer):
                                               "only figures from public sources", "both side by side"])
         self.table = W.HTML()
         self.rows = self.data
+        columns = [c for c in ("source", "measure", "group", "year", "value", "unit", "hedge", "citation")
+                   if c in self.data.columns]
+        self._rows = _Rows(self.data[columns])
+        # One chart with a "view" param that the buttons set in the browser; its data table is the
+        # table under it (the rows shown, with their citations), so no second "Show the data".
+        self.chart = charts.live(charts.with_view(self.builder(self.data), "both"))
         self.view.observe(self._update, names="value")
         self._update()
-        self.widget = W.VBox([self.view, self.chart, self.table])
+        self.widget = explorer_box(
+            [self.view, self.chart, self.table],
+            [Link(self.view, self.chart, VIEW_PARAM, trait="index", values=VIEW_VALUES)])
 
     def _update(self, change=None) -> None:
         is_record = self.data["source"] == "public record"
@@ -222,10 +305,10 @@ class ClaimVsRecord(Explorer):
             self.rows = self.data[is_record]
         else:
             self.rows = self.data
-        columns = [c for c in ("source", "measure", "group", "year", "value", "unit", "hedge", "citation")
-                   if c in self.rows.columns]
-        self.table.value = _html_table(self.rows[columns], height=420)
-        self._draw(self.builder(self.rows))
+        positions = [int(i) for i in self.data.index.get_indexer(self.rows.index)]
+        caption = f"Rows shown ({self.view.value}): {len(self.rows)}"
+        self.table.value = _scroll_box(self._rows.html(positions, caption), caption, 420)
+        self._set_param(VIEW_PARAM, VIEW_VALUES[VIEWS.index(self.view.value)], self.view)
 
 
 # --------------------------------------------------------------------------- places
@@ -240,9 +323,10 @@ class PlacePicker(Explorer):
                                 tooltip="Choose a place the readings discuss")
         self.text = W.HTML()
         self.current = None
+        self.text.add_class("workbook-live")
         self.place.observe(self._update, names="value")
         self._update()
-        self.widget = W.VBox([self.place, self.text, self.chart])
+        self.widget = explorer_box([self.place, self.text, self.chart, self.data_view])
 
     def _update(self, change=None) -> None:
         row = self.places[self.places["name"].astype(str) == self.place.value].iloc[0]
@@ -270,9 +354,12 @@ class CeilingSlider(Explorer):
                                      tooltip="Years whose defence budget was above this share are highlighted")
         self.text = W.HTML()
         self.years_above: list[int] = []
+        self.text.add_class("workbook-live")
         self.ceiling.observe(self._update, names="value")
         self._update()
-        self.widget = W.VBox([self.ceiling, self.text, self.chart])
+        # The chart is drawn once; the slider moves its "ceiling" param in the browser (no kernel).
+        self.widget = explorer_box([self.ceiling, self.text, self.chart, self.data_view],
+                                   [Link(self.ceiling, self.chart, CEILING_PARAM)])
 
     def _update(self, change=None) -> None:
         level = self.ceiling.value
@@ -281,7 +368,13 @@ class CeilingSlider(Explorer):
         listed = ", ".join(map(str, self.years_above)) or "none"
         self.text.value = (f"<p><b>{len(self.years_above)}</b> of {len(self.records)} recorded years were above "
                            f"{_number(level)}% of GNP: {listed}.</p>")
-        self._draw(charts.spending_chart(self.data, ceiling=level))
+        if self.chart is None:
+            chart = charts.spending_chart(self.data, ceiling=level)
+            self._draw(chart.properties(description=(
+                f"Line chart of {len(self.records)} years of Japan's initial defence budget as a percent of GNP, "
+                "with a dashed line at the ceiling chosen with the slider; years above it are drawn as orange "
+                "triangles and listed above the chart. A thick red line shows the essay's claim.")))
+        self._set_param(CEILING_PARAM, level, self.ceiling)
 
 
 # --------------------------------------------------------------------------- build your own chart
@@ -313,7 +406,8 @@ class ChartBuilder(Explorer):
         for control in (self.x, self.y, self.color):
             control.observe(self._update, names="value")
         self._update()
-        self.widget = W.VBox([self.table, W.HBox([self.x, self.y, self.color]), self.message, self.chart])
+        self.widget = explorer_box([self.table, W.HBox([self.x, self.y, self.color]), self.message, self.chart,
+                                    self.data_view])
 
     def _set_columns(self) -> None:
         """Offer the columns of the chosen table, with sensible first choices."""

@@ -301,3 +301,10 @@ def test_no_request_leaves_the_machine(notebook_run):
     assert not page.foreign, (
         f"{page.stem}: requests to other hosts (aborted, so the page worked offline or broke):{_fmt(page.foreign)}"
     )
+
+
+def test_outputs_pass_axe(notebook_run):
+    """axe-core on this notebook's outputs and Markdown, in the same Run All (see test_accessibility.py)."""
+    from test_accessibility import check_outputs
+
+    check_outputs(notebook_run)

@@ -36,6 +36,7 @@ from .claims_vs_record import (  # noqa: E402
     fuel_chart,
     personnel_chart,
     spending_chart,
+    with_view,
 )
 from .helpers import (  # noqa: E402
     finish,
@@ -62,6 +63,8 @@ from .theme import (  # noqa: E402
     workbook_theme,
 )
 from .timeline import timeline  # noqa: E402
+from . import data_table  # noqa: E402
+from .data_table import table_html  # noqa: E402
 
 #: Every builder that draws one of the workbook's tables with no arguments, by name.
 #: Tests draw each of these; a new chart added here is tested like the rest.
@@ -77,12 +80,12 @@ BUILDERS = {
 }
 
 __all__ = [*BUILDERS, "BUILDERS", "FOR_TABLE", "bar", "claim_counts", "count_claims", "finish", "plain",
-           "inline_data", "require", "format_number", "is_number_column", "placeholder", "to_svg", "live",
+           "inline_data", "require", "with_view", "table_html", "format_number", "is_number_column", "placeholder", "to_svg", "live",
            "offline_bundle", "use_offline_renderer", "show_with_picture", "in_kernel", "colour_scale", "workbook_theme", "PALETTE",
            "READING_COLOURS", "SOURCE_COLOURS", "HIGHLIGHT", "MUTED", "THEME_NAME", "REGIONS", "alt"]
 
 if in_kernel():
     use_offline_renderer()
-    from .. import table_display
-
-    table_display.install()  # tables read well too: years as 1994, counts as 145,000, blanks blank
+    # Tables read well (years as 1994, counts as 145,000, blanks blank) and wide ones scroll in a
+    # box the keyboard can reach.
+    data_table.scrollable_dataframes()

@@ -6,6 +6,7 @@ Each builder takes one of the derived tables (``workbook.load("personnel")``, ..
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 
@@ -27,6 +28,17 @@ def _bars_with_values(df, y, x, tooltip, colour) -> list:
     return [bars, values]
 
 
+#: Name of the Vega-Lite param holding the spending ceiling (percent); an explorer moves it in the browser.
+CEILING_PARAM = "ceiling"
+
+
+def _ceiling_text(official, when_official: str, otherwise: str) -> str:
+    """A Vega expression: ``when_official`` at the official ceiling, else ``otherwise`` (an expression)."""
+    if official is None:
+        return otherwise
+    return f"{CEILING_PARAM} == {float(official)} ? {json.dumps(when_official)} : {otherwise}"
+
+
 def spending_chart(data=None, ceiling=1.0):
     """Japan's defence budget as a share of GNP by year, with essay2005's "approximately 1%".
 
@@ -44,7 +56,7 @@ def spending_chart(data=None, ceiling=1.0):
     records["compared"] = [above if v > ceiling else below for v in records["value"]]
     if "basis" not in records.columns:
         records["basis"] = "not given"
-    records = records[["year", "value", "basis", "compared", "citation"]]
+    records = records[["source", "year", "value", "basis", "compared", "citation"]]
 
     claims["label"] = [f'{s.split(" ")[0]}: "{"" if h == "none" else h + " "}{format_number(v)}%" ({a}-{b})'
                        for s, h, v, a, b in zip(claims["source"], claims["hedge"], claims["value"],
@@ -55,11 +67,25 @@ def spending_chart(data=None, ceiling=1.0):
     records_table = load("records")
     official = records_table[(records_table["subject"] == "defence_spending")
                              & (records_table["group"] == "ceiling")].sort_values("year")
-    if len(official) and ceiling == official["value"].iloc[0]:  # the real 1976 guideline
+    official_value = official_label = official_citation = None
+    if len(official):  # the real 1976 guideline
         first = next(official.itertuples(index=False))
-        label = f"{first.year} guideline: {format_number(ceiling)}% of {first.basis}"
-        citation = record_citation(first)
+        official_value = float(first.value)
+        official_label = f"{first.year} guideline: {format_number(official_value)}% of {first.basis}"
+        official_citation = record_citation(first)
+        if ceiling == official_value:
+            label, citation = official_label, official_citation
     line_frame = pd.DataFrame({"ceiling": [ceiling], "label": [label], "citation": [citation]})
+    # The ceiling is a param: the rule, its label and the "above" marks follow it in the browser.
+    # (The rows above hold the starting values, which the data table shows.)
+    ceiling_exprs = {
+        "ceiling": CEILING_PARAM,
+        "label": _ceiling_text(official_value, official_label or "",
+                               f"'ceiling you chose: ' + format({CEILING_PARAM}, '.3~g') + '%'"),
+        "citation": _ceiling_text(official_value, official_citation or "", json.dumps("your choice (not a source)")),
+    }
+    compared = f"datum.value > {CEILING_PARAM} ? 'above' : 'at or below'"
+    legend_label = f"datum.label + ' ' + format({CEILING_PARAM}, '.3~g') + '%'"
 
     # Fixed scales, so the labels can be placed where they cover no point, line or other label.
     width, height = 700, 320
@@ -101,17 +127,24 @@ def spending_chart(data=None, ceiling=1.0):
 
     line = alt.Chart(inline_data(records)).mark_line(color=READING_COLOURS["public record"], strokeWidth=1.5).encode(
         x=year, y=value, tooltip=tooltip)
-    points = alt.Chart(inline_data(records)).mark_point(filled=True, size=80, opacity=1).encode(
+    points = alt.Chart(inline_data(records)).transform_calculate(compared=compared).mark_point(
+        filled=True, size=80, opacity=1).encode(
         x=year, y=value, tooltip=tooltip,
         color=alt.Color("compared:N", title="public record", scale=alt.Scale(
-            domain=[above, below], range=[HIGHLIGHT, READING_COLOURS["public record"]])),
+            domain=["above", "at or below"], range=[HIGHLIGHT, READING_COLOURS["public record"]]),
+            legend=alt.Legend(labelExpr=legend_label)),
         shape=alt.Shape("compared:N", title="public record", scale=alt.Scale(
-            domain=[above, below], range=["triangle-up", "circle"])))
-    rule = alt.Chart(inline_data(line_frame)).mark_rule(strokeDash=[6, 4], color=MUTED, strokeWidth=1.5).encode(
+            domain=["above", "at or below"], range=["triangle-up", "circle"]),
+            legend=alt.Legend(labelExpr=legend_label)))
+    rule = alt.Chart(inline_data(line_frame)).transform_calculate(**ceiling_exprs).mark_rule(
+        strokeDash=[6, 4], color=MUTED, strokeWidth=1.5).encode(
         y=alt.Y("ceiling:Q", scale=alt.Scale(domain=[0, top], nice=False)), tooltip=["label:N", "citation:N"])
-    rule_text = alt.Chart(inline_data(line_frame)).mark_text(align="right", baseline="top", fontSize=11,
-                                                             color="#555555").encode(
-        x=pixels_x, y=pixels_y, text="label:N", tooltip=["label:N", "citation:N"])
+    # The label rides with the ceiling when it moves in the browser, at the free spot found above
+    # for the starting value (the same distance from the line).
+    rule_text = alt.Chart(inline_data(line_frame)).transform_calculate(**ceiling_exprs).mark_text(
+        align="right", baseline="top", fontSize=11, dy=ceiling_spot["y"] - line_y, color="#555555").encode(
+        y=alt.Y("ceiling:Q", scale=alt.Scale(domain=[0, top], nice=False)), x=alt.value(ceiling_spot["x"]),
+        text="label:N", tooltip=["label:N", "citation:N"])
     claim_tooltip = [alt.Tooltip("label:N", title="claim"), alt.Tooltip("citation:N")]
     # The claim is a broad translucent band drawn *under* the record's points, so none is hidden.
     claim_rule = alt.Chart(inline_data(claims)).mark_rule(strokeWidth=6, opacity=0.45,
@@ -123,6 +156,7 @@ def spending_chart(data=None, ceiling=1.0):
         x=pixels_x, y=pixels_y, text="label:N", tooltip=claim_tooltip)
 
     chart = alt.layer(rule, claim_rule, line, points, rule_text, claim_text).properties(width=width, height=height)
+    chart = chart.add_params(alt.param(name=CEILING_PARAM, value=ceiling))
     n_above = int((records["compared"] == above).sum())
     return finish(
         chart,
@@ -179,7 +213,7 @@ def fuel_chart(data=None):
     require(data, ["source", "measure", "group", "year", "value", "unit", "hedge", "citation"], "fuel_chart()")
     records = data[(data["source"] == "public record") & (data["unit"] == "kl")].copy()
     records["bar"] = [f"{g} (to {y})" for g, y in zip(records["group"], records["year"])]
-    records = records[["bar", "measure", "group", "year", "value", "unit", "citation"]]
+    records = records[["bar", "source", "measure", "group", "year", "value", "unit", "citation"]]
     claims = data[data["source"] != "public record"].copy()
     claims["label"] = ["\n".join(textwrap.wrap(
                            f'Not drawn to scale - {s}: "{"" if h == "none" else h + " "}{format_number(v)}%" of the '
@@ -220,7 +254,8 @@ def compensation_chart(data=None):
     df = df[["bar", "source", "group", "year", "value", "hedge", "citation"]]
 
     totals = (df.groupby("bar", sort=False)
-                .agg(total=("value", "sum"), hedge=("hedge", "first"), citation=("citation", "; ".join))
+                .agg(total=("value", "sum"), source=("source", "first"), hedge=("hedge", "first"),
+                     citation=("citation", "; ".join))
                 .reset_index())
     totals["label"] = [f"{'' if h == 'none' else h + ' '}{format_number(t)}"
                        for h, t in zip(totals["hedge"], totals["total"])]
@@ -241,6 +276,31 @@ def compensation_chart(data=None):
                      "shows the essay's claim with its hedge word."),
         source=source_line(data),
     )
+
+
+#: Name of the Vega-Lite param choosing which rows a claim-and-record chart shows.
+VIEW_PARAM = "view"
+#: Its values: only the readings' claims, only the public record, or both.
+VIEWS = ("claim", "record", "both")
+
+
+def with_view(chart, view: str = "both"):
+    """``chart`` (from a builder above) with a ``view`` param that hides the claims or the record.
+
+    Every layer whose rows carry a ``source`` keeps a row when ``view`` is "both", or when the row
+    is (or is not) a public record as ``view`` asks; layers without ``source`` (the ceiling line)
+    always show.  Set the param in the browser and the chart answers without the kernel.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"with_view(view=...) can be {', '.join(map(repr, VIEWS))}; not {view!r}.")
+    keep = (f"{VIEW_PARAM} == 'both' || !isValid(datum.source) || "
+            f"((datum.source == 'public record') == ({VIEW_PARAM} == 'record'))")
+    chart = chart.copy(deep=True)
+    if isinstance(chart, alt.LayerChart):
+        chart.layer = [layer.transform_filter(keep) for layer in chart.layer]
+    else:
+        chart = chart.transform_filter(keep)
+    return chart.add_params(alt.param(name=VIEW_PARAM, value=view))
 
 
 #: The chart for each derived table (``workbook.load(name)``), as the explorers use them.

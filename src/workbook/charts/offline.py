@@ -206,7 +206,11 @@ def render(spec: dict, **metadata):
         bundle = speedups.widget_mimebundle(spec, metadata.get("embed_options"))
     if bundle is None:
         bundle = altair_renderer(spec, **metadata)
-    return with_picture(spec, bundle)
+    # Text alternative (issue 13): the chart's data as a "Show the data" table under it; then the
+    # saved picture before it, for when the widget cannot be drawn (issue 12).
+    from .data_table import with_data_table
+
+    return with_picture(spec, with_data_table(bundle, spec))
 
 
 def with_picture(spec: dict, bundle):

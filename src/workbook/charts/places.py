@@ -93,10 +93,10 @@ def places_map(places=None, highlight=None, region="auto", width=640):
     projection = {"type": "equirectangular", "scale": width / ((east - west) * 3.14159265 / 180),
                   "center": [(west + east) / 2, (south + north) / 2], "clipExtent": [[0, 0], [width, height]]}
     grid = alt.Chart(alt.graticule(step=[10, 10])).mark_geoshape(
-        filled=False, stroke="#cccccc", strokeWidth=0.7).project(**projection)
+        filled=False, stroke="#cccccc", strokeWidth=0.7, aria=False).project(**projection)  # decoration
     coast = _covered(box)
     land = alt.Chart(alt.Data(values=list(land_features()))).mark_geoshape(
-        fill="#ececec", stroke="#8c8c8c", strokeWidth=0.6).project(**projection)
+        fill="#ececec", stroke="#8c8c8c", strokeWidth=0.6, aria=False).project(**projection)  # decoration
     tooltip = [alt.Tooltip("name:N", title="place"), alt.Tooltip("other_names:N", title="other names"),
                alt.Tooltip("kind:N"), alt.Tooltip("dispute:N", title="disputed by"), alt.Tooltip("citation:N")]
     yes_no = alt.Scale(domain=["yes", "no"], range=[READING_COLOURS["essay2005"], READING_COLOURS["sa1997"]])

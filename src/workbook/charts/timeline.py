@@ -50,6 +50,9 @@ def _phase_bands(phases: pd.DataFrame, highlight_phase) -> pd.DataFrame:
                   "citation"]]
 
 
+#: Name of the Vega-Lite param holding the highlighted phase (set it to move the highlight).
+PHASE_PARAM = "phase"
+
 WIDTH, HEIGHT = 700, 320
 #: Room around the two rows, as a share of a row (the phase names sit in the top one).
 ROW_PADDING = 0.6
@@ -121,9 +124,12 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     band_layer = alt.Chart(inline_data(bands)).mark_rect(color=MUTED).encode(
         x=alt.X("start:T"), x2="end:T", opacity=alt.Opacity("shade:Q", scale=None, legend=None),
         tooltip=band_tooltip)
+    # The highlighted phase is a Vega-Lite param, so an explorer can move it in the browser.
+    chosen = f"datum.phase == {PHASE_PARAM}"
     if highlight_phase is not None:
         band_layer = band_layer.encode(
-            color=alt.condition(f"datum.phase == {int(highlight_phase)}", alt.value(HIGHLIGHT), alt.value(MUTED)))
+            color=alt.condition(chosen, alt.value(HIGHLIGHT), alt.value(MUTED)),
+            opacity=alt.condition(chosen, alt.value(0.45), alt.value(0.07)))
 
     # Phase names sit in a strip at the top, staggered so that short phases do not overlap.
     middle = bands["start"].min() + (bands["end"].max() - bands["start"].min()) / 2
@@ -131,10 +137,12 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     left, right = bands[bands["start"] < middle], bands[bands["start"] >= middle]
     label_left = alt.Chart(inline_data(left)).mark_text(align="left", baseline="top", dx=3).encode(
         x="start:T", y=alt.Y("row:Q", scale=None), text="label:N", tooltip=band_tooltip,
-        size=alt.Size("size:Q", scale=None, legend=None))
+        size=alt.Size("size:Q", scale=None, legend=None) if highlight_phase is None else
+        alt.condition(chosen, alt.value(14), alt.value(11)))
     label_right = alt.Chart(inline_data(right)).mark_text(align="right", baseline="top", dx=-3).encode(
         x="end:T", y=alt.Y("row:Q", scale=None), text="label:N", tooltip=band_tooltip,
-        size=alt.Size("size:Q", scale=None, legend=None))
+        size=alt.Size("size:Q", scale=None, legend=None) if highlight_phase is None else
+        alt.condition(chosen, alt.value(14), alt.value(11)))
 
     lasting = ev[ev["end_date"].notna()]
     lane = alt.YOffset("lane:Q", scale=None)  # events close in time step up and down, not on top of each other
@@ -146,6 +154,8 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
                         scale=alt.Scale(domain=["sa1997", "essay2005"], range=["square", "circle"])))
 
     chart = alt.layer(band_layer, label_left, label_right, spans, points).properties(width=WIDTH, height=HEIGHT)
+    if highlight_phase is not None:
+        chart = chart.add_params(alt.param(name=PHASE_PARAM, value=int(highlight_phase)))
     phase_note = "" if highlight_phase is None else f" Phase {highlight_phase} is highlighted."
     return finish(
         chart,

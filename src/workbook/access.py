@@ -1,0 +1,217 @@
+"""Keyboard, screen-reader and speed help for the explorers, done in the browser.
+
+One small widget, :class:`Access`, sits (invisibly) in each explorer.  In the browser it
+
+* keeps JupyterLab from taking the keys a control needs: arrows, Home/End, PageUp/PageDown,
+  Enter and Space pressed on a control inside the explorer no longer move the notebook's active
+  cell (ipywidgets issue #3912); keys with Ctrl/Alt/Shift/Meta still reach the notebook;
+* names the controls for assistive technology: each slider handle and dropdown gets its
+  description as ``aria-label``, toggle buttons become a labelled group with ``aria-pressed``
+  and arrow-key movement (one tab stop, as WAI-ARIA's toolbar pattern), the Play widget's
+  icon-only buttons get "Play"/"Pause"/"Stop"/"Repeat"; text marked ``workbook-live`` (an
+  explorer's result) is announced when it changes (``aria-live="polite"``);
+* links a control to a chart's Vega-Lite param (:class:`Link`) so the chart answers in the
+  browser, with no trip to the kernel: the slider moves, the chart's param changes, Vega repaints.
+
+Only explorers built by ``workbook.widgets`` carry it; it sends nothing to the kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anywidget
+import ipywidgets as W
+import traitlets
+
+#: Class given to an explorer's outer box: the region whose keys and names :class:`Access` looks after.
+ROOT_CLASS = "workbook-explorer"
+#: Class of the box the renderer puts a lone chart in (the chart and its "Show the data" table).
+CHART_CLASS = "workbook-chart"
+
+
+@dataclass(frozen=True)
+class Link:
+    """Drive ``param`` of ``chart`` from ``control`` in the browser.
+
+    ``trait`` is the control's synced trait ("value" for sliders, "index" for dropdowns and
+    toggle buttons); ``values`` turns an index into the param's value.
+    """
+
+    control: W.Widget
+    chart: W.Widget
+    param: str
+    trait: str = "value"
+    values: tuple | None = None
+
+    def to_json(self) -> dict:
+        return {"control": f"IPY_MODEL_{self.control.model_id}", "chart": f"IPY_MODEL_{self.chart.model_id}",
+                "param": self.param, "trait": self.trait,
+                "values": list(self.values) if self.values is not None else None}
+
+
+_ESM = r"""
+const KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End",
+                      "PageUp", "PageDown", "Enter", " ", "Spacebar"]);
+const PLAY = {"fa-play": "Play", "fa-pause": "Pause", "fa-stop": "Stop", "fa-retweet": "Repeat"};
+
+function labelOf(box) {
+  const label = box.querySelector(":scope > .widget-label");
+  return label ? label.textContent.trim().replace(/:$/, "") : "";
+}
+
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+function decorate(root) {
+  // Vega-embed's "..." menu (save as SVG/PNG, view the source) is a <summary> holding only an icon.
+  for (const summary of root.querySelectorAll(".vega-embed details > summary")) {
+    setAttr(summary, "aria-label", "Chart menu: save the chart as an image or view its source");
+  }
+  for (const live of root.querySelectorAll(".workbook-live")) setAttr(live, "aria-live", "polite");
+  for (const box of root.querySelectorAll(".widget-slider")) {
+    const name = labelOf(box);
+    for (const handle of box.querySelectorAll(".noUi-handle")) {
+      if (name) setAttr(handle, "aria-label", name);
+    }
+  }
+  for (const box of root.querySelectorAll(".widget-dropdown, .widget-select")) {
+    const select = box.querySelector("select");
+    const name = labelOf(box);
+    if (select && name) setAttr(select, "aria-label", name);
+  }
+  for (const box of root.querySelectorAll(".widget-toggle-buttons")) {
+    const buttons = [...box.querySelectorAll("button")];
+    const group = buttons.length ? buttons[0].parentElement : null;
+    if (!group) continue;
+    setAttr(group, "role", "group");
+    const name = labelOf(box);
+    if (name) setAttr(group, "aria-label", name);
+    const active = buttons.find(b => b.classList.contains("mod-active")) || buttons[0];
+    for (const b of buttons) {
+      setAttr(b, "aria-pressed", b.classList.contains("mod-active") ? "true" : "false");
+      setAttr(b, "tabindex", b === active ? "0" : "-1");
+    }
+    if (!group.dataset.workbookKeys) {
+      group.dataset.workbookKeys = "1";
+      group.addEventListener("keydown", event => moveInGroup(event, group));
+    }
+  }
+  for (const box of root.querySelectorAll(".widget-play")) {
+    setAttr(box, "role", "group");
+    setAttr(box, "aria-label", "Play controls");
+    for (const b of box.querySelectorAll("button")) {
+      const icon = b.querySelector("i");
+      const kind = icon ? [...icon.classList].find(c => PLAY[c]) : null;
+      if (kind) {
+        setAttr(b, "aria-label", PLAY[kind]);
+        setAttr(b, "title", PLAY[kind]);
+      }
+      if (kind === "fa-retweet") setAttr(b, "aria-pressed", b.classList.contains("mod-active") ? "true" : "false");
+    }
+  }
+}
+
+function moveInGroup(event, group) {
+  if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  const buttons = [...group.querySelectorAll("button")].filter(b => !b.disabled);
+  const at = buttons.indexOf(document.activeElement);
+  if (at < 0) return;
+  let to = null;
+  if (event.key === "ArrowRight" || event.key === "ArrowDown") to = (at + 1) % buttons.length;
+  else if (event.key === "ArrowLeft" || event.key === "ArrowUp") to = (at - 1 + buttons.length) % buttons.length;
+  else if (event.key === "Home") to = 0;
+  else if (event.key === "End") to = buttons.length - 1;
+  if (to === null) return;
+  event.preventDefault();
+  buttons[to].focus();
+  buttons[to].click();
+}
+
+function guardKeys(root) {
+  // JupyterLab listens for shortcuts on the document (bubbling): stop the keys a control needs
+  // on their way up, after the control itself has handled them.
+  root.addEventListener("keydown", event => {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.target === root || !KEYS.has(event.key)) return;
+    event.stopPropagation();
+  });
+}
+
+async function link(model, spec) {
+  const manager = model.widget_manager;
+  const control = await manager.get_model(spec.control.slice(10));
+  const chart = await manager.get_model(spec.chart.slice(10));
+  const push = () => {
+    let value = control.get(spec.trait);
+    if (spec.values) value = spec.values[value];
+    const params = Object.assign({}, chart.get("_params") || {});
+    if (params[spec.param] === value) return;
+    params[spec.param] = value;
+    chart.set("_params", params);
+    chart.save_changes();
+  };
+  control.on("change:" + spec.trait, push);
+  // The chart resets its params to the spec's values each time it is (re)drawn, which can happen
+  // after the control was set from code: the control is the truth, so put its value back.
+  // Later, not at once: the chart starts listening for param changes only after that reset.
+  const later = () => setTimeout(push, 0);
+  chart.on("change:_params", later);
+  push();
+  return () => { control.off("change:" + spec.trait, push); chart.off("change:_params", later); };
+}
+
+function whenAttached(el, then, tries = 200) {
+  const root = el.closest("." + ROOT_CLASS + ", ." + CHART_CLASS);
+  if (root) return then(root);
+  if (tries > 0) setTimeout(() => whenAttached(el, then, tries - 1), 50);
+}
+
+const ROOT_CLASS = "%ROOT%";
+const CHART_CLASS = "%CHART%";
+
+export default {
+  async render({ model, el }) {
+    el.style.display = "none";
+    const undo = [];
+    for (const spec of model.get("links") || []) {
+      try { undo.push(await link(model, spec)); } catch (error) { console.warn("workbook: link", error); }
+    }
+    let observer = null;
+    whenAttached(el, root => {
+      if (root.dataset.workbookAccess) return;
+      root.dataset.workbookAccess = "1";
+      guardKeys(root);
+      let queued = false;
+      const again = () => {
+        if (queued) return;
+        queued = true;
+        requestAnimationFrame(() => { queued = false; decorate(root); });
+      };
+      observer = new MutationObserver(again);
+      observer.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
+      decorate(root);
+    });
+    return () => { undo.forEach(f => f()); if (observer) observer.disconnect(); };
+  },
+};
+""".replace("%ROOT%", ROOT_CLASS).replace("%CHART%", CHART_CLASS)
+
+
+class Access(anywidget.AnyWidget):
+    """Invisible helper in an explorer: guards keys, names controls, links controls to chart params."""
+
+    _esm = _ESM
+    links = traitlets.List(traitlets.Dict()).tag(sync=True)
+
+    def __init__(self, links: list[Link] = (), **kwargs):
+        super().__init__(links=[link.to_json() for link in links], **kwargs)
+        self.layout.display = "none"
+
+
+def explorer_box(children: list[W.Widget], links: list[Link] = ()) -> W.VBox:
+    """An explorer's outer box: ``children`` plus the :class:`Access` helper, marked as an explorer."""
+    box = W.VBox([*children, Access(links)])
+    box.add_class(ROOT_CLASS)
+    return box
