@@ -72,8 +72,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   (cd "$REPO" && tar --exclude=.venv --exclude=.git --exclude=node_modules --exclude='*.egg-info' \
     --exclude=build --exclude=test-artifacts -cf - pyproject.toml README.md src data notebooks) \
     | tar -xf - -C "$build"
-  "$CLASSROOM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    --upgrade "$build[hub]"
+  # (this machine's pip configuration may print a warning per package about a missing local
+  # index: only those lines are hidden)
+  if ! "$CLASSROOM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+      --upgrade "$build[hub]" 2>&1 | { grep -v "^WARNING: Location .* is ignored" || true; }; then
+    classroom_die "pip install failed (see above)"
+  fi
   rm -rf "$build"
   # Students get nbgrader's assignment list only (the per-role labconfig hides the rest); nobody
   # gets JupyterLab's "news" pop-up.
