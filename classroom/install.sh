@@ -79,14 +79,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     classroom_die "pip install failed (see above)"
   fi
   rm -rf "$build"
-  # Students get nbgrader's assignment list only (the per-role labconfig hides the rest); nobody
-  # gets JupyterLab's "news" pop-up.
-  mkdir -p "$CLASSROOM_VENV/share/jupyter/lab/settings"
-  cat > "$CLASSROOM_VENV/share/jupyter/lab/settings/overrides.json" <<'JSON'
-{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
-JSON
   echo "$digest" > "$stamp"
 fi
+# Everyone: no "news" pop-up, and a notebook opens with the (only) Python kernel instead of asking
+# which kernel to use (the workbook's notebooks carry no kernel metadata).  Students get
+# nbgrader's assignment list only: the per-role labconfig hides the instructors' panels.
+mkdir -p "$CLASSROOM_VENV/share/jupyter/lab/settings"
+cat > "$CLASSROOM_VENV/share/jupyter/lab/settings/overrides.json" <<'JSON'
+{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false},
+ "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}
+JSON
 chmod -R a+rX "$CLASSROOM_VENV"
 
 # The data folder: the wheel ships it (importlib.resources); an older wheel without it reads a copy.
