@@ -120,9 +120,14 @@ if idle > 0:
     c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
                                 "scopes": ["list:users", "read:users:activity", "read:servers",
                                            "delete:servers"]}]
+    # The hub stops its services with SIGINT, which the culler ignores (the hub then waits ~30 s
+    # before SIGTERM): run it with SIGINT's default action, which ends it at once.
+    culler = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+              "sys.argv[0] = 'jupyterhub_idle_culler'; "
+              "runpy.run_module('jupyterhub_idle_culler', run_name='__main__')")
     c.JupyterHub.services = [{"name": "idle-culler",
-                              "command": [os.path.join(VENV, "bin", "python3"), "-m",
-                                          "jupyterhub_idle_culler", f"--timeout={idle * 60}"]}]
+                              "command": [os.path.join(VENV, "bin", "python3"), "-c", culler,
+                                          f"--timeout={idle * 60}"]}]
 
 local = os.path.join(ETC, "jupyterhub_config_local.py")
 if os.path.isfile(local):

@@ -220,6 +220,9 @@ def classroom(hub_prerequisites):
         if stopped.returncode != 0:
             problems.append(f"classroom/stop exited {stopped.returncode}: {stopped.stdout[-500:]}")
         timings["hub stop"] = time.monotonic() - t
+        hub_log = state.srv / "state" / "jupyterhub.log"
+        if hub_log.is_file():
+            shutil.copy(hub_log, artifacts() / "jupyterhub.log")
         uids = set()
         for name in created:
             try:
@@ -371,6 +374,7 @@ def _browser_student(state, sync_playwright) -> float:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, env=env)
         page = None
+        journal: list[str] = []
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
@@ -382,6 +386,12 @@ def _browser_student(state, sync_playwright) -> float:
                     route.abort()
 
             page.route("**/*", guard)
+            page.on("console", lambda m: journal.append(f"console {m.type}: {m.text}"))
+            page.on("websocket", lambda ws: (
+                journal.append(f"websocket {ws.url}"),
+                ws.on("framereceived", lambda f: journal.append("ws<- " + str(f)[:160])),
+                ws.on("framesent", lambda f: journal.append("ws-> " + str(f)[:160])),
+                ws.on("close", lambda _ws: journal.append(f"websocket closed {ws.url}"))))
             page.set_default_timeout(120_000)
             from urllib.parse import quote
 
@@ -393,8 +403,20 @@ def _browser_student(state, sync_playwright) -> float:
             page.wait_for_url(re.compile(rf"/user/{re.escape(user.name)}/lab/tree/{TARGET}/"), timeout=150_000)
             panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
             page.wait_for_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
-            page.click("li.lm-MenuBar-item:has-text('Run')")
-            page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
+            # Run All from the menu. Right after the kernel connects, Lab may still be busy setting
+            # it up and drop the command: try again until a cell is queued or has run.
+            started_js = """(panel) => [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt')]
+                                .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
+            for attempt in range(4):
+                page.click("li.lm-MenuBar-item:has-text('Run')")
+                page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
+                try:
+                    page.wait_for_function(started_js, arg=panel, timeout=15_000)
+                    break
+                except Exception:  # noqa: BLE001 - nothing queued: try once more
+                    page.keyboard.press("Escape")
+            else:
+                raise AssertionError("Run All never started a cell in JupyterLab")
             # Done when the kernel is idle, no cell shows [*] and the first cell has its number:
             # twice in a row, half a second apart (as tests/browser does).
             page.wait_for_function(
@@ -406,7 +428,7 @@ def _browser_student(state, sync_playwright) -> float:
                         && !prompts.some(p => p.includes('[*]'));
                     window.__hubDone = done ? (window.__hubDone || 0) + 1 : 0;
                     return window.__hubDone >= 2;
-                }""", arg=panel, timeout=180_000, polling=500)
+                }""", arg=panel, timeout=float(os.environ.get("WORKBOOK_HUB_RUN_TIMEOUT", "180")) * 1000, polling=500)
             page.wait_for_selector(f"{panel} .vega-embed canvas, {panel} .vega-embed svg.marks")
             page.keyboard.press("Control+s")
             page.wait_for_function(
@@ -422,6 +444,7 @@ def _browser_student(state, sync_playwright) -> float:
         finally:
             try:
                 if page is not None:
+                    (artifacts() / "browser-student.log").write_text("\n".join(journal[-400:]))
                     page.screenshot(path=str(artifacts() / "browser-student.png"))
             finally:
                 browser.close()
