@@ -43,7 +43,11 @@ class HubUser:
 
     # ------------------------------------------------------------------ hub
     def login(self) -> requests.Response:
-        """POST the login form with its _xsrf field; returns the hub's answer (302 when accepted)."""
+        """POST the login form with its _xsrf field; returns the hub's answer (302 when accepted).
+
+        Starts a fresh browser session (cookies) each time, as a new browser would.
+        """
+        self.http = requests.Session()
         page = self.http.get(f"{self.base}/hub/login", timeout=self.timeout)
         page.raise_for_status()
         found = re.search(r'name="_xsrf"\s+value="([^"]+)"', page.text)
@@ -54,7 +58,7 @@ class HubUser:
 
     def make_token(self) -> str:
         """An API token of this user's own, asked for with the login cookie (as JupyterLab does)."""
-        xsrf = self.http.cookies.get("_xsrf", path="/hub/") or self.http.cookies.get("_xsrf")
+        xsrf = next((c.value for c in self.http.cookies if c.name == "_xsrf"), "")
         answer = self.http.post(f"{self.base}/hub/api/users/{self.name}/tokens", timeout=self.timeout,
                                 headers={"X-XSRFToken": xsrf or ""},
                                 json={"note": "classroom test", "expires_in": 3600})

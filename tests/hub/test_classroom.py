@@ -47,12 +47,13 @@ NOTEBOOK = "02_one_percent.ipynb"
 TARGET = "alliance-workbook"  # where nbgitpuller puts the material in each home
 
 #: What each student answers: question -> "right" | "wrong"; a missing question is left blank.
+#: (Question 4's model answer uses `in_period` from question 3's: only answer it right after q3.)
 PLANS = {
     "s1": {"q1": "right", "q2": "right", "q3": "right", "q4": "right"},
     "s2": {"q1": "right"},
     "s3": {"q1": "right", "q2": "wrong", "q3": "right", "q4": "right"},
     "s4": {},
-    "s5": {"q1": "wrong", "q2": "right", "q3": "wrong", "q4": "right"},
+    "s5": {"q1": "wrong", "q2": "right", "q3": "right", "q4": "wrong"},
 }
 #: Well-formed wrong answers: each passes the visible checks and fails the hidden ones.
 WRONG = {
