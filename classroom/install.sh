@@ -96,6 +96,8 @@ if ! "$CLASSROOM_VENV/bin/python" -c "import sys, workbook.data as d; sys.exit(n
   CLASSROOM_DATA="$CLASSROOM_PREFIX/data"
   classroom_say "this workbook wheel has no data/: servers read the copy in $CLASSROOM_DATA"
   rm -rf "$CLASSROOM_DATA" && cp -r "$REPO/data" "$CLASSROOM_DATA" && chmod -R a+rX "$CLASSROOM_DATA"
+else
+  CLASSROOM_DATA=""
 fi
 
 # --- 3. the proxy -------------------------------------------------------------------------------------------
@@ -130,7 +132,9 @@ if [ ! -d "$CLASSROOM_COURSE" ]; then
 fi
 # Instructors share the course (solutions, gradebook); nobody else may read it.
 chgrp -R "$CLASSROOM_INSTRUCTORS" "$CLASSROOM_COURSE"
-chmod -R u+rwX,g+rwX,o-rwx "$CLASSROOM_COURSE"
+chmod -R u+rwX,g+rwX "$CLASSROOM_COURSE"
+chmod o-rwx "$CLASSROOM_COURSE"   # the folder itself keeps others out; the files inside keep
+                                   # their read bits, which nbgrader copies to the exchange (feedback)
 find "$CLASSROOM_COURSE" -type d -exec chmod g+s {} +
 
 # --- 5. settings and per-role Jupyter configuration -------------------------------------------------------------

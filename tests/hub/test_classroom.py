@@ -539,6 +539,7 @@ def test_students_cannot_read_each_other(classroom):
         "another student's home": f"os.listdir({other!r})",
         "another student's notebook": f"open({other + '/' + TARGET + '/' + NOTEBOOK!r}).read()",
         "the exchange's inbox (submissions)": f"os.listdir({str(exchange / 'inbound')!r})",
+        "the exchange's feedback folder": f"os.listdir({str(exchange / 'feedback')!r})",
         "the course folder (solutions, gradebook)": f"os.listdir({str(state.course)!r})",
         "the instructor's source notebook": f"open({str(state.course / 'source' / EXERCISE / (EXERCISE + '.ipynb'))!r}).read()",
         "writing into the released exercise": f"open({str(exchange / 'outbound' / EXERCISE / 'x.ipynb')!r}, 'w')",
