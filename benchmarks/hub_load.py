@@ -101,7 +101,7 @@ def student_run(base_url: str, name: str, password: str, first_cell: str) -> dic
     pulled = time.monotonic() - t1
     t2 = time.monotonic()
     user.read_notebook("alliance-workbook/02_one_percent.ipynb")
-    result = user.run([first_cell], timeout=300)[0]
+    result = user.run([first_cell], timeout=300, keep_kernel=True)[0]
     first = time.monotonic() - t2
     if result["error"]:
         raise RuntimeError(f"{name}: first cell raised {result['error']}")

@@ -152,10 +152,11 @@ class HubUser:
             raise HubError(f"{self.name}: nbgrader {action} failed: {result.get('value')}")
         return result
 
-    def run(self, cells: list[str], timeout: float = 120) -> list[dict]:
+    def run(self, cells: list[str], timeout: float = 120, keep_kernel: bool = False) -> list[dict]:
         """Run code cells in a new kernel on the user's server; one result per cell.
 
-        Each result: {"stdout": text, "error": "Name: message" or None}.  The kernel is deleted after.
+        Each result: {"stdout": text, "error": "Name: message" or None}.  The kernel is deleted
+        after, unless keep_kernel (then the caller deletes it, e.g. after measuring its memory).
         """
         answer = self.post("/api/kernels", json={"name": "python3"})
         if answer.status_code != 201:
@@ -164,8 +165,9 @@ class HubUser:
         try:
             return asyncio.run(asyncio.wait_for(self._run(kernel_id, cells), timeout))
         finally:
-            requests.delete(f"{self.server}/api/kernels/{kernel_id}", timeout=self.timeout,
-                            headers={"Authorization": f"token {self.token}"})
+            if not keep_kernel:
+                requests.delete(f"{self.server}/api/kernels/{kernel_id}", timeout=self.timeout,
+                                headers={"Authorization": f"token {self.token}"})
 
     async def _run(self, kernel_id: str, cells: list[str]) -> list[dict]:
         from tornado.httpclient import HTTPRequest
