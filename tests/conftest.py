@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import workbook
-from workbook import readings
+from workbook import texts
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -27,9 +27,9 @@ def data_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def readings_dir() -> Path:
     """The folder with the two readings; skips (or fails under CI=true) when there is none."""
-    folder = readings.readings_folder()
+    folder = texts.readings_folder()
     if folder is None:
-        where = ", ".join(str(p) for p in readings.candidate_folders())
+        where = ", ".join(str(p) for p in texts.candidate_folders())
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must check the evidence against the readings, but none were found in: {where}")
         pytest.skip(f"no copy of the readings (looked in {where}); evidence is checked where they exist")

@@ -21,20 +21,14 @@ def _bar():
                       description="Bars of the defence budget share per year.", source="defence_spending table")
 
 
+#: Every builder the charts package lists, drawn with its defaults, plus the options worth drawing too.
 BUILDERS = {
-    "timeline": lambda: charts.timeline(),
+    **charts.BUILDERS,
     "timeline highlighted": lambda: charts.timeline(highlight_phase=3),
     "timeline by category": lambda: charts.timeline(color="category"),
-    "spending_chart": lambda: charts.spending_chart(),
     "spending_chart low ceiling": lambda: charts.spending_chart(ceiling=0.9),
-    "personnel_chart": lambda: charts.personnel_chart(),
-    "fuel_chart": lambda: charts.fuel_chart(),
-    "compensation_chart": lambda: charts.compensation_chart(),
-    "places_map": lambda: charts.places_map(),
     "places_map highlighted": lambda: charts.places_map(highlight="okinawa"),
     "places_map world": lambda: charts.places_map(highlight="Madrid"),
-    "claims_by_topic": lambda: charts.claims_by_topic(),
-    "hedges_chart": lambda: charts.hedges_chart(),
     "hedges_chart with none": lambda: charts.hedges_chart(include_none=True),
     "bar": _bar,
 }
@@ -170,6 +164,8 @@ def test_data_holds_only_plain_values(built):
     name, chart, spec = built
     for view, _ in _views(spec, spec.get("datasets", {})):
         for row in (view.get("data") or {}).get("values", []):
+            if row.get("type") == "Feature":  # map outlines are GeoJSON, nested by design
+                continue
             for value in row.values():
                 assert value is None or isinstance(value, (str, int, float, bool)), f"{name}: {value!r}"
                 assert not (isinstance(value, float) and value != value), f"{name}: NaN in the data"
@@ -188,7 +184,7 @@ def test_theme_is_registered_enabled_and_okabe_ito():
 
 
 def test_import_outside_a_kernel_keeps_the_default_renderer():
-    code = "import altair as alt, workbook.charts as c; print(alt.renderers.active, c._in_kernel())"
+    code = "import altair as alt, workbook.charts as c; print(alt.renderers.active, c.in_kernel())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["default", "False"]
 
@@ -249,11 +245,9 @@ def test_claim_counts_add_up_to_the_claims_table():
     assert "none" not in {r["hedge"] for r in hedged}
 
 
-@pytest.mark.parametrize("builder,subject", [(charts.spending_chart, "defence_spending"),
-                                             (charts.personnel_chart, "personnel"),
-                                             (charts.fuel_chart, "fuel_share"),
-                                             (charts.compensation_chart, "compensation")])
-def test_derived_charts_draw_claims_alone_or_records_alone(builder, subject):
+@pytest.mark.parametrize("subject", list(charts.FOR_TABLE))
+def test_derived_charts_draw_claims_alone_or_records_alone(subject):
+    builder = charts.FOR_TABLE[subject]
     data = load(subject)
     for part in (data[data["source"] == "public record"], data[data["source"] != "public record"]):
         assert len(part) > 0
@@ -340,5 +334,85 @@ def test_offline_bundle_is_built_once_then_read_from_the_cache(tmp_path, monkeyp
 
 def test_workbook_renderer_hands_the_spec_to_a_widget(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path))
-    data, _metadata = charts._offline_renderer(charts.claims_by_topic().to_dict())
+    data, _metadata = charts.offline.render(charts.claims_by_topic().to_dict())
     assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_every_derived_table_has_its_chart():
+    from workbook.derived import DERIVED
+
+    assert set(charts.FOR_TABLE) == set(DERIVED)
+    assert all(builder in charts.BUILDERS.values() for builder in charts.FOR_TABLE.values())
+
+
+def test_claim_counts_is_one_builder_for_topics_and_hedges():
+    assert charts.claim_counts(by="topic").to_dict() == charts.claims_by_topic().to_dict()
+    assert charts.claim_counts(by="hedge").to_dict() == charts.hedges_chart().to_dict()
+    with pytest.raises(ValueError, match="'topic'"):
+        charts.claim_counts(by="colour")
+
+
+# --------------------------------------------------------------------------- the saved picture
+
+def test_saved_picture_carries_the_chart_its_description_and_source(built):
+    import base64
+    import html as html_module
+    import re
+
+    name, _chart, spec = built
+    bundle = charts.static.picture_bundle(spec)
+    page = bundle["text/html"]
+    alt_text = html_module.unescape(re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)"', page)[2])
+    assert alt_text == spec["description"]
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)", page)[1]).decode()
+    assert spec["title"]["text"] in _svg_text(svg)
+    caption = html_module.unescape(re.search(r"<figcaption>(.*)</figcaption>", page, re.S)[1])
+    assert "Source:" in caption and "Run this cell" in caption
+    assert spec["description"] in bundle["text/plain"]
+    # a picture, not the widget's 0.9 MB bundle: a saved notebook stays small
+    assert len(page) < 60_000, f"{name}: picture is {len(page):,} characters"
+
+
+def test_renderer_shows_the_picture_before_the_widget_in_a_kernel(tmp_path, monkeypatch):
+    import IPython.display
+
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path))
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    monkeypatch.setattr(charts.offline, "in_kernel", lambda: True)
+    spec = charts.claims_by_topic().to_dict()
+    data, _metadata = charts.offline.render(spec)
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert "run the cell" in data["text/plain"]
+    assert len(shown) == 1 and charts.static.FIGURE_CLASS in shown[0]["text/html"]
+    assert spec["description"] in shown[0]["text/plain"]
+
+
+def test_explorer_picture_says_to_run_the_cell_again(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    monkeypatch.setattr(charts.offline, "in_kernel", lambda: True)
+    jchart = charts.live(charts.timeline())
+    charts.show_with_picture("the widget", jchart)
+    assert "use the explorer again" in shown[0]["text/plain"] and shown[1] == "the widget"
+
+
+def test_east_asia_map_draws_coastlines_shipped_in_the_package():
+    from importlib import resources
+
+    folder = resources.files("workbook.charts").joinpath("geodata")
+    assert "public domain" in folder.joinpath("README.md").read_text(encoding="utf-8")
+    features = charts.places.land_features()
+    coordinates = [point for polygon in features[0]["geometry"]["coordinates"] for ring in polygon for point in ring]
+    west, east, south, north = charts.places.LAND_BOX
+    assert len(coordinates) > 1000
+    assert all(west <= x <= east and south <= y <= north for x, y in coordinates)
+    spec = charts.places_map().to_dict()
+    shapes = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "geoshape"
+              and layer["mark"].get("fill")]
+    assert shapes, "no land layer on the East Asia map"
+    assert "with coastlines" in spec["description"] and "Natural Earth" in " ".join(spec["title"]["subtitle"])
+    world = charts.places_map(highlight="Madrid").to_dict()
+    assert "with no coastlines" in world["description"]

@@ -290,7 +290,7 @@ def test_text_is_not_judged_and_points_to_the_rubric():
     result = check("99.1", "The record stays below the ceiling after 1976.")
     assert result.correct is None and not result
     assert "not checked automatically" in result.message
-    assert "notebooks/INSTRUCTORS.md" in result.message
+    assert "WRITTEN_ANSWERS.md" in result.message
     register("99.2", kind="text", rubric="the rubric for exercise 99.2")
     assert "the rubric for exercise 99.2" in check("99.2", "Some thoughts.").message
 
@@ -325,29 +325,50 @@ def test_ids_in_text_with_spaces_are_trimmed():
     assert check(" 99.1 ", 145000).correct is True
 
 
-def test_answers_module_is_imported_lazily_by_prefix(tmp_path, monkeypatch):
+@pytest.fixture
+def answers_module(tmp_path, monkeypatch):
+    """write(name, source): an extra ``workbook.answers.<name>`` module, gone after the test."""
     import workbook.answers
 
-    (tmp_path / "n98.py").write_text(
-        "from workbook.checks import register\n"
-        "register('98.1', kind='number', expected=lambda: 42.0, prompt='the answer')\n")
     monkeypatch.setattr(workbook.answers, "__path__", [*workbook.answers.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "workbook.answers.n98", raising=False)
-    assert "98.1" not in checks._REGISTRY
-    try:
-        assert check("98.1", 42).correct is True
-        assert "98.1 (the answer)" in check("98.5", 1).message
-        assert checks.ids("98") == ["98.1"] and checks.ids(98) == ["98.1"]
-    finally:
-        sys.modules.pop("workbook.answers.n98", None)
+    written_names = []
+
+    def write(name: str, source: str) -> None:
+        (tmp_path / f"{name}.py").write_text(source)
+        sys.modules.pop(f"workbook.answers.{name}", None)
+        written_names.append(name)
+
+    yield write
+    for name in written_names:
+        sys.modules.pop(f"workbook.answers.{name}", None)
 
 
-def test_a_broken_answers_module_is_reported_not_raised(tmp_path, monkeypatch):
-    import workbook.answers
+def test_answers_module_is_read_lazily_by_prefix_and_declaring_registers_nothing(answers_module):
+    import importlib
 
-    (tmp_path / "n97.py").write_text("raise RuntimeError('oops in n97')\n")
-    monkeypatch.setattr(workbook.answers, "__path__", [*workbook.answers.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "workbook.answers.n97", raising=False)
+    answers_module("n98", "from workbook.checks import exercise, written\n"
+                          "@exercise('98.1', kind='number', prompt='the answer')\n"
+                          "def the_answer():\n"
+                          "    return 42.0\n"
+                          "essay = written('98.2', prompt='why')\n")
+    module = importlib.import_module("workbook.answers.n98")
+    assert "98.1" not in checks._REGISTRY                 # importing declares, registers nothing
+    assert module.the_answer() == 42.0                     # an exercise computes its answer
+    assert check("98.1", 42).correct is True
+    assert "98.1 (the answer)" in check("98.5", 1).message
+    assert checks.ids("98") == ["98.1", "98.2"] and checks.ids(98) == ["98.1", "98.2"]
+    assert check("98.2", "Because.").correct is None
+
+
+def test_a_declaration_mistake_is_reported_when_its_notebook_is_checked(answers_module):
+    answers_module("n96", "from workbook.checks import Exercise\n"
+                          "fixed = Exercise('96.2', kind='choice', expected='c', choices=['a', 'b'])\n")
+    result = check("96.1", "a")
+    assert result.correct is None and result.problem and "not among the choices" in result.message
+
+
+def test_a_broken_answers_module_is_reported_not_raised(answers_module):
+    answers_module("n97", "raise RuntimeError('oops in n97')\n")
     result = check("97.1", 1)
     assert result.correct is None and "oops in n97" in result.message and "not your fault" in result.message
 
@@ -474,3 +495,95 @@ def test_every_registered_exercise_accepts_its_own_answer_and_the_placeholder(ch
     if isinstance(expected, float):
         assert not math.isnan(expected)
     assert check(check_id, expected).correct is True, check(check_id, expected).message
+
+
+# --------------------------------------------------------------------------- issue 12: what confused students
+
+def test_a_number_too_large_for_a_float_is_the_students_not_the_checks_problem():
+    _register_number()
+    register("99.2", kind="choice", expected="a", choices=["a", "b"])
+    register("99.3", kind="ids", expected=["x-1"])
+    for cid in ("99.1", "99.2", "99.3"):
+        for answer in (10**400, -10**400, [10**400], "1e400", "9" * 500):
+            result = check(cid, answer)
+            assert not result.problem and result.correct is not True, (cid, result)
+            assert result.correct is None or (cid == "99.3" and isinstance(answer, str)), (cid, result)
+            assert "not your fault" not in result.message and len(result.message) < 400
+
+
+@pytest.mark.parametrize("kind", ["number", "choice", "ids"])
+def test_a_long_answer_is_not_echoed_back_whole(kind):
+    register("99.1", kind=kind, expected=(lambda: 5.0) if kind == "number" else "a",
+             choices=["a", "b"] if kind == "choice" else None)
+    for answer in ("z" * 5000, "1" + "z" * 5000, "5" + " " * 3000 + "x"):
+        message = check("99.1", answer).message
+        assert len(message) < 400, message
+
+
+def test_one_is_one_percent_not_also_the_fraction_one():
+    spec = checks._REGISTRY.get("02.2") or (checks.ids("02") and checks._REGISTRY["02.2"])
+    message = check(spec.check_id, 1.0).message
+    assert "100%" not in message and "fraction" not in message and "1%" in message
+
+
+def test_a_table_for_a_count_points_to_counting_not_loc():
+    checks.ids("00")
+    message = check("00.1", workbook.load("claims")).message
+    assert ".loc" not in message.split("pick one")[0] and "len(" in message
+    many = check("00.1", workbook.load("claims")["reading"] == "essay2005").message
+    assert ".sum() counts the Trues" in many
+
+
+def test_a_table_for_a_list_of_years_speaks_of_years_and_real_columns():
+    checks.ids("02")
+    message = check("02.1", workbook.load("defence_spending")).message
+    assert "id" not in message.replace("this table", "").split() and "'id'" not in message
+    assert "year" in message and "above_one_pct" in message          # its own columns are listed
+    assert "years" in check("02.1", [1111, 2222]).message
+
+
+ADVERSARIAL = [" " * 16000 + "a", "1" + " " * 16000 + "x", "1" * 16000 + "x", "-" * 16000,
+               "about " * 3000, "1," * 8000 + "x", "$" + " " * 16000 + "1"]
+
+
+class _Spy:
+    """Stands in for the ``re`` module / a compiled pattern and records how long each searched text was."""
+
+    def __init__(self, real, seen):
+        self._real, self._seen = real, seen
+
+    def __getattr__(self, name):
+        attr = getattr(self._real, name)
+        if not callable(attr) or name in ("compile", "escape"):
+            return attr
+
+        def call(*args, **kwargs):
+            self._seen += [len(a) for a in args if isinstance(a, str) and a is not getattr(self._real, "pattern", None)]
+            return attr(*args, **kwargs)
+        return call
+
+
+@pytest.mark.parametrize("kind", ["number", "percent", "integer", "year", "choice", "ids"])
+def test_reading_an_answer_never_runs_a_pattern_over_unbounded_text(kind, monkeypatch):
+    """The slow-regex bug (16,000 spaces and a letter: 5-43 s) by input size, not by the clock.
+
+    Every regular expression that reads an answer sees at most MAX_TEXT characters (besides the
+    linear split of ids text) and every pattern matches whitespace runs of fixed length, so the
+    work per answer is bounded whatever the student types.
+    """
+    from workbook import answer_kinds
+
+    seen: list[int] = []
+    monkeypatch.setattr(answer_kinds, "re", _Spy(answer_kinds.re, seen))
+    monkeypatch.setattr(checks, "re", _Spy(checks.re, seen))
+    monkeypatch.setattr(answer_kinds, "_NUMBER", _Spy(answer_kinds._NUMBER, seen))
+    register("99.1", kind=kind, expected=(lambda: 1995) if kind != "choice" else "a",
+             choices=["a", "b"] if kind == "choice" else None)
+    for answer in ADVERSARIAL:
+        assert isinstance(check("99.1", answer), CheckResult)
+    assert seen == [] or max(seen) <= answer_kinds.MAX_TEXT, max(seen)
+
+
+def test_the_number_pattern_has_no_unbounded_whitespace():
+    from workbook import answer_kinds
+    assert "\\s*" not in answer_kinds._NUMBER.pattern and "\\s+" not in answer_kinds._NUMBER.pattern

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from workbook import cli, course
+from workbook import cli
+from workbook import course as course_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -204,7 +205,7 @@ def test_autograde_report_names_what_was_repaired(tmp_path):
         "[AutogradeApp | ERROR] Timeout waiting for execute reply (8s).",
         "[AutogradeApp | ERROR] There was an error processing assignment 'ex' for student 'dan'",
     ])
-    notes, failed = course._autograde_report(course, "ex", log)
+    notes, failed = course_commands._autograde_report(course, "ex", log)
     assert "ann" not in notes, "hidden tests put back are not the student's doing"
     assert notes["bob"] == ["t1: edited by the student (a read-only cell), restored",
                             "t2: deleted by the student, put back"]

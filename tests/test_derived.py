@@ -62,3 +62,49 @@ def test_cite_gives_reading_paragraph_and_evidence(claims):
     assert "http" in workbook.cite("r001")
     with pytest.raises(KeyError, match="sa1997-39a"):
         workbook.cite("nonsense")
+
+
+# --------------------------------------------------------------------------- derivations.csv
+
+def test_derivations_name_exactly_the_derived_tables():
+    from workbook.derived import DERIVED
+
+    plan = workbook.load("derivations")
+    assert set(plan["table"].astype(str)) == set(DERIVED)
+    for table in DERIVED:
+        assert set(plan.loc[plan["table"] == table, "role"].astype(str)) == {"claim", "record"}, table
+
+
+def test_only_the_ceiling_rows_of_the_derived_subjects_are_left_out(records):
+    plan = workbook.load("derivations")
+    used = set().union(*(set(workbook.load(t)["ref"]) for t in plan["table"].astype(str).unique()))
+    subjects = set(plan["subject"].astype(str))
+    left_out = records[records["subject"].astype(str).isin(subjects) & ~records["record_id"].isin(used)]
+    assert set(left_out["group"]) == {"ceiling"}
+
+
+def test_stage_and_service_come_from_the_derivations(data_copy, monkeypatch):
+    path = data_copy / "derivations.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("total (before),,before the 1995 outline,Ground SDF",
+                                 "total (before),,for scale,Maritime SDF"), encoding="utf-8")
+    monkeypatch.setenv("WORKBOOK_DATA", str(data_copy))
+    workbook.clear_cache()
+    row = workbook.load("personnel").set_index("group").loc["total (before)"]
+    assert (row["stage"], row["service"]) == ("for scale", "Maritime SDF")
+
+
+def test_a_record_without_its_stage_is_named(data_copy, monkeypatch):
+    path = data_copy / "derivations.csv"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if ",all services," not in line]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("WORKBOOK_DATA", str(data_copy))
+    workbook.clear_cache()
+    personnel = workbook.load("personnel")                   # the unmatched group is left out...
+    assert "all services" not in set(personnel["group"])
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "personnel,record,personnel,total (after),,after the 1995 outline,Ground SDF",
+        "personnel,record,personnel,,,,"), encoding="utf-8")
+    workbook.clear_cache()
+    with pytest.raises(workbook.DataError, match=r"derivations\.csv.*stage and service"):
+        workbook.load("personnel")                            # ...a row with no stage is named

@@ -39,8 +39,8 @@ GRADED = ("ex02_one_percent", "ex06_history_issue")
 TIMEOUT = 8
 #: A well-formed but wrong answer to question 2: it passes the visible checks, fails the hidden ones.
 WRONG = {
-    "ex02_one_percent": ("ex02-q2-answer", 'years_above = sorted(int(y) for y in record["year"])'),
-    "ex06_history_issue": ("ex06-q2-answer", "overstatement_pct = 0.0"),
+    "ex02_one_percent": ("ex02-q2-answer", 'years_back_below = sorted(int(y) for y in record["year"])'),
+    "ex06_history_issue": ("ex06-q2-answer", "excess_over_paid_pct = 0.0"),
 }
 STUDENTS = ("solution", "blank", "partial", "loop", "tampered")
 BROKEN = "broken"

@@ -120,8 +120,23 @@ def test_no_figure_from_the_data_is_typed_into_a_cell(path):
 
 
 def test_instructors_guide_covers_every_notebook():
-    guide = (NOTEBOOKS[0].parent / "INSTRUCTORS.md").read_text(encoding="utf-8")
+    guide = (NOTEBOOKS[0].parent.parent / "exercises" / "INSTRUCTORS.md").read_text(encoding="utf-8")
     for path in NOTEBOOKS:
         assert path.stem in guide
         for ex in _nb(path)["metadata"]["workbook"]["exercises"]:
             assert ex in guide, f"no discussion note for exercise {ex}"
+
+
+#: Every notebook opens with this cell, so students meet the same tools in the same words each time.
+FIRST_CELL = "from workbook import load, tables, cite, check, charts, widgets, show_paragraph, reading_upload"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_starts_with_the_same_first_cell(path):
+    nb = _nb(path)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "".join(code[0]["source"]).strip() == FIRST_CELL
+    later = "\n".join("".join(c["source"]) for c in code[1:])
+    assert not re.search(r"^\s*(import workbook|from workbook import)", later, re.M), \
+        "tools come from the first cell only"
+    assert "workbook." not in later, "use the names the first cell imports (tables(), show_paragraph())"

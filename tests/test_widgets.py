@@ -147,7 +147,7 @@ def test_ceiling_slider_lists_the_years_above(level):
     expected = [int(y) for y in records.loc[records["value"] > level, "year"]]
     assert slider.years_above == expected
     assert f"<b>{len(expected)}</b>" in slider.text.value
-    assert f"{charts._number(level)}% ceiling" in _chart_spec(slider)["description"]
+    assert f"{charts.format_number(level)}% ceiling" in _chart_spec(slider)["description"]
 
 
 def test_ceiling_slider_starts_at_the_claim():

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import importlib
 
-from .data import clear_cache, load, tables
-from .errors import DataError, ReadingsNotFound
-from .provenance import cite
+from .data import cite, clear_cache, load, tables
+from .errors import DataError, ReadingCopyError, ReadingsNotFound
+from .friendly_errors import enable_in_kernel as _enable_in_kernel
 
-__all__ = ["load", "tables", "cite", "check", "show_paragraph", "DataError", "ReadingsNotFound",
-           "clear_cache", "charts", "widgets", "checks", "readings"]
+__all__ = ["load", "tables", "cite", "check", "show_paragraph", "reading_upload", "add_reading",
+           "DataError", "ReadingsNotFound", "ReadingCopyError", "clear_cache", "charts", "widgets", "checks",
+           "texts", "passages"]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"charts", "widgets", "checks", "readings", "derived", "cli"}
+_LAZY_MODULES = {"charts", "widgets", "checks", "texts", "passages", "derived", "cli"}
+# name -> module for functions imported only when first used
+_LAZY_FUNCTIONS = {"show_paragraph": "passages", "reading_upload": "passages", "add_reading": "texts"}
+
+_enable_in_kernel()   # in a Jupyter kernel: friendly errors, and notice answer cells that failed
 
 
 def __getattr__(name: str):
@@ -26,6 +31,6 @@ def __getattr__(name: str):
         return importlib.import_module(f".{name}", __name__)
     if name == "check":
         return importlib.import_module(".checks", __name__).check
-    if name == "show_paragraph":
-        return importlib.import_module(".reading_guide", __name__).show_paragraph
+    if name in _LAZY_FUNCTIONS:
+        return getattr(importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
     raise AttributeError(f"module 'workbook' has no attribute {name!r}")

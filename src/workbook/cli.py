@@ -2,11 +2,16 @@
 
 For students::
 
-    workbook start [DIR]          copy the notebooks and the released exercises into DIR
-                                  (default ~/alliance-workbook); never overwrites a file
+    workbook start [DIR]          copy the notebooks, the guide to written answers and the released
+                                  exercises into DIR (default ~/alliance-workbook); never overwrites
+    workbook update [DIR]         bring DIR up to date: files you never changed are refreshed, files
+                                  you changed are kept and the new version is put beside them
 
-For instructors (needs nbgrader: ``pip install -e ".[instructor]"``), thin wrappers around the
-nbgrader commands, run in the course folder (``exercises/``)::
+For instructors (needs the instructor kit: ``python3 bootstrap.py instructor``)::
+
+    workbook course init DIR      make a private course folder: exercise sources, guide, nbgrader config
+
+and thin wrappers around the nbgrader commands, run in the course folder::
 
     workbook release [NAME ...]   nbgrader generate_assignment for each exercise, then check the
                                   student version for solutions, hidden tests and mark schemes
@@ -15,6 +20,12 @@ nbgrader commands, run in the course folder (``exercises/``)::
 
 Exit codes: 0 done; 1 done in part (a submission or an exercise failed, or a leak was found: the
 message says which); 2 nothing done (wrong arguments, missing folders, nbgrader not installed).
+
+The readings are not shipped with the workbook; a student adds the copy their course provides::
+
+    workbook readings add FILE    check the copy against the paragraphs the tables cite, keep it
+                                  for every notebook (WORKBOOK_READINGS, or the user's data folder)
+    workbook readings where       where copies are looked for, and which are usable
 """
 
 from __future__ import annotations
@@ -24,7 +35,8 @@ import sys
 
 from ._common import FAILED, CliError
 from .course import cmd_grade, cmd_release
-from .workspace import DEFAULT_STUDENT_DIR, cmd_start
+from .course_init import cmd_course_init
+from .workspace import DEFAULT_STUDENT_DIR, cmd_start, cmd_update
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,17 +47,54 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 done, 1 done in part (see the messages), 2 nothing done.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    start = sub.add_parser(
-        "start", help="copy the notebooks and released exercises into your own folder",
-        description="Copy the workbook's notebooks and the released exercises into DIR. A file "
-                    "you already have is never overwritten: a later run adds only what is new.")
-    start.add_argument("dir", nargs="?", metavar="DIR",
-                       help=f"your folder (default: {DEFAULT_STUDENT_DIR})")
-    start.add_argument("--exercises", metavar="FOLDER",
-                       help="the released exercises your instructor gave you (a folder with one "
-                            "sub-folder per exercise; default: the workbook's exercises/release)")
-    start.add_argument("--source", metavar="WORKBOOK", help=argparse.SUPPRESS)
-    start.set_defaults(func=cmd_start)
+    for name, func, helptext, description in (
+            ("start", cmd_start, "copy the notebooks and released exercises into your own folder",
+             "Copy the workbook's notebooks, the guide to written answers and the released exercises "
+             "into DIR. A file you already have is never overwritten: a later run adds only what is new."),
+            ("update", cmd_update, "bring your folder up to date without touching your own work",
+             "Refresh the files in DIR that you never changed to the newest version. A file you "
+             "changed is kept exactly as it is, and the new version is put beside it under a name "
+             "ending in .new-VERSION. Files you deleted are put back.")):
+        cmd = sub.add_parser(name, help=helptext, description=description)
+        cmd.add_argument("dir", nargs="?", metavar="DIR",
+                         help=f"your folder (default: {DEFAULT_STUDENT_DIR})")
+        cmd.add_argument("--exercises", metavar="FOLDER",
+                         help="the released exercises your instructor gave you (a folder with one "
+                              "sub-folder per exercise)")
+        cmd.add_argument("--source", metavar="WORKBOOK", help=argparse.SUPPRESS)
+        cmd.set_defaults(func=func)
+
+    course = sub.add_parser("course", help="instructors: set up a private course folder")
+    course_sub = course.add_subparsers(dest="course_command", metavar="ACTION", required=True)
+    init = course_sub.add_parser(
+        "init", help="make a private course folder from the instructor kit",
+        description="Make DIR (new or empty, readable only by you) into an nbgrader course folder: "
+                    "the exercise sources with their solutions, the instructor's guide and "
+                    "nbgrader_config.py (gradebook: DIR/gradebook.db).")
+    init.add_argument("dir", metavar="DIR", help="the new course folder, e.g. ~/courses/alliance-2027")
+    init.add_argument("--course-id", help="nbgrader's course id (needed with a hub's exchange)")
+    init.add_argument("--exchange", metavar="FOLDER",
+                      help="nbgrader's exchange folder on a shared machine, e.g. /srv/nbgrader/exchange")
+    init.set_defaults(func=cmd_course_init)
+
+    # -- readings: add the copy a course provides (checked, kept where every kernel finds it)
+    readings = sub.add_parser(
+        "readings", help="add your course's copy of a reading, or see where copies are",
+        description="The two readings are not shipped with the workbook. 'add FILE' checks a .txt "
+                    "file against the paragraphs the tables cite and keeps it for every notebook "
+                    "(in WORKBOOK_READINGS, or ~/.local/share/alliance-workbook/readings); "
+                    "'where' shows where copies are looked for and which are usable.")
+    readings_sub = readings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    readings_add = readings_sub.add_parser("add", help="check and keep the copy in FILE")
+    readings_add.add_argument("files", nargs="+", metavar="FILE", help="a reading as a plain .txt file")
+    readings_sub.add_parser("where", help="where copies are looked for, and which are usable")
+
+    def cmd_readings(args):
+        from .texts import cmd_readings as run  # imported when used: it loads the tables
+
+        return run(args)
+
+    readings.set_defaults(func=cmd_readings)
 
     for name, helptext, func in (
             ("release", "instructors: generate the student version of the exercises", cmd_release),

@@ -14,18 +14,28 @@ class DataError(ValueError):
         where = ", ".join(p for p in (file and f"file {file}", row and f"row {row}",
                                       column and f"column {column!r}") if p)
         super().__init__(f"{where}: {message}" if where else message)
-        self.file, self.row, self.column = file, row, column
+        self.file, self.row, self.column, self.detail = file, row, column, message
+
+    def again(self) -> DataError:
+        """A new error with the same message, to raise again without growing this one's traceback."""
+        return DataError(self.detail, file=self.file, row=self.row, column=self.column)
 
 
 class ReadingsNotFound(FileNotFoundError):
-    """There is no local copy of the readings, so a paragraph cannot be shown."""
+    """There is no usable local copy of a reading, so a paragraph cannot be shown."""
 
-    def __init__(self, where):
+    def __init__(self, where, reading: str | None = None):
         places = "\n".join(f"  - {p}" for p in where)
+        what = f"the reading {reading}" if reading else "the readings"
         super().__init__(
-            "No copy of the readings was found. The workbook works without them (every table carries "
-            "summaries and citations), but to read the cited paragraphs put the two .txt files in one of:\n"
-            f"{places}\n(or set the WORKBOOK_READINGS environment variable to their folder).")
+            f"No copy of {what} was found. The workbook works without them (every table carries "
+            "its evidence and citations); to read the cited paragraphs, add the copy your course gives "
+            "you: `workbook readings add FILE` in a terminal, or `workbook.reading_upload()` in a "
+            f"notebook. Looked in:\n{places}")
+
+
+class ReadingCopyError(ValueError):
+    """A file offered (or found) as a copy of a reading cannot be used; the message says why."""
 
 
 class UnknownName(KeyError):

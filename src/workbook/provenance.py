@@ -1,8 +1,10 @@
-"""Citations: where every figure comes from, in a form a student can paste into an essay."""
+"""Citations: how a claim, event or record row is written out, in a form a student can paste into an essay.
+
+Only formatting lives here (it needs no tables); ``cite(ref)``, which looks the row up, sits beside
+``load`` in :mod:`workbook.data`.
+"""
 
 from __future__ import annotations
-
-from .errors import UnknownName
 
 
 def reading_label(reading) -> str:
@@ -24,22 +26,11 @@ def record_citation(row) -> str:
     return f"{row.source_title}, {row.source_url} ({row.source_kind} source)"
 
 
-def cite(ref: str) -> str:
-    """A readable citation for a claim, event or record id, e.g. ``cite("sa1997-39a")``."""
-    from .data import load
+def __getattr__(name: str):
+    # Old home of cite(): still found here for code that imports it from this module, looked up
+    # only when asked for, so that importing this module never imports the loader.
+    if name == "cite":
+        from .data import cite
 
-    if not isinstance(ref, str):
-        raise TypeError(f"cite() expects an id as text, like cite('sa1997-39a'); got {ref!r}.")
-    readings = load("readings").set_index("id")
-    for table, key in (("claims", "claim_id"), ("events", "event_id")):
-        df = load(table)
-        hit = df[df[key] == ref]
-        if len(hit):
-            row = next(hit.itertuples(index=False))
-            return claim_citation(row, readings.loc[row.reading])
-    records = load("records")
-    hit = records[records["record_id"] == ref]
-    if len(hit):
-        return record_citation(next(hit.itertuples(index=False)))
-    raise UnknownName(f"No claim, event or record has the id {ref!r}. Claim ids look like 'sa1997-39a' "
-                      "(reading, paragraph, letter); see workbook.load('claims')['claim_id'].")
+        return cite
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

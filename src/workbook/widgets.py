@@ -18,7 +18,7 @@ import html
 import ipywidgets as W
 import pandas as pd
 
-from . import charts  # first: it imports Altair the quick way
+from . import charts, table_display
 from .charts import alt
 from .data import load, table_names
 from .provenance import cite, claim_citation
@@ -46,12 +46,12 @@ def _claim(claim_id: str) -> pd.Series:
 
 
 def _number(value) -> str:
-    return charts._number(float(value))
+    return charts.format_number(float(value))
 
 
 def _html_table(df: pd.DataFrame, height: int = 320) -> str:
     """A scrollable HTML table of ``df`` (text escaped)."""
-    body = df.to_html(index=False, escape=True, na_rep="", border=0)
+    body = table_display.to_html(df, index=False)  # escaped; years, counts and blanks read well
     return f'<div style="max-height:{height}px; overflow:auto">{body}</div>'
 
 
@@ -62,9 +62,7 @@ class Explorer:
     chart: alt.JupyterChart | None = None
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        charts.show_with_picture(self.widget, self.chart)  # the picture stands in after a reopen
 
     def _draw(self, chart) -> None:
         """Show ``chart``: the first time in a new chart widget, then by redrawing that widget."""
@@ -180,9 +178,11 @@ class ClaimExplorer(Explorer):
         self.count = len(self.matches)
         shown = self.matches.copy()
         ranges = shown["value"].isna() & shown["value_low"].notna()
-        shown["value"] = shown["value"].map(lambda v: "" if pd.isna(v) else _number(v)).astype(object)
-        shown.loc[ranges, "value"] = [f"{_number(lo)}-{_number(hi)}" for lo, hi in
-                                      zip(shown.loc[ranges, "value_low"], shown.loc[ranges, "value_high"])]
+        years = shown["unit"].astype(str) == "year"
+        shown["value"] = [table_display.format_number(v, y) for v, y in zip(shown["value"], years)]
+        shown.loc[ranges, "value"] = [table_display.format_range(lo, hi, y) for lo, hi, y in
+                                      zip(shown.loc[ranges, "value_low"], shown.loc[ranges, "value_high"],
+                                          years[ranges])]
         self.table.value = (f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
                             + _html_table(shown[self.COLUMNS]))
 
@@ -198,16 +198,13 @@ class ClaimVsRecord(Explorer):
     ``subject`` is one of "defence_spending", "personnel", "fuel_share", "compensation".
     """
 
-    BUILDERS = {"defence_spending": "spending_chart", "personnel": "personnel_chart",
-                "fuel_share": "fuel_chart", "compensation": "compensation_chart"}
-
     def __init__(self, subject: str = "defence_spending"):
-        if subject not in self.BUILDERS:
-            raise ValueError(f"ClaimVsRecord() knows the subjects {', '.join(map(repr, self.BUILDERS))}; "
+        if subject not in charts.FOR_TABLE:
+            raise ValueError(f"ClaimVsRecord() knows the subjects {', '.join(map(repr, charts.FOR_TABLE))}; "
                              f"not {subject!r}.")
         self.subject = subject
         self.data = load(subject)
-        self.builder = getattr(charts, self.BUILDERS[subject])
+        self.builder = charts.FOR_TABLE[subject]
         self.view = W.ToggleButtons(options=list(VIEWS), value="both", description="Show:", style=STYLE,
                                     tooltips=["only the figure the reading gives",
                                               "only figures from public sources", "both side by side"])
@@ -321,7 +318,7 @@ class ChartBuilder(Explorer):
     def _set_columns(self) -> None:
         """Offer the columns of the chosen table, with sensible first choices."""
         columns = list(map(str, self.data.columns))
-        numbers = [c for c in columns if charts._is_number(self.data[c])]
+        numbers = [c for c in columns if charts.is_number_column(self.data[c])]
         words = [c for c in columns if c not in numbers]
         self._busy = True
         try:
@@ -350,16 +347,9 @@ class ChartBuilder(Explorer):
         except (ValueError, TypeError) as exc:
             self.error = str(exc)
             self.message.value = f"<p><b>This can't be drawn:</b> {_e(self.error)}</p>"
-            chart = _placeholder("No chart: see the message above.")
+            chart = charts.placeholder("No chart: see the message above.")
         else:
             self.error = ""
             self.message.value = f"<p>{_e(self.data.shape[0])} rows from <code>{_e(name)}</code>.{_e(hover)}</p>"
         self._draw(chart)
 
-
-def _placeholder(text: str):
-    """A blank chart that just says ``text`` (shown when the choices can't be drawn)."""
-    frame = pd.DataFrame({"text": [text], "citation": ["no data"]})
-    chart = alt.Chart(charts._data(frame)).mark_text(fontSize=14).encode(text="text:N", tooltip=["citation:N"])
-    return charts.finish(chart.properties(width=400, height=60), title="Nothing to draw",
-                         description=text, source="none: no data is drawn")

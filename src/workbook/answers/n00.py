@@ -5,14 +5,15 @@ Every expected value is computed from ``workbook.load(...)`` when a check runs.
 
 from __future__ import annotations
 
-from workbook.checks import register
+from workbook.checks import exercise, written
 from workbook.data import load
+
+from ._shared import count_rows
 
 
 def claim_count(reading: str) -> int:
     """How many rows of the claims table belong to ``reading``."""
-    claims = load("claims")
-    return int((claims["reading"].astype(str) == reading).sum())
+    return count_rows(load("claims"), reading=reading)
 
 
 def claims_per_paragraph(reading: str) -> float:
@@ -21,6 +22,33 @@ def claims_per_paragraph(reading: str) -> float:
     return claim_count(reading) / float(paragraphs)
 
 
+@exercise("00.1", kind="integer", prompt="how many claims essay2005 makes", hints=(
+              "Start from the worked example just above, which counts sa1997's claims: what do you need to "
+              'change?',
+              'A comparison like table["column"] == "value" gives True or False for every row, and .sum() '
+              'counts the Trues. Ids must be spelled exactly as in the table.',
+              'A similar count on another table: `(load("events")["category"] == "crisis").sum()` counts '
+              'the events whose category is "crisis".',
+          ))
+def essay_claims() -> int:
+    return claim_count("essay2005")
+
+
+@exercise("00.2", kind="number", abs_tol=0.01, prompt="essay2005's claims per paragraph", hints=(
+              "Two numbers and one division: your count from 00.1, and essay2005's number of paragraphs.",
+              '"X per Y" is X divided by Y. One cell of a table: table.set_index("id").loc[row id, '
+              '"column"].',
+              'A similar ratio: sa1997\'s events per paragraph is `(load("events")["reading"] == '
+              '"sa1997").sum() / readings.set_index("id").loc["sa1997", "paragraphs"]`.',
+          ))
+def essay_claims_per_paragraph() -> float:
+    return claims_per_paragraph("essay2005")
+
+
+@exercise("00.3", kind="choice", choices=["sa1997", "essay2005"],
+          prompt="which reading is the U.S. government publication", hints=(
+              "Look at the 'kind' and 'publisher' columns of the readings table.",
+              "Read the 'kind' column word by word: one of the two kinds says whose publication it is."))
 def government_publication() -> str:
     """The id of the reading whose kind says it is a government publication."""
     readings = load("readings")
@@ -30,31 +58,4 @@ def government_publication() -> str:
     return str(hits["id"].iloc[0])
 
 
-register(
-    "00.1", kind="integer", expected=lambda: claim_count("essay2005"),
-    prompt="how many claims essay2005 makes",
-    hints=("Copy the worked example and change the reading id: claims[\"reading\"] == \"essay2005\", then .sum().",
-           "Make sure you count essay2005's rows, not sa1997's, and that the id is spelled exactly "
-           "\"essay2005\" (no space, lower case)."),
-)
-
-register(
-    "00.2", kind="number", expected=lambda: claims_per_paragraph("essay2005"), abs_tol=0.01,
-    prompt="essay2005's claims per paragraph",
-    hints=("Divide essay2005's number of claims (your answer to 00.1) by essay2005's number of "
-           "paragraphs, from the 'paragraphs' column of the readings table.",
-           "Use readings.set_index(\"id\").loc[\"essay2005\", \"paragraphs\"] for the paragraphs; the "
-           "claims go on top of the fraction, the paragraphs underneath."),
-)
-
-register(
-    "00.3", kind="choice", expected=government_publication, choices=["sa1997", "essay2005"],
-    prompt="which reading is the U.S. government publication",
-    hints=("Look at the 'kind' and 'publisher' columns of the readings table.",
-           "Read the 'kind' column word by word: one of the two kinds says whose publication it is."),
-)
-
-register(
-    "00.4", kind="text",
-    prompt="why a citation needs a paragraph number",
-)
+why_paragraphs = written("00.4", prompt="why a citation needs a paragraph number")

@@ -5,7 +5,7 @@ Every expected value is computed from ``workbook.load(...)`` when a check runs.
 
 from __future__ import annotations
 
-from workbook.checks import register
+from workbook.checks import exercise, written
 from workbook.data import load
 
 DECADES = ["the 1970s", "the 1980s", "the 1990s", "the 2000s"]
@@ -30,6 +30,37 @@ def events_in_phase(reading: str, number: int) -> int:
     return int((inside & (events["reading"].astype(str) == reading)).sum())
 
 
+@exercise("01.1", kind="integer", prompt="how many years phase 2 lasts in the phases table", hints=(
+              'A phase lasts from its start_year to its end_year. Which row is phase 2?',
+              'Pick the one row with a condition (and .iloc[0]), then subtract one of its columns from the '
+              'other; do not add 1.',
+              'A similar length on another table: `s = '
+              'load("sections").set_index("section_id").loc["sa1997-s03"]`, then `s["last_paragraph"] - '
+              's["first_paragraph"]`.',
+          ))
+def phase_two_length() -> int:
+    return phase_length(2)
+
+
+@exercise("01.2", kind="integer", prompt="how many sa1997 events fall in phase 3", hints=(
+              "Two conditions: the event's year lies inside phase 3, and the event comes from sa1997.",
+              '.between(a, b) keeps values from a to b, both ends included. Combine conditions with &, each'
+              ' in brackets, then .sum() counts the Trues.',
+              'A similar count: the crises of the 1960s are `(event_year.between(1960, 1969) & '
+              '(events["category"] == "crisis")).sum()`.',
+          ))
+def sa1997_events_in_phase_three() -> int:
+    return events_in_phase("sa1997", 3)
+
+
+attention = written("01.3", prompt="where each reading's attention falls on the timeline, and why")
+
+
+@exercise("01.4", kind="choice", choices=DECADES,
+          prompt="which decade the essay meant by 'the first half of the1990s'", hints=(
+              "When was the Soviet build-up that drives phase 2? When does the essay's own next phase begin?",
+              "The essay's phase 3 opens with the Gulf War at the start of the 1990s, so phase 2 must end "
+              "before it. Which whole decade lies between the late 1970s and that war?"))
 def decade_meant() -> str:
     """The one decade that lies wholly inside phase 2 as the phases table dates it."""
     row = _phase(2)
@@ -40,36 +71,4 @@ def decade_meant() -> str:
     return f"the {inside[0]}s"
 
 
-register(
-    "01.1", kind="integer", expected=lambda: phase_length(2),
-    prompt="how many years phase 2 lasts in the phases table",
-    hints=("Pick phase 2's row (phases[\"phase\"] == 2), then subtract its start_year from its end_year.",
-           "Take the end year minus the start year of phase 2 only; do not add 1, and do not use phase 4's row."),
-)
-
-register(
-    "01.2", kind="integer", expected=lambda: events_in_phase("sa1997", 3),
-    prompt="how many sa1997 events fall in phase 3",
-    hints=("Take phase 3's row, keep the events whose year is between its start_year and end_year "
-           "(between keeps both ends), and keep only sa1997's rows.",
-           "Combine the two conditions with &: event_year.between(...) & (events[\"reading\"] == \"sa1997\"), "
-           "then .sum(). Check that you used phase 3's years, not phase 4's."),
-)
-
-register(
-    "01.3", kind="text",
-    prompt="where each reading's attention falls on the timeline, and why",
-)
-
-register(
-    "01.4", kind="choice", expected=decade_meant, choices=DECADES,
-    prompt="which decade the essay meant by 'the first half of the1990s'",
-    hints=("When was the Soviet build-up that drives phase 2? When does the essay's own next phase begin?",
-           "The essay's phase 3 opens with the Gulf War at the start of the 1990s, so phase 2 must end "
-           "before it. Which whole decade lies between the late 1970s and that war?"),
-)
-
-register(
-    "01.5", kind="text",
-    prompt="evidence for the decade the essay meant, and what the slip changes",
-)
+decade_evidence = written("01.5", prompt="evidence for the decade the essay meant, and what the slip changes")

@@ -5,13 +5,14 @@ Every expected value is computed from ``workbook.load(...)`` when a check runs.
 
 from __future__ import annotations
 
-from workbook.checks import register
+from workbook.checks import exercise, written
 from workbook.data import load
+
+from ._shared import public_record, rows_where
 
 
 def _ceiling_rows():
-    records = load("records")
-    rows = records[(records["subject"] == "defence_spending") & (records["group"] == "ceiling")]
+    rows = rows_where(load("records"), subject="defence_spending", group="ceiling")
     if rows.empty:
         raise LookupError("no ceiling rows in the records table")
     return rows.sort_values("year")
@@ -23,62 +24,52 @@ def ceiling_years() -> tuple[int, int]:
     return int(rows["year"].min()), int(rows["year"].max())
 
 
-def _record():
-    spending = load("defence_spending")
-    return spending[spending["source"] == "public record"]
-
-
+@exercise("02.1", kind="ids", wants="a list of years, like [1111, 2222]", item="year",
+          prompt="the fiscal years from the ceiling's year on that were above one per cent",
+          hints=(
+              "Two conditions: the year is from the ceiling's year on, and the share is above one per cent "
+              '(a column already says which years are).',
+              'Keep rows with table[(condition 1) & (condition 2)], then take one column and turn it into a'
+              ' list with .tolist().',
+              'A similar list on another table: `places = load("places")`, then `places[(places["kind"] == '
+              '"islands") & (places["dispute"] != "none")]["name"].tolist()` lists the disputed islands.',
+          ))
 def years_above_since_ceiling() -> list[int]:
     """Recorded years above one per cent, from the ceiling's year on."""
     set_in, _ = ceiling_years()
-    record = _record()
+    record = public_record(load("defence_spending"))
     above = record[record["above_one_pct"].fillna(False).astype(bool) & (record["year"] >= set_in)]
     return [int(y) for y in above["year"]]
 
 
+@exercise("02.2", kind="percent", abs_tol=0.002,
+          prompt="the average share from the ceiling's year to the year before it was dropped",
+          hints=(
+              'Which years: from ceiling_year to dropped_year - 1, both included. Which column: the share, '
+              'not the year.',
+              '.between(a, b) keeps the rows from a to b, both included; .mean() averages one column. The '
+              'shares are already in per cent (a number near one).',
+              'A similar average on another table: `phases = load("phases")`, `rows = '
+              'phases[phases["start_year"].between(1970, 2000)]`, then `(rows["end_year"] - '
+              'rows["start_year"]).mean()`.',
+          ))
 def mean_share_under_ceiling() -> float:
     """Average recorded share from the ceiling's year to the year before it was dropped."""
     set_in, dropped = ceiling_years()
-    record = _record()
+    record = public_record(load("defence_spending"))
     return float(record.loc[record["year"].between(set_in, dropped - 1), "value"].mean())
 
 
+chart_reading = written("02.3", prompt="what the chart shows about the essay's 'approximately' figure")
+
+
+@exercise("02.4", kind="choice", choices=["GDP", "GNP"],
+          prompt="which measure the 1976 ceiling and the yearly record use",
+          hints=("Look at the 'basis' column of the ceiling rows in section 4.",
+                 "The glossary entry 'GNP vs GDP' also says which one the 1976 ceiling used."))
 def ceiling_basis() -> str:
     """The basis (GNP or GDP) the ceiling was set on: the first ceiling row's basis."""
     return str(_ceiling_rows()["basis"].iloc[0])
 
 
-register(
-    "02.1", kind="ids", expected=years_above_since_ceiling,
-    prompt="the fiscal years from the ceiling's year on that were above one per cent",
-    hints=("Keep the record rows where above_one_pct is True AND year >= ceiling_year, then take their "
-           "'year' column with .tolist().",
-           "Years before the ceiling's year do not count. Write "
-           "record[(record[\"above_one_pct\"]) & (record[\"year\"] >= ceiling_year)][\"year\"].tolist()."),
-)
-
-register(
-    "02.2", kind="percent", expected=mean_share_under_ceiling, abs_tol=0.002,
-    prompt="the average share from the ceiling's year to the year before it was dropped",
-    hints=("Keep the record rows with record[\"year\"].between(ceiling_year, dropped_year - 1), then take "
-           "the mean of their 'value' column.",
-           "Include the ceiling's own year and stop one year before dropped_year; average the 'value' "
-           "column, not the 'year' column, and give the result in per cent (a number near one)."),
-)
-
-register(
-    "02.3", kind="text",
-    prompt="what the chart shows about the essay's 'approximately' figure",
-)
-
-register(
-    "02.4", kind="choice", expected=ceiling_basis, choices=["GDP", "GNP"],
-    prompt="which measure the 1976 ceiling and the yearly record use",
-    hints=("Look at the 'basis' column of the ceiling rows in section 4.",
-           "The glossary entry 'GNP vs GDP' also says which one the 1976 ceiling used."),
-)
-
-register(
-    "02.5", kind="text",
-    prompt="whether 'approximately' is a fair hedge, and a better phrase",
-)
+fair_hedge = written("02.5", prompt="whether 'approximately' is a fair hedge, and a better phrase")

@@ -5,10 +5,23 @@ Every expected value is computed from ``workbook.load(...)`` when a check runs.
 
 from __future__ import annotations
 
-from workbook.checks import register
+from workbook.checks import exercise, written
 from workbook.data import load
 
+from ._shared import count_rows
 
+#: Seas a student might name (not all are in the places table: the Philippine Sea is where the 1996
+#: carriers really went).
+SEA_CHOICES = ["Sea of Japan", "East China Sea", "South China Sea", "Philippine Sea"]
+
+
+@exercise("05.1", kind="integer", prompt="how many places in the places table are disputed",
+          hints=(
+              'Which column says whether someone disputes a place, and what does it hold when nobody does?',
+              "!= means 'is not'. A condition gives True or False for every row, and .sum() counts the "
+              'Trues.',
+              'A similar count: `(places["kind"] != "city").sum()` counts the places that are not cities.',
+          ))
 def disputed_places() -> int:
     """How many places in the places table someone disputes (dispute is not 'none')."""
     places = load("places")
@@ -17,55 +30,44 @@ def disputed_places() -> int:
 
 def topic_claims(reading: str, topic: str = "north_korea") -> int:
     """How many claims ``reading`` makes on ``topic``."""
-    claims = load("claims")
-    return int(((claims["reading"].astype(str) == reading) & (claims["topic"].astype(str) == topic)).sum())
+    return count_rows(load("claims"), reading=reading, topic=topic)
 
 
+@exercise("05.2", kind="integer", prompt="how many north_korea claims sa1997 makes",
+          hints=(
+              'Two conditions on the claims table: the topic, and the reading.',
+              'Combine the two conditions with &, each in brackets; .sum() counts the rows where both are '
+              'True.',
+              'A similar count: `((claims["reading"] == "essay2005") & (claims["hedge"] == '
+              '"possibly")).sum()` counts essay2005\'s claims hedged with "possibly".',
+          ))
+def sa1997_north_korea_claims() -> int:
+    return topic_claims("sa1997")
+
+
+@exercise("05.3", kind="integer", prompt="how many north_korea claims essay2005 makes",
+          hints=(
+              'Two conditions on the claims table: the topic, and the reading.',
+              'Combine the two conditions with &, each in brackets; .sum() counts the rows where both are '
+              'True.',
+              'A similar count: `((claims["reading"] == "sa1997") & (claims["kind"] == "rank")).sum()` '
+              "counts sa1997's claims of kind rank.",
+          ))
+def essay2005_north_korea_claims() -> int:
+    return topic_claims("essay2005")
+
+
+map_reading = written("05.4", prompt="what the map shows about where the disputed places lie")
+
+
+@exercise("05.5", kind="choice", choices=SEA_CHOICES,
+          prompt="in which sea the Japan-China economic-zone boundary is disputed",
+          hints=("Read the places table's notes for the seas, and the glossary entry for 'exclusive economic zone'.",
+                 "Look at where the Senkaku Islands are on the map: the zone quarrel is in the same sea."))
 def eez_dispute_sea() -> str:
     """The sea where the Japan-China economic-zone boundary is disputed (the places table's name)."""
     places = load("places").set_index("place_id")
     return str(places.loc["east_china_sea", "name"])
 
 
-#: Seas a student might name (not all are in the places table: the Philippine Sea is where the 1996
-#: carriers really went).
-SEA_CHOICES = ["Sea of Japan", "East China Sea", "South China Sea", "Philippine Sea"]
-
-
-register(
-    "05.1", kind="integer", expected=disputed_places,
-    prompt="how many places in the places table are disputed",
-    hints=("Count the rows of the places table whose 'dispute' column is not 'none'.",
-           "places[places['dispute'] != 'none'] keeps the disputed rows; len(...) counts them."),
-)
-
-register(
-    "05.2", kind="integer", expected=lambda: topic_claims("sa1997"),
-    prompt="how many north_korea claims sa1997 makes",
-    hints=("Keep the claims whose topic is 'north_korea' and whose reading is 'sa1997', then count them.",
-           "Combine the two conditions with &, each in brackets, then use len(...) or .sum()."),
-)
-
-register(
-    "05.3", kind="integer", expected=lambda: topic_claims("essay2005"),
-    prompt="how many north_korea claims essay2005 makes",
-    hints=("Keep the claims whose topic is 'north_korea' and whose reading is 'essay2005', then count them.",
-           "Combine the two conditions with &, each in brackets, then use len(...) or .sum()."),
-)
-
-register(
-    "05.4", kind="text",
-    prompt="what the map shows about where the disputed places lie",
-)
-
-register(
-    "05.5", kind="choice", expected=eez_dispute_sea, choices=SEA_CHOICES,
-    prompt="in which sea the Japan-China economic-zone boundary is disputed",
-    hints=("Read the places table's notes for the seas, and the glossary entry for 'exclusive economic zone'.",
-           "Look at where the Senkaku Islands are on the map: the zone quarrel is in the same sea."),
-)
-
-register(
-    "05.6", kind="text",
-    prompt="how the threat picture changed between sa1997 and essay2005",
-)
+threat_picture = written("05.6", prompt="how the threat picture changed between sa1997 and essay2005")

@@ -1,84 +1,74 @@
 """Answers for notebook 06 (the history issue): check ids "06.1" to "06.6".
 
-Every expected value is computed from ``workbook.load`` when a check runs; no figure is typed in.
+Expected values are computed from ``workbook.load`` when a check runs, except 06.4, whose answer
+is fixed: it is a reading of what the record describes, not a figure.
 """
 
 from __future__ import annotations
 
 from workbook import load
-from workbook.checks import register
+from workbook.checks import Exercise, exercise, written
+
+from ._shared import percent_difference, public_record, rows_where
 
 CLAIM_COUNT = "essay2005-21d"     # "over five hundred have in fact been so compensated"
 CLAIM_SHRINE = "essay2005-22a"    # Yasukuni, "two and half million"
 
 
-def _compensation():
-    return load("compensation")
-
-
-def recorded_total() -> float:
+@exercise("06.1", kind="integer", prompt="total individual recipients in the public record",
+          hints=(
+              "Only the public record's rows: the essay's own row is the claim being checked.",
+              '.sum() adds up all the values of one column of a table.',
+              'A similar total on another table: `phases = load("phases")`, then `(phases["end_year"] - '
+              'phases["start_year"]).sum()` adds up the lengths of all the phases.',
+          ))
+def recorded_total() -> int:
     """Individual recipients in the public record (Asian Women's Fund), all groups added up."""
-    comp = _compensation()
-    return float(comp.loc[comp["source"] == "public record", "value"].sum())
+    return int(round(float(public_record(load("compensation"))["value"].sum())))
 
 
 def claimed_count() -> float:
     """The essay's count, taken at face value (the floor that "over" sets)."""
-    comp = _compensation()
+    comp = load("compensation")
     return float(comp.loc[comp["ref"] == CLAIM_COUNT, "value"].iloc[0])
 
 
+@exercise("06.2", kind="percent", tolerance=0.01, prompt="how far the essay's count is above the recorded total, in %",
+          hints=(
+              "Which is the base? The question divides by the record's total, not by the essay's figure.",
+              'How far A is above B, in percent of B: (A - B) / B * 100. Use your answer to 06.1 for the '
+              'record.',
+              'A similar gap: a text saying 120 where the record says 100 is (120 - 100) / 100 * 100 = 20 %'
+              ' above it.',
+          ))
 def gap_percent() -> float:
     """By how many percent the essay's count exceeds the recorded total (base: the record)."""
-    total = recorded_total()
-    return (claimed_count() - total) / total * 100
+    return percent_difference(claimed_count(), recorded_total())
 
 
-def compensated_word() -> str:
-    """Does the record describe state compensation?  Read from the records' own notes."""
-    records = load("records")
-    notes = " ".join(records.loc[records["subject"] == "compensation", "note"].dropna()).lower()
-    if "not state compensation" in notes:
-        return "no"
-    if "state compensation" in notes:
-        return "yes"
-    return "cannot tell"
+limits = written("06.3", prompt="what the chart and widget show, and what they cannot show")
+
+#: A FIXED answer, not computed: the fund paid "atonement money" from private donations, which is
+#: not state compensation (the records' own notes say so; tests/test_answers_oracle.py checks them).
+compensated_word = Exercise(
+    "06.4", kind="choice", expected="no", choices=["yes", "no", "cannot tell"],
+    prompt="is 'compensated' the right word for what the record describes?",
+    hints=("Read the note column of the compensation records, and the glossary's 'Asian Women's Fund'.",
+           "What did the fund pay, and from whose money? Is that what 'compensation' by a state means?"))
+
+why_the_word_matters = written("06.5", prompt="why the word 'compensated' matters to the essay's argument")
 
 
+@exercise("06.6", kind="percent", abs_tol=0.06, prompt="how far the essay's Yasukuni figure is from the shrine's total, in %",
+          hints=(
+              "Which Yasukuni row is the shrine's total for all wars? The larger of the two.",
+              'How far A is from B, in percent of B: (A - B) / B * 100. The record is the base.',
+              'A similar gap: a round 3,000 against a record of 2,950 is (3000 - 2950) / 2950 * 100, about '
+              '1.7 % above.',
+          ))
 def shrine_gap_percent() -> float:
     """How far the essay's round Yasukuni figure is from the shrine's own total, in % of the record."""
     claims = load("claims").set_index("claim_id")
-    records = load("records")
-    shrine = records[(records["subject"] == "yasukuni") & (records["claim_id"] == CLAIM_SHRINE)]
+    shrine = rows_where(load("records"), subject="yasukuni", claim_id=CLAIM_SHRINE)
     total = float(shrine["value"].max())            # the all-wars total, not the 1941-45 part
-    claimed = float(claims.loc[CLAIM_SHRINE, "value"])
-    return (claimed - total) / total * 100
-
-
-register(
-    "06.1", kind="integer", expected=lambda: int(round(recorded_total())),
-    prompt="total individual recipients in the public record",
-    hints=("Use only the rows whose source is 'public record', and add up their value column.",
-           "recorded['value'].sum() adds the column up; leave out the essay's own row."),
-)
-register(
-    "06.2", kind="percent", expected=gap_percent, tolerance=0.01,
-    prompt="how far the essay's count is above the recorded total, in %",
-    hints=("Divide by the record's total, not by the essay's figure: (claim - record) / record * 100.",
-           "First compute the gap (claimed - your total from 06.1), then divide it by that total and "
-           "multiply by 100."),
-)
-register("06.3", kind="text", prompt="what the chart and widget show, and what they cannot show")
-register(
-    "06.4", kind="choice", expected=compensated_word, choices=["yes", "no", "cannot tell"],
-    prompt="is 'compensated' the right word for what the record describes?",
-    hints=("Read the note column of the compensation records, and the glossary's 'Asian Women's Fund'.",
-           "What did the fund pay, and from whose money? Is that what 'compensation' by a state means?"),
-)
-register("06.5", kind="text", prompt="why the word 'compensated' matters to the essay's argument")
-register(
-    "06.6", kind="percent", expected=shrine_gap_percent, abs_tol=0.06,
-    prompt="how far the essay's Yasukuni figure is from the shrine's total, in %",
-    hints=("Use the shrine's total for all wars (the larger Yasukuni record), and divide by it.",
-           "(round_figure - shrine_total) / shrine_total * 100: the answer is small and positive."),
-)
+    return percent_difference(float(claims.loc[CLAIM_SHRINE, "value"]), total)

@@ -6,44 +6,78 @@ Every expected value is computed from ``workbook.load`` when a check runs; no fi
 from __future__ import annotations
 
 from workbook import load
-from workbook.checks import register
+from workbook.checks import exercise, written
+
+from ._shared import percent_difference, rows_where
 
 READINGS = ("sa1997", "essay2005")
 
 
 def hedged_percent(reading: str) -> float:
     """Share of a reading's claims that carry any hedge (hedge other than 'none'), in percent."""
-    claims = load("claims")
-    own = claims[claims["reading"] == reading]
+    own = rows_where(load("claims"), reading=reading)
     return float((own["hedge"].astype(str) != "none").mean() * 100)
+
+
+@exercise("07.1", kind="percent", tolerance=0.01, prompt="share of sa1997's claims that are hedged, in %",
+          hints=(
+              "Only sa1997's claims. A claim is hedged when its hedge is anything but 'none'.",
+              'The mean of a True/False column is the share of Trues; times 100 makes it a percentage.',
+              'A similar share: `(places["kind"] == "islands").mean() * 100` is the percentage of places '
+              'that are islands.',
+          ))
+def sa1997_hedged() -> float:
+    return hedged_percent("sa1997")
+
+
+@exercise("07.2", kind="percent", tolerance=0.01, prompt="share of essay2005's claims that are hedged, in %",
+          hints=(
+              "Only essay2005's claims. A claim is hedged when its hedge is anything but 'none'.",
+              'The mean of a True/False column is the share of Trues; times 100 makes it a percentage.',
+              'A similar share: `(events["category"] == "crisis").mean() * 100` is the percentage of events'
+              ' that are crises.',
+          ))
+def essay2005_hedged() -> float:
+    return hedged_percent("essay2005")
+
+
+hedge_counts = written("07.3", prompt="what the hedge counts say about each reading")
 
 
 def _aid_spending() -> tuple[float, float]:
     """Japan's and the United States' aid in the record's money rows (same year, same unit)."""
-    aid = load("records")
-    aid = aid[(aid["subject"] == "aid") & (aid["unit"] == "usd bn")]
+    aid = rows_where(load("records"), subject="aid", unit="usd bn")
     japan = aid[aid["group"] == "Japan"]
     year = japan["year"].iloc[0]
     usa = aid[(aid["group"] == "United States") & (aid["year"] == year)]
     return float(japan["value"].iloc[0]), float(usa["value"].iloc[0])
 
 
+@exercise("07.4", kind="percent", tolerance=0.01, prompt="by how many percent Japan's aid exceeded the U.S.'s in the record",
+          hints=(
+              "Divide by the U.S. figure: the question asks how far Japan's aid was above it.",
+              'How far A is above B, in percent of B: (A - B) / B * 100, with both in the same unit and '
+              'year.',
+              'A similar margin: a country giving 15 where another gives 10 gives (15 - 10) / 10 * 100 = 50'
+              ' % more.',
+          ))
 def aid_margin_percent() -> float:
     """By how many percent Japan's aid exceeded the U.S.'s in the record."""
-    japan, usa = _aid_spending()
-    return (japan - usa) / usa * 100
+    return percent_difference(*_aid_spending())
 
 
 def aid_error(reading: str) -> float:
     """The reading's error on the aid margin, in percentage points (0 if it states no margin)."""
-    claims = load("claims")
-    margin = claims[(claims["reading"] == reading) & (claims["topic"] == "aid")
-                    & (claims["unit"] == "percent")]
+    margin = rows_where(load("claims"), reading=reading, topic="aid", unit="percent")
     if margin.empty:
         return 0.0
     return float(abs(margin["value"].iloc[0] - aid_margin_percent()))
 
 
+@exercise("07.5", kind="choice", choices=["sa1997", "essay2005", "equal"],
+          prompt="which reading has the larger error on foreign aid",
+          hints=("An error needs a claim: look at which reading gives figures on the topic 'aid'.",
+                 "Compare the aid claims table with your answer to 07.4."))
 def larger_aid_error() -> str:
     errors = {r: aid_error(r) for r in READINGS}
     if errors["sa1997"] == errors["essay2005"]:
@@ -51,29 +85,4 @@ def larger_aid_error() -> str:
     return max(errors, key=errors.get)
 
 
-register(
-    "07.1", kind="percent", expected=lambda: hedged_percent("sa1997"), tolerance=0.01,
-    prompt="share of sa1997's claims that are hedged, in %",
-    hints=("Take only sa1997's claims; a claim is hedged when its hedge is not 'none'.",
-           "The mean of a True/False column is the share of True: (claims_sa['hedge'] != 'none').mean() * 100."),
-)
-register(
-    "07.2", kind="percent", expected=lambda: hedged_percent("essay2005"), tolerance=0.01,
-    prompt="share of essay2005's claims that are hedged, in %",
-    hints=("Take only essay2005's claims; a claim is hedged when its hedge is not 'none'.",
-           "The mean of a True/False column is the share of True; multiply by 100 for a percentage."),
-)
-register("07.3", kind="text", prompt="what the hedge counts say about each reading")
-register(
-    "07.4", kind="percent", expected=aid_margin_percent, tolerance=0.01,
-    prompt="by how many percent Japan's aid exceeded the U.S.'s in the record",
-    hints=("Divide by the U.S. figure: (japan - usa) / usa * 100.",
-           "Use the two rows in 'usd bn' for Japan and the United States; the answer is close to double."),
-)
-register(
-    "07.5", kind="choice", expected=larger_aid_error, choices=["sa1997", "essay2005", "equal"],
-    prompt="which reading has the larger error on foreign aid",
-    hints=("An error needs a claim: look at which reading gives figures on the topic 'aid'.",
-           "Compare the aid claims table with your answer to 07.4."),
-)
-register("07.6", kind="text", prompt="how the 1997 and 2005 views differ")
+views = written("07.6", prompt="how the 1997 and 2005 views differ")

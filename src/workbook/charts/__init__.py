@@ -1,0 +1,88 @@
+"""Charts for the workbook, drawn with Altair.
+
+Every chart here follows the same rules, so a student can trust (and copy) them:
+
+* colours come from the Okabe-Ito palette, which people with colour-blindness can tell apart;
+* the title says what the chart shows and the subtitle says where the numbers come from
+  ("Source: ..."); a ``description`` is read out by screen readers;
+* hovering over a mark shows its ``citation``, so every figure can be traced to a reading
+  paragraph or a public record.
+
+Each builder takes its table as ``data`` (or loads it for you) and returns an Altair chart:
+``charts.spending_chart()``, ``charts.timeline()``, ``charts.bar(df, "topic", "count", ...)``.
+``charts.BUILDERS`` lists the builders that draw a workbook table.
+
+Where things are: ``theme`` (colours), ``helpers`` (what every chart shares: ``finish``,
+``plain``), one module per kind of chart (``timeline``, ``claims_vs_record``, ``places``,
+``claim_counts``, ``bar``), ``offline`` (drawing in Jupyter with no internet), ``static`` (the saved picture that stands in
+for a chart after the notebook is reopened) and ``speedups``
+(optional patches that make Altair quicker, kept apart and switched off by
+``WORKBOOK_NO_SPEEDUPS=1``).  Importing this package switches Altair to the workbook's theme and,
+inside Jupyter, to the offline renderer (and DataFrames to ``workbook.table_display``).
+"""
+
+from __future__ import annotations
+
+from . import speedups
+
+alt = speedups.import_altair()  # first, so the quick import applies whoever imports the charts
+speedups.install()
+
+from .bar import bar  # noqa: E402 - after Altair's quick import above
+from .claim_counts import claim_counts, claims_by_topic, count_claims, hedges_chart  # noqa: E402
+from .claims_vs_record import (  # noqa: E402
+    FOR_TABLE,
+    compensation_chart,
+    fuel_chart,
+    personnel_chart,
+    spending_chart,
+)
+from .helpers import (  # noqa: E402
+    finish,
+    format_number,
+    inline_data,
+    is_number_column,
+    placeholder,
+    plain,
+    require,
+    to_svg,
+)
+from . import static  # noqa: E402
+from .offline import in_kernel, live, offline_bundle, show_with_picture, use_offline_renderer  # noqa: E402
+from . import places  # noqa: E402
+from .places import REGIONS, places_map  # noqa: E402
+from .theme import (  # noqa: E402
+    HIGHLIGHT,
+    MUTED,
+    PALETTE,
+    READING_COLOURS,
+    SOURCE_COLOURS,
+    THEME_NAME,
+    colour_scale,
+    workbook_theme,
+)
+from .timeline import timeline  # noqa: E402
+
+#: Every builder that draws one of the workbook's tables with no arguments, by name.
+#: Tests draw each of these; a new chart added here is tested like the rest.
+BUILDERS = {
+    "timeline": timeline,
+    "spending_chart": spending_chart,
+    "personnel_chart": personnel_chart,
+    "fuel_chart": fuel_chart,
+    "compensation_chart": compensation_chart,
+    "places_map": places_map,
+    "claims_by_topic": claims_by_topic,
+    "hedges_chart": hedges_chart,
+}
+
+__all__ = [*BUILDERS, "BUILDERS", "FOR_TABLE", "bar", "claim_counts", "count_claims", "finish", "plain",
+           "inline_data", "require", "format_number", "is_number_column", "placeholder", "to_svg", "live",
+           "offline_bundle", "use_offline_renderer", "show_with_picture", "in_kernel", "colour_scale", "workbook_theme", "PALETTE",
+           "READING_COLOURS", "SOURCE_COLOURS", "HIGHLIGHT", "MUTED", "THEME_NAME", "REGIONS", "alt"]
+
+if in_kernel():
+    use_offline_renderer()
+    from .. import table_display
+
+    table_display.install()  # tables read well too: years as 1994, counts as 145,000, blanks blank

@@ -1,0 +1,254 @@
+"""Drawing charts in Jupyter with no internet: the bundled JavaScript, its cache, and the renderer.
+
+Altair's default renderer loads Vega from a CDN, which fails offline.  Its "jupyter" renderer
+draws through a widget with JavaScript that vl-convert ships instead (see
+/work/shared/stack-notes.md); building that bundle takes ~1.1 s, so it is kept in a cache file
+and read back by every later kernel.  The cache is checked against its own hash on every read:
+a damaged, foreign or planted file is never used, but rebuilt and replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+import altair as alt
+
+from . import speedups, static
+
+RENDERER = "workbook"
+#: First line of a cache file: the hash of everything after it.
+_HEADER = b"// sha256="
+#: Far above the real bundle (~0.9 MB): a bigger file is not ours and is not read.
+_MAX_BYTES = 64 * 1024 * 1024
+
+
+def in_kernel() -> bool:
+    """True inside a running Jupyter kernel (not in plain Python or a terminal IPython)."""
+    ipython = sys.modules.get("IPython")  # a kernel always has IPython imported already
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+# --------------------------------------------------------------------------- the bundle's cache
+
+def cache_dir() -> Path:
+    """Where the offline JavaScript bundle is kept: ``WORKBOOK_CACHE``, else the user's cache folder."""
+    if os.environ.get("WORKBOOK_CACHE"):
+        return Path(os.environ["WORKBOOK_CACHE"])
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home()) / "alliance-workbook" / "cache"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alliance-workbook"
+
+
+def cache_path() -> Path:
+    """The cache file for this Altair, vl-convert and Vega-Lite (their versions name the file)."""
+    import vl_convert
+    from altair.jupyter.jupyter_chart import load_js_src
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    key = "|".join([alt.__version__, vl_convert.__version__, vl_version_for_vl_convert(), load_js_src()])
+    return cache_dir() / f"jupyterchart-{hashlib.sha256(key.encode()).hexdigest()[:20]}.js"
+
+
+def read_cached(path: Path) -> str | None:
+    """The bundle stored at ``path`` if it is whole and ours, else None.
+
+    Never follows a link, never blocks on a pipe, and refuses anything that is not a regular file,
+    too large, not UTF-8, or whose content does not match the hash in its first line.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:  # missing, a link (ELOOP), unreadable
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(_MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    header, _, body = raw.partition(b"\n")
+    if not header.startswith(_HEADER) or header[len(_HEADER):].decode("ascii", "replace") != _digest(body):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def write_cached(path: Path, bundle: str) -> bool:
+    """Store ``bundle`` at ``path`` atomically and durably; False (nothing left behind) when it can't.
+
+    The temporary file has an unpredictable name and is created exclusively, so a link planted
+    in the folder is never written through; it is synced before it replaces ``path`` (a link or a
+    damaged file there is replaced, not followed).  A folder at ``path`` is removed when empty,
+    else left alone.
+    """
+    body = bundle.encode("utf-8")
+    data = _HEADER + _digest(body).encode("ascii") + b"\n" + body
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()  # an empty folder in the way; a full one raises OSError and is kept
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        _sync_folder(path.parent)
+        return True
+    except OSError:
+        return False  # read-only home or a folder in the way: each kernel builds it, as Altair does
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` survive a power cut (where the system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def offline_bundle() -> None:
+    """Give ``alt.JupyterChart`` its offline JavaScript, built once per installation, not per kernel.
+
+    Altair builds it with ``vl_convert.javascript_bundle`` the first time each kernel shows a chart
+    (about 1.1 s).  It depends only on the Altair and vl-convert versions, so it is kept in a cache
+    file and read back (a few ms) by every later kernel.  Any surprise falls back to Altair's way.
+    """
+    chart_class = alt.JupyterChart
+    if getattr(chart_class, "_is_offline", False):
+        return
+    if not speedups.active():
+        chart_class.enable_offline(True)
+        return
+    try:
+        path = cache_path()
+    except Exception:  # noqa: BLE001 - Altair's internals moved: build it the usual way
+        chart_class.enable_offline(True)
+        return
+    cached = read_cached(path)
+    if cached is not None:
+        chart_class._esm = cached
+        chart_class._is_offline = True
+        return
+    chart_class.enable_offline(True)
+    built = getattr(chart_class, "_esm", None)
+    if isinstance(built, str) and built:
+        write_cached(path, built)
+
+
+# --------------------------------------------------------------------------- the renderer
+
+def has_params(spec) -> bool:
+    """True when a spec (or one of its layers or panels) declares params: selections, bindings."""
+    if not isinstance(spec, dict):
+        return False
+    if spec.get("params"):
+        return True
+    parts = [spec.get("spec"), *(p for key in ("layer", "hconcat", "vconcat", "concat") for p in spec.get(key, []))]
+    return any(has_params(p) for p in parts if p is not None)
+
+
+def altair_renderer(spec: dict, **metadata):
+    """Altair's own offline "jupyter" renderer (or, if it has moved, the same steps in public API)."""
+    metadata = {**metadata, "offline": True}
+    try:
+        from altair.vegalite.v6.display import jupyter_renderer
+    except ImportError:
+        jupyter_renderer = None
+    if callable(jupyter_renderer):
+        return jupyter_renderer(spec, **metadata)
+    alt.JupyterChart.enable_offline(True)
+    chart = alt.JupyterChart(chart=alt.Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
+    return chart._repr_mimebundle_()
+
+
+def render(spec: dict, **metadata):
+    """The "workbook" renderer: the offline widget, given the spec as it is when that is safe.
+
+    Charts with params (selections, bindings) and any chart the quick path refuses go through
+    Altair's renderer, which wires params and validates the spec again.
+    """
+    offline_bundle()
+    bundle = None
+    if not has_params(spec):
+        bundle = speedups.widget_mimebundle(spec, metadata.get("embed_options"))
+    if bundle is None:
+        bundle = altair_renderer(spec, **metadata)
+    return with_picture(spec, bundle)
+
+
+def with_picture(spec: dict, bundle):
+    """Show the chart's saved picture first (see ``static``), then hand back the widget's output.
+
+    The widget's plain text says to run the cell, for front ends that show neither.  Outside a
+    kernel nothing is displayed and the bundle is returned as it is.
+    """
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    if not (in_kernel() and isinstance(data, dict) and static.WIDGET_MIME in data):
+        return bundle
+    static.show_picture(spec)
+    data["text/plain"] = static.widget_text(spec)
+    return bundle
+
+
+alt.renderers.register(RENDERER, render)
+
+
+def use_offline_renderer() -> None:
+    """Draw charts through the Jupyter widget with bundled JavaScript (no CDN needed)."""
+    offline_bundle()
+    alt.renderers.enable(RENDERER)
+    static.warm_up()  # the saved pictures are drawn by vl-convert, whose first drawing is slow
+
+
+def show_with_picture(widget, jchart=None) -> None:
+    """Display an explorer's ``widget``, preceded by a saved picture of its chart ``jchart``.
+
+    After a reopen the picture (with "run this cell to use the explorer again") stands in for
+    the explorer, which needs its kernel.
+    """
+    from IPython.display import display
+
+    spec = getattr(jchart, "spec", None)
+    if in_kernel() and isinstance(spec, dict) and spec:
+        static.show_picture(spec, static.RERUN_EXPLORER)
+    display(widget)
+
+
+def live(chart) -> alt.JupyterChart:
+    """A chart widget that a slider or dropdown can redraw in place: ``jchart.chart = new_chart``."""
+    if in_kernel():
+        offline_bundle()  # bundled JavaScript instead of a CDN, built once per installation
+    return alt.JupyterChart(chart)

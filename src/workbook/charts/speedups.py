@@ -1,0 +1,172 @@
+"""Speed-ups for Altair 6 in a notebook kernel: optional, version-checked, guarded when called.
+
+Altair is correct but slow in three places every notebook pays for (see benchmarks/README.md):
+
+1. ``import altair`` pulls in jsonschema, which imports ``rfc3987_syntax`` and builds an IRI grammar
+   (~1 s a kernel).  We hide it while Altair is imported, then give jsonschema its "iri" checks back,
+   built on their first use instead of at import.
+2. Every encoding given as text (``x="year:Q"``) rebuilds a table of ~600 schema classes (~2 ms a
+   channel).  :func:`reuse_class_table` builds it once (vega/altair PR #3547 proposes the same).
+3. Altair's "jupyter" renderer validates each spec twice more (40-220 ms a chart).
+   :func:`widget_mimebundle` hands the already validated spec straight to the chart widget.
+
+Each reaches into Altair's private API, so each is checked when installed *and* when called: on
+any surprise it hands over to Altair's own way.  ``WORKBOOK_NO_SPEEDUPS=1`` switches them all off
+(the tests run the charts both ways).  Charts look the same either way; only time differs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+
+#: The Altair major version these speed-ups were written and tested against.
+SUPPORTED_MAJOR = 6
+#: Set this environment variable (to anything but "" or "0") to use Altair exactly as shipped.
+SWITCH_OFF = "WORKBOOK_NO_SPEEDUPS"
+
+
+def wanted() -> bool:
+    """False when the user switched the speed-ups off with ``WORKBOOK_NO_SPEEDUPS``."""
+    return os.environ.get(SWITCH_OFF, "").strip() in ("", "0")
+
+
+def active() -> bool:
+    """True when the speed-ups are wanted and Altair is the major version they were tested on."""
+    if not wanted():
+        return False
+    alt = sys.modules.get("altair")
+    try:
+        return int(str(alt.__version__).split(".")[0]) == SUPPORTED_MAJOR
+    except (AttributeError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- 1. a quick import
+
+def import_altair():
+    """``import altair``, without building the IRI grammar at import when that can be avoided."""
+    hide = wanted() and "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
+    if not hide:
+        return importlib.import_module("altair")
+    sys.modules["rfc3987_syntax"] = None  # `import rfc3987_syntax` raises ImportError meanwhile
+    try:
+        alt = importlib.import_module("altair")
+    finally:
+        if sys.modules.get("rfc3987_syntax", ...) is None:
+            del sys.modules["rfc3987_syntax"]  # whoever imports it later gets it as usual
+    restore_iri_checks()
+    return alt
+
+
+def _lazy_iri_check(kind: str):
+    """jsonschema's "iri"/"iri-reference" check, importing ``rfc3987_syntax`` on its first use."""
+
+    def check(instance: object) -> bool:
+        if not isinstance(instance, str):
+            return True
+        from rfc3987_syntax import is_valid_syntax
+
+        return is_valid_syntax(kind, instance)
+
+    check.__name__ = f"is_{kind.replace('-', '_')}"
+    return check
+
+
+def restore_iri_checks() -> list[str]:
+    """Give jsonschema back the "iri" format checks it skipped while ``rfc3987_syntax`` was hidden.
+
+    They are registered just as jsonschema registers them (drafts 7, 2019-09, 2020-12 and the
+    ``FormatChecker`` class), but the grammar is only built when an "iri" value is first checked.
+    Returns the formats put back (none when jsonschema already has them or the package is absent).
+    """
+    try:
+        import jsonschema
+
+        if importlib.util.find_spec("rfc3987_syntax") is None:
+            return []
+        drafts = [jsonschema.Draft7Validator.FORMAT_CHECKER, jsonschema.Draft201909Validator.FORMAT_CHECKER,
+                  jsonschema.Draft202012Validator.FORMAT_CHECKER]
+        restored = []
+        for kind in ("iri", "iri-reference"):
+            if kind in jsonschema.FormatChecker.checkers:
+                continue
+            check = _lazy_iri_check(kind)
+            for checker in drafts:
+                checker.checks(kind, raises=ValueError)(check)
+            jsonschema.FormatChecker.checkers[kind] = (check, ValueError)
+            restored.append(kind)
+        return restored
+    except (ImportError, AttributeError, TypeError):  # jsonschema changed: leave it as it is
+        return []
+
+
+# --------------------------------------------------------------------------- 2. one class table
+
+def reuse_class_table(from_dict_class=None) -> bool:
+    """Let Altair build its schema-to-class table once per kernel, not on every ``from_dict``.
+
+    The table never changes, so it is kept per set of classes.  At call time any surprise (extra
+    arguments, no ``class_dict`` after Altair's own ``__init__``) hands the call to Altair unchanged.
+    Returns True when the memo is in place.
+    """
+    if from_dict_class is None:
+        try:
+            from altair.utils.schemapi import _FromDict as from_dict_class
+        except ImportError:
+            return False
+    original = getattr(from_dict_class, "__init__", None)
+    if original is None or getattr(original, "_workbook_cached", False):
+        return original is not None
+    tables: dict = {}
+    broken = []
+
+    def __init__(self, wrapper_classes, /, *args, **kwargs):
+        if args or kwargs or broken or not active():   # a newer signature, or switched off
+            return original(self, wrapper_classes, *args, **kwargs)
+        classes = tuple(wrapper_classes)
+        key = frozenset(classes)
+        if key in tables:
+            self.class_dict = tables[key]
+            return None
+        original(self, classes)
+        table = getattr(self, "class_dict", None)
+        if table is None:   # Altair renamed its table: keep what it built, stop caching
+            broken.append(True)
+        else:
+            tables[key] = table
+        return None
+
+    __init__._workbook_cached = True
+    __init__.__wrapped__ = original
+    from_dict_class.__init__ = __init__
+    return True
+
+
+# --------------------------------------------------------------------------- 3. spec to widget
+
+def widget_mimebundle(spec: dict, embed_options=None):
+    """The chart widget's display data for ``spec``, skipping Altair's re-validation; None if refused.
+
+    None (so the caller takes Altair's own renderer) when the speed-ups are off, or when this
+    Altair's ``JupyterChart`` refuses an empty chart or has no ``spec`` to set.
+    """
+    if not active():
+        return None
+    try:
+        import altair as alt
+
+        widget = alt.JupyterChart(None, embed_options=embed_options)
+        if not hasattr(widget, "spec"):
+            return None
+        widget.spec = spec
+        return widget._repr_mimebundle_()
+    except Exception:  # noqa: BLE001 - Altair's widget changed: its own renderer draws the chart
+        return None
+
+
+def install() -> bool:
+    """Put the speed-ups that patch Altair in place (once; does nothing when they are off)."""
+    return active() and reuse_class_table()
