@@ -47,21 +47,36 @@ NOTEBOOK = "02_one_percent.ipynb"
 TARGET = "alliance-workbook"  # where nbgitpuller puts the material in each home
 
 #: What each student answers: question -> "right" | "wrong"; a missing question is left blank.
-#: (Question 4's model answer uses `in_period` from question 3's: only answer it right after q3.)
 PLANS = {
     "s1": {"q1": "right", "q2": "right", "q3": "right", "q4": "right"},
     "s2": {"q1": "right"},
     "s3": {"q1": "right", "q2": "wrong", "q3": "right", "q4": "right"},
     "s4": {},
-    "s5": {"q1": "wrong", "q2": "right", "q3": "right", "q4": "wrong"},
+    "s5": {"q1": "wrong", "q2": "right", "q3": "wrong", "q4": "right"},
 }
-#: Well-formed wrong answers: each passes the visible checks and fails the hidden ones.
-WRONG = {
-    "q1": 'record_basis = "GDP" if str(record["basis"].unique()[0]) == "GNP" else "GNP"',
-    "q2": 'years_above = sorted(int(y) for y in record["year"])',
-    "q3": "mean_in_period = 0.123",
-    "q4": "largest_gap = 9.0",
-}
+#: A wrong answer: the model answer, then its result nudged (same type, another value), so the
+#: graders' checks find a well-formed but wrong answer and later questions still have what they use.
+WRONG_TAIL = """
+def _nudged(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + " (or not)"
+    if isinstance(value, list):
+        return value[:-1] if value else [0]
+    return None
+{name} = _nudged({name})
+"""
+
+
+def wrong_answer(solution: str) -> str:
+    names = re.findall(r"^([A-Za-z_]\w*)\s*=", solution, flags=re.M)
+    assert names, f"cannot tell which variable this model answer fills in: {solution!r}"
+    return solution + "\n" + WRONG_TAIL.format(name=names[-1])
+
+
 BROWSER_STUDENT = "s1"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -100,6 +115,21 @@ def artifacts() -> Path:
     folder = Path(os.environ.get("WORKBOOK_ARTIFACTS", ROOT / "test-artifacts")) / "hub"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def hidden_lines() -> list[str]:
+    """The lines of the exercise's hidden tests (as HTML would escape them), long enough to tell."""
+    import html
+
+    nb = json.loads((ROOT / "exercises" / "source" / EXERCISE / f"{EXERCISE}.ipynb").read_text())
+    lines = []
+    for cell in nb["cells"]:
+        text = cell_text(cell)
+        for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, flags=re.S):
+            lines += [html.escape(line.strip(), quote=False) for line in region.splitlines()
+                      if len(line.strip()) >= 20]
+    assert lines, "the exercise has no hidden tests to look for"
+    return lines
 
 
 def run(command: list[str], env: dict, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
@@ -468,14 +498,16 @@ def _answered(nb: dict, plan: dict, solutions: dict) -> dict:
         found = re.fullmatch(r"ex02-(q\d)-answer", grade_id(cell) or "")
         if found and found.group(1) in plan:
             question = found.group(1)
-            cell["source"] = solutions[question] if plan[question] == "right" else WRONG[question]
+            cell["source"] = (solutions[question] if plan[question] == "right"
+                              else wrong_answer(solutions[question]))
     return nb
 
 
 def _exercise_round_trip(state):
     teacher = state.users["teacher"]
     solutions, points = source_answers()
-    assert set(points) == set(WRONG) == set(solutions), "the exercise's questions changed: update PLANS"
+    assert set(points) == set(solutions) >= {q for plan in PLANS.values() for q in plan}, (
+        "the exercise's questions changed: update PLANS")
     t = time.monotonic()
     instructor_shell(teacher, f"workbook release {EXERCISE} --course . --no-validate",
                      f"nbgrader release_assignment {EXERCISE}")
@@ -527,7 +559,8 @@ def _exercise_round_trip(state):
         score = float(rows[state.names[key]]["score"])
         assert re.search(rf"Score:\s*{score:g}(\.0+)?\s*/\s*12", html.replace("\n", " ")), (
             f"{key}: the feedback does not show the score {score}")
-        assert "HIDDEN TESTS" not in html and "_bases = set(" not in html, f"{key}: feedback shows hidden tests"
+        shown = [line for line in hidden_lines() if line in html]
+        assert "HIDDEN TESTS" not in html and not shown, f"{key}: feedback shows hidden tests: {shown[:3]}"
 
 
 def test_students_cannot_read_each_other(classroom):
