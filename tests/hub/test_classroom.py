@@ -31,11 +31,11 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from hubclient import HubUser, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,16 +118,16 @@ def artifacts() -> Path:
 
 
 def hidden_lines() -> list[str]:
-    """The lines of the exercise's hidden tests (as HTML would escape them), long enough to tell."""
-    import html
-
+    """The lines only the exercise's hidden tests have (none shown to students), long enough to tell."""
     nb = json.loads((ROOT / "exercises" / "source" / EXERCISE / f"{EXERCISE}.ipynb").read_text())
-    lines = []
+    hidden, public = set(), set()
     for cell in nb["cells"]:
         text = cell_text(cell)
         for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, flags=re.S):
-            lines += [html.escape(line.strip(), quote=False) for line in region.splitlines()
-                      if len(line.strip()) >= 20]
+            hidden |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 20}
+        outside = re.sub(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS", "", text, flags=re.S)
+        public |= {line.strip() for line in outside.splitlines()}
+    lines = sorted(hidden - public)
     assert lines, "the exercise has no hidden tests to look for"
     return lines
 
@@ -391,6 +391,9 @@ def _pull_and_run(state):
     assert all(c.get("execution_count") for c in code), "Run All in JupyterLab left cells unrun"
     errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"notebook 02 in the browser raised: {[(e['ename'], e['evalue']) for e in errors]}"
+    charts = [c for c in code if "spending_chart" in cell_text(c)]
+    assert charts and any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                          for o in charts[0]["outputs"]), "the chart cell shows no live chart"
 
 
 def _browser_student(state, sync_playwright) -> float:
@@ -438,7 +441,7 @@ def _browser_student(state, sync_playwright) -> float:
             # it up and drop the command: try again until a cell is queued or has run.
             started_js = """(panel) => [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt')]
                                 .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
-            for attempt in range(4):
+            for _attempt in range(4):
                 page.click("li.lm-MenuBar-item:has-text('Run')")
                 page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
                 try:
@@ -448,23 +451,20 @@ def _browser_student(state, sync_playwright) -> float:
                     page.keyboard.press("Escape")
             else:
                 raise AssertionError("Run All never started a cell in JupyterLab")
-            # Done when the kernel is idle, no cell shows [*] and the first cell has its number:
-            # twice in a row, half a second apart (as tests/browser does).
-            page.wait_for_function(
-                """(panel) => {
-                    const root = document.querySelector(panel);
-                    const prompts = [...root.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
-                    const idle = root.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
-                    const done = idle && prompts.length > 0 && /\\[\\d+\\]/.test(prompts[0])
-                        && !prompts.some(p => p.includes('[*]'));
-                    window.__hubDone = done ? (window.__hubDone || 0) + 1 : 0;
-                    return window.__hubDone >= 2;
-                }""", arg=panel, timeout=float(os.environ.get("WORKBOOK_HUB_RUN_TIMEOUT", "180")) * 1000, polling=500)
-            page.wait_for_selector(f"{panel} .vega-embed canvas, {panel} .vega-embed svg.marks")
-            page.keyboard.press("Control+s")
-            page.wait_for_function(
-                "(panel) => !document.querySelector(panel).classList.contains('jp-mod-dirty')"
-                " && !document.querySelector('.jp-mod-dirty')", arg=panel)
+            # Done when the saved notebook has every code cell run. (Lab renders only the cells in
+            # view, so the page's prompts cannot tell; the file on the server can.)
+            deadline = time.monotonic() + float(os.environ.get("WORKBOOK_HUB_RUN_TIMEOUT", "180"))
+            while True:
+                page.keyboard.press("Control+s")
+                page.wait_for_timeout(2000)
+                saved = user.read_notebook(f"{TARGET}/{NOTEBOOK}")
+                code = [c for c in saved["cells"] if c["cell_type"] == "code"]
+                if all(c.get("execution_count") for c in code):
+                    break
+                assert time.monotonic() < deadline, (
+                    f"Run All in JupyterLab ran {sum(bool(c.get('execution_count')) for c in code)}"
+                    f" of {len(code)} code cells")
+            page.wait_for_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
             # Lab keeps the kernel: shut it down as a student closing the tab would not.
             for session in user.get("/api/sessions").json():
                 user.http  # noqa: B018 (keep the session object alive)
@@ -559,7 +559,8 @@ def _exercise_round_trip(state):
         score = float(rows[state.names[key]]["score"])
         assert re.search(rf"Score:\s*{score:g}(\.0+)?\s*/\s*12", html.replace("\n", " ")), (
             f"{key}: the feedback does not show the score {score}")
-        shown = [line for line in hidden_lines() if line in html]
+        text = unescape(re.sub(r"<[^>]+>", "", html))  # what the page shows, highlighting undone
+        shown = [line for line in hidden_lines() if line in text]
         assert "HIDDEN TESTS" not in html and not shown, f"{key}: feedback shows hidden tests: {shown[:3]}"
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import shlex
-import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 import yaml
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 ROOT = Path(__file__).resolve().parents[2]
 Z2JH = ROOT / "classroom" / "z2jh"
