@@ -204,6 +204,8 @@ class HubUser:
                         result["error"] = f"{msg['content']['ename']}: {msg['content']['evalue']}"
                     elif kind == "execute_reply":
                         replied = True
+                        if msg["content"].get("status") != "ok" and not result["error"]:
+                            result["error"] = f"execute_reply status {msg['content'].get('status')}"
                     elif kind == "status" and msg["content"]["execution_state"] == "idle":
                         idle = True
                 results.append(result)
