@@ -1,0 +1,134 @@
+# JupyterHub configuration of the alliance-workbook classroom (one machine, real Linux accounts).
+#
+# Started by `classroom/start`, which exports the CLASSROOM_* settings (classroom/settings.sh and
+# $CLASSROOM_ETC/classroom.env).  Local changes go in $CLASSROOM_ETC/jupyterhub_config_local.py,
+# which is read last, so this file can be replaced on upgrade.
+#
+# - Users are the machine's Linux accounts: members of the students group and of the instructors
+#   group may log in (PAM: their own password); instructors are hub admins, students are not.
+# - Each user's server runs as that user (LocalProcessSpawner), from the classroom's venv, which
+#   holds the student install of the workbook, nbgitpuller and nbgrader.
+# - nbgrader's filesystem exchange is shared by every user; the course id and exchange root come
+#   from $CLASSROOM_ETC/jupyter/{students,instructors}/nbgrader_config.py, chosen by the user's group.
+
+import grp
+import ipaddress
+import os
+import pwd
+from urllib.parse import urlparse
+
+c = get_config()  # noqa: F821 (provided by JupyterHub)
+
+env = os.environ
+VENV = env.get("CLASSROOM_VENV", "/opt/alliance-classroom/venv")
+PREFIX = env.get("CLASSROOM_PREFIX", "/opt/alliance-classroom")
+ETC = env.get("CLASSROOM_ETC", "/etc/alliance-classroom")
+STATE = env.get("CLASSROOM_STATE", "/srv/alliance-classroom/state")
+STUDENTS = env.get("CLASSROOM_STUDENTS", "classroom-students")
+INSTRUCTORS = env.get("CLASSROOM_INSTRUCTORS", "classroom-instructors")
+BIND_URL = env.get("CLASSROOM_BIND_URL", "http://:8000")
+AUTH = env.get("CLASSROOM_AUTH", "pam")
+
+# --- network: the proxy faces the users; the hub and its proxy API stay on loopback -------------------
+c.JupyterHub.bind_url = BIND_URL
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{env.get('CLASSROOM_HUB_PORT', '8081')}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env.get('CLASSROOM_PROXY_API_PORT', '8001')}"
+c.ConfigurableHTTPProxy.command = [os.path.join(PREFIX, "proxy", "node_modules", ".bin",
+                                                "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.pid_file = os.path.join(STATE, "proxy.pid")
+c.JupyterHub.db_url = "sqlite:///" + os.path.join(STATE, "jupyterhub.sqlite")
+c.JupyterHub.cookie_secret_file = os.path.join(STATE, "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = os.path.join(STATE, "jupyterhub.pid")
+# Stopping the hub stops the proxy and every user's server (classroom/stop relies on it).
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+
+# --- who may log in ------------------------------------------------------------------------------------
+if AUTH == "pam":
+    c.JupyterHub.authenticator_class = "pam"
+    c.PAMAuthenticator.allowed_groups = {STUDENTS, INSTRUCTORS}
+    c.PAMAuthenticator.admin_groups = {INSTRUCTORS}
+    c.PAMAuthenticator.open_sessions = False
+elif AUTH == "test":
+    # CI only: PAM's group rules (allowed and admin groups), but any password is accepted, so this
+    # refuses to serve anything but loopback.
+    host = urlparse(BIND_URL).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise SystemExit(f"CLASSROOM_AUTH=test accepts any password: it needs a loopback bind_url, "
+                         f"not {BIND_URL!r}")
+    from jupyterhub.auth import PAMAuthenticator
+
+    class AnyPasswordPAMAuthenticator(PAMAuthenticator):
+        """PAMAuthenticator without the password check (tests on machines without PAM)."""
+
+        async def authenticate(self, handler, data):
+            return data.get("username") or None
+
+    c.JupyterHub.authenticator_class = AnyPasswordPAMAuthenticator
+    c.AnyPasswordPAMAuthenticator.allowed_groups = {STUDENTS, INSTRUCTORS}
+    c.AnyPasswordPAMAuthenticator.admin_groups = {INSTRUCTORS}
+else:
+    raise SystemExit(f"CLASSROOM_AUTH must be 'pam' or 'test', not {AUTH!r}")
+c.Authenticator.delete_invalid_users = True  # an account removed from the groups loses access
+
+
+def _groups_of(name: str) -> set[str]:
+    try:
+        account = pwd.getpwnam(name)
+    except KeyError:
+        return set()
+    return {grp.getgrgid(gid).gr_name for gid in os.getgrouplist(name, account.pw_gid)}
+
+
+# --- each user's server --------------------------------------------------------------------------------
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = [os.path.join(VENV, "bin", "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.LocalProcessSpawner.ip = "127.0.0.1"
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+c.Spawner.environment = {
+    "PATH": os.path.join(VENV, "bin") + ":/usr/local/bin:/usr/bin:/bin",
+    # git refuses to clone a repository another account owns ("dubious ownership") unless a
+    # protected config says it is safe: $CLASSROOM_ETC/gitconfig marks the content repository so
+    # (and includes /etc/gitconfig).  Used by nbgitpuller.
+    "GIT_CONFIG_SYSTEM": os.path.join(ETC, "gitconfig"),
+}
+if env.get("CLASSROOM_DATA"):
+    c.Spawner.environment["WORKBOOK_DATA"] = env["CLASSROOM_DATA"]
+
+
+def pre_spawn_hook(spawner):
+    """Instructors get nbgrader's course tools, students only the assignment list."""
+    role = "instructors" if INSTRUCTORS in _groups_of(spawner.user.name) else "students"
+    spawner.environment["JUPYTER_CONFIG_PATH"] = os.path.join(ETC, "jupyter", role)
+    spawner.environment["CLASSROOM_ROLE"] = role
+    for name in ("CLASSROOM_COURSE_ID", "CLASSROOM_EXCHANGE", "CLASSROOM_COURSE"):
+        if env.get(name):
+            spawner.environment[name] = env[name]
+
+
+c.Spawner.pre_spawn_hook = pre_spawn_hook
+
+# --- idle servers are stopped (their files stay) ---------------------------------------------------------
+idle = int(env.get("CLASSROOM_IDLE_MINUTES", "60") or 0)
+if idle > 0:
+    c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
+                                "scopes": ["list:users", "read:users:activity", "read:servers",
+                                           "delete:servers"]}]
+    # The hub stops its services with SIGINT, which the culler ignores (the hub then waits ~30 s
+    # before SIGTERM): run it with SIGINT's default action, which ends it at once.
+    culler = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+              "sys.argv[0] = 'jupyterhub_idle_culler'; "
+              "runpy.run_module('jupyterhub_idle_culler', run_name='__main__')")
+    c.JupyterHub.services = [{"name": "idle-culler",
+                              "command": [os.path.join(VENV, "bin", "python3"), "-c", culler,
+                                          f"--timeout={idle * 60}"]}]
+
+local = os.path.join(ETC, "jupyterhub_config_local.py")
+if os.path.isfile(local):
+    load_subconfig(local)  # noqa: F821 (provided by JupyterHub)

@@ -1,0 +1,620 @@
+"""The classroom, end to end, with real Linux accounts (root only; loopback only; bounded in time).
+
+`classroom/install.sh` installs the classroom into a scratch layout (the venv is cached between runs in
+$WORKBOOK_HUB_PREFIX, default /opt/alliance-classroom-test), `classroom/add-user` creates one
+instructor and five students, `classroom/start` starts JupyterHub.  Then, as a course would:
+
+1. everyone logs in through the hub's login form (PAM, the accounts' own passwords);
+2. every student opens the nbgitpuller link: one in Chromium (login → server → pull → JupyterLab opens
+   notebook 02, Run All), the others through the same endpoint the link's page uses; every student's
+   notebook 02 runs without an error;
+3. the instructor releases ex02 from their own server; students fetch it, answer (some right, some
+   wrong), submit; the instructor collects; `classroom/grade` grades; the instructor releases feedback;
+   students fetch it.  The grades are what each student's answers are worth;
+4. students cannot read each other's homes, the exchange's inbox or the course folder;
+5. an update of the material is published and pulled again: a student's edited notebook is unchanged,
+   the update is there.
+
+Every process and account it created is stopped and removed at the end, even on failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from html import unescape
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hubclient import HubUser, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CLASSROOM = ROOT / "classroom"
+PREFIX = os.environ.get("WORKBOOK_HUB_PREFIX", "/opt/alliance-classroom-test")
+EXERCISE = "ex02_one_percent"
+COURSE_ID = "alliance-workbook"
+NOTEBOOK = "02_one_percent.ipynb"
+TARGET = "alliance-workbook"  # where nbgitpuller puts the material in each home
+
+#: What each student answers: question -> "right" | "wrong"; a missing question is left blank.
+PLANS = {
+    "s1": {"q1": "right", "q2": "right", "q3": "right", "q4": "right"},
+    "s2": {"q1": "right"},
+    "s3": {"q1": "right", "q2": "wrong", "q3": "right", "q4": "right"},
+    "s4": {},
+    "s5": {"q1": "wrong", "q2": "right", "q3": "wrong", "q4": "right"},
+}
+#: A wrong answer: the model answer, then its result nudged (same type, another value), so the
+#: graders' checks find a well-formed but wrong answer and later questions still have what they use.
+WRONG_TAIL = """
+def _nudged(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + " (or not)"
+    if isinstance(value, list):
+        return value[:-1] if value else [0]
+    return None
+{name} = _nudged({name})
+"""
+
+
+def wrong_answer(solution: str) -> str:
+    names = re.findall(r"^([A-Za-z_]\w*)\s*=", solution, flags=re.M)
+    assert names, f"cannot tell which variable this model answer fills in: {solution!r}"
+    return solution + "\n" + WRONG_TAIL.format(name=names[-1])
+
+
+BROWSER_STUDENT = "s1"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+def cell_text(cell) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def source_answers() -> tuple[dict[str, str], dict[str, float]]:
+    """From the instructor's notebook: the solution code per question, the points per question."""
+    nb = json.loads((ROOT / "exercises" / "source" / EXERCISE / f"{EXERCISE}.ipynb").read_text())
+    solutions, points = {}, {}
+    for cell in nb["cells"]:
+        gid = grade_id(cell) or ""
+        found = re.fullmatch(r"ex02-(q\d)-(answer|tests)", gid)
+        if not found:
+            continue
+        question, kind = found.groups()
+        if kind == "answer":
+            text = cell_text(cell)
+            solutions[question] = text.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0].strip()
+        else:
+            points[question] = float(cell["metadata"]["nbgrader"]["points"])
+    return solutions, points
+
+
+def artifacts() -> Path:
+    """Where the browser student's screenshot goes (ignored by git)."""
+    folder = Path(os.environ.get("WORKBOOK_ARTIFACTS", ROOT / "test-artifacts")) / "hub"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def hidden_lines() -> list[str]:
+    """The lines only the exercise's hidden tests have (none shown to students), long enough to tell."""
+    nb = json.loads((ROOT / "exercises" / "source" / EXERCISE / f"{EXERCISE}.ipynb").read_text())
+    hidden, public = set(), set()
+    for cell in nb["cells"]:
+        text = cell_text(cell)
+        for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, flags=re.S):
+            hidden |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 20}
+        outside = re.sub(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS", "", text, flags=re.S)
+        public |= {line.strip() for line in outside.splitlines()}
+    lines = sorted(hidden - public)
+    assert lines, "the exercise has no hidden tests to look for"
+    return lines
+
+
+def run(command: list[str], env: dict, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-4000:]}")
+    return done
+
+
+def processes_of(uids: set[int]) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid in uids:
+                    found.append(int(entry.name))
+            except FileNotFoundError:
+                pass
+    return found
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                pass
+    return found
+
+
+def pam_works(user: str, password: str, python: str) -> bool:
+    probe = ("import sys, pamela\ntry:\n    pamela.authenticate(sys.argv[1], sys.argv[2], service='login')\n"
+             "except Exception:\n    sys.exit(1)")
+    return subprocess.run([python, "-c", probe, user, password], timeout=60).returncode == 0
+
+
+def instructor_shell(teacher: HubUser, *commands: str) -> str:
+    """Run shell commands in the course folder from the instructor's own server (a kernel there)."""
+    code = ("import os, subprocess\n"
+            f"for cmd in {list(commands)!r}:\n"
+            "    done = subprocess.run(cmd, shell=True, cwd=os.environ['CLASSROOM_COURSE'], text=True,\n"
+            "                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)\n"
+            "    print(f'$ {cmd} -> {done.returncode}')\n"
+            "    print(done.stdout[-3000:])\n"
+            "    if done.returncode:\n"
+            "        raise SystemExit(f'{cmd} failed')\n")
+    result = teacher.run([code], timeout=240)[0]
+    assert result["error"] is None, f"instructor's commands failed: {result['error']}\n{result['stdout']}"
+    return result["stdout"]
+
+
+# ------------------------------------------------------------------------------------ the classroom
+
+@pytest.fixture(scope="module")
+def classroom(hub_prerequisites):
+    """Install, add accounts, start; yields what the tests need; stops and removes everything."""
+    tag = "wbt" + secrets.token_hex(3)
+    base = Path(tempfile.mkdtemp(prefix=f"{tag}-", dir="/tmp"))
+    base.chmod(0o755)  # users' servers must reach the exchange and content repo below it
+    env = dict(os.environ)
+    for key in [k for k in env if k.startswith("CLASSROOM_")]:
+        del env[key]
+    env.update(
+        CLASSROOM_PREFIX=PREFIX, CLASSROOM_ETC=str(base / "etc"), CLASSROOM_SRV=str(base / "srv"),
+        CLASSROOM_EXCHANGE=str(base / "exchange"), CLASSROOM_STUDENTS=f"{tag}-students",
+        CLASSROOM_INSTRUCTORS=f"{tag}-teachers", CLASSROOM_BIND_URL=f"http://127.0.0.1:{free_port()}",
+        CLASSROOM_HUB_PORT=str(free_port()), CLASSROOM_PROXY_API_PORT=str(free_port()),
+        CLASSROOM_COURSE_ID=COURSE_ID, CLASSROOM_IDLE_MINUTES="60",
+        CLASSROOM_AUTH=os.environ.get("WORKBOOK_HUB_AUTH", "pam"))
+    names = {"teacher": f"{tag}-teach", **{key: f"{tag}-{key}" for key in PLANS},
+             "outsider": f"{tag}-out"}
+    passwords = {name: secrets.token_urlsafe(12) for name in names.values()}
+    timings = {}
+    started = time.monotonic()
+    created: list[str] = []
+    state = SimpleNamespace(env=env, base=base, tag=tag, names=names, passwords=passwords,
+                            timings=timings, users={}, url=env["CLASSROOM_BIND_URL"],
+                            srv=base / "srv", exchange=base / "exchange", failed=[])
+    try:
+        t = time.monotonic()
+        run(["bash", str(CLASSROOM / "install.sh"), "--no-apt", "--no-start"], env, timeout=900)
+        timings["install"] = time.monotonic() - t
+        state.course = state.srv / "course"
+        state.content = state.srv / "content.git"
+
+        t = time.monotonic()
+        roster = "".join(f"{names[k]}:{passwords[names[k]]}\n" for k in PLANS)
+        created += [names[k] for k in PLANS]
+        subprocess.run(["bash", str(CLASSROOM / "add-user"), "--passwords"], input=roster, env=env,
+                       text=True, check=True, timeout=120, stdout=subprocess.DEVNULL)
+        created.append(names["teacher"])
+        subprocess.run(["bash", str(CLASSROOM / "add-user"), "--instructor", "--passwords"],
+                       input=f"{names['teacher']}:{passwords[names['teacher']]}\n", env=env, text=True,
+                       check=True, timeout=60, stdout=subprocess.DEVNULL)
+        # An account that exists but is in neither group: it must not get in.
+        created.append(names["outsider"])
+        subprocess.run(["useradd", "-m", names["outsider"]], check=True, timeout=60)
+        subprocess.run(["chpasswd"], input=f"{names['outsider']}:{passwords[names['outsider']]}\n",
+                       text=True, check=True, timeout=60)
+        timings["accounts"] = time.monotonic() - t
+        python = f"{PREFIX}/venv/bin/python"
+        if env["CLASSROOM_AUTH"] == "pam" and not pam_works(names["s1"], passwords[names["s1"]], python):
+            env["CLASSROOM_AUTH"] = "test"  # no usable PAM here: the same group rules, any password
+        state.auth = env["CLASSROOM_AUTH"]
+
+        t = time.monotonic()
+        run(["bash", str(CLASSROOM / "start")], env, timeout=180)
+        timings["hub start"] = time.monotonic() - t
+        yield state
+    finally:
+        problems = []
+        t = time.monotonic()
+        stopped = subprocess.run(["bash", str(CLASSROOM / "stop")], env=env, text=True, timeout=120,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if stopped.returncode != 0:
+            problems.append(f"classroom/stop exited {stopped.returncode}: {stopped.stdout[-500:]}")
+        timings["hub stop"] = time.monotonic() - t
+        hub_log = state.srv / "state" / "jupyterhub.log"
+        if hub_log.is_file():
+            shutil.copy(hub_log, artifacts() / "jupyterhub.log")
+        uids = set()
+        for name in created:
+            try:
+                uids.add(pwd.getpwnam(name).pw_uid)
+            except KeyError:
+                pass
+        leftovers = processes_of(uids) + processes_mentioning(str(base)) + processes_mentioning(
+            env["CLASSROOM_BIND_URL"].rsplit(":", 1)[1] + " --api-ip")
+        for pid in set(leftovers):
+            problems.append(f"process {pid} still running after classroom/stop: killed")
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        if created:
+            subprocess.run(["bash", str(CLASSROOM / "remove-user"), *created], env=env, timeout=120,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        for name in created:
+            if subprocess.run(["id", name], capture_output=True).returncode == 0:
+                problems.append(f"account {name} still exists: userdel -r")
+                subprocess.run(["userdel", "-r", name], capture_output=True)
+        for group in (env["CLASSROOM_STUDENTS"], env["CLASSROOM_INSTRUCTORS"]):
+            subprocess.run(["groupdel", group], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+        timings["total"] = time.monotonic() - started
+        print("\nclassroom test timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+        assert not problems, "cleanup: " + "; ".join(problems)
+
+
+def student_keys():
+    return list(PLANS)
+
+
+def link(state, urlpath: str) -> str:
+    """The nbgitpuller link an instructor hands out (through the hub, for whoever clicks it)."""
+    from urllib.parse import urlencode
+
+    query = urlencode({"repo": f"file://{state.content}", "branch": "main", "targetpath": TARGET,
+                       "urlpath": urlpath})
+    return f"/hub/user-redirect/git-pull?{query}"
+
+
+def need(state, *steps):
+    missing = [s for s in steps if s in state.failed]
+    if missing:
+        pytest.skip(f"an earlier step failed: {', '.join(missing)}")
+
+
+# ------------------------------------------------------------------------------------ the tests
+
+def test_only_the_groups_get_in_and_only_instructors_are_admins(classroom):
+    state = classroom
+    if state.auth == "pam":
+        wrong = HubUser(state.url, state.names["s2"], "not-the-password").login()
+        assert wrong.status_code == 403, "a wrong password must be refused"
+    outsider = HubUser(state.url, state.names["outsider"], state.passwords[state.names["outsider"]]).login()
+    assert outsider.status_code == 403, "an account outside the classroom's groups must be refused"
+
+    def login(key):
+        user = HubUser(state.url, state.names[key], state.passwords[state.names[key]])
+        t = time.monotonic()
+        answer = user.login()
+        assert answer.status_code == 302, f"{key}: login answered {answer.status_code}"
+        user.make_token()
+        user.start_server()
+        user.wait_ready()
+        return key, user, time.monotonic() - t
+
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            for key, user, seconds in pool.map(login, ["teacher", *student_keys()]):
+                state.users[key] = user
+                state.timings[f"login+server {key}"] = seconds
+    except BaseException:
+        state.failed.append("login")
+        raise
+    teacher = state.users["teacher"]
+    assert teacher.hub_api("GET", "/user").json()["admin"] is True
+    for key in student_keys():
+        assert state.users[key].hub_api("GET", "/user").json()["admin"] is False
+        assert state.users[key].hub_api("GET", "/users").status_code == 403, "a student listed the users"
+    # Every server runs as its own account (not root), from the classroom's venv.
+    for key, user in state.users.items():
+        uid = pwd.getpwnam(user.name).pw_uid
+        servers = [pid for pid in processes_of({uid})
+                   if b"jupyterhub-singleuser" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert servers, f"{key}: no jupyterhub-singleuser process runs as {user.name}"
+    # Students see nbgrader's assignment list but not the instructor's formgrader.
+    assert teacher.get("/formgrader").status_code == 200
+    assert state.users["s2"].get("/formgrader").status_code == 404
+    assert state.users["s2"].get("/assignments", params={"course_id": COURSE_ID}).status_code == 200
+
+
+def test_students_open_the_nbgitpuller_link_and_run_notebook_02(classroom):
+    state = classroom
+    need(state, "login")
+    try:
+        _pull_and_run(state)
+    except BaseException:
+        state.failed.append("pull")
+        raise
+
+
+def _pull_and_run(state):
+    from playwright.sync_api import sync_playwright
+
+    # The API students: the link itself (through the hub) answers with nbgitpuller's page for their
+    # own server; then the pull that the page runs, then notebook 02 in a kernel on their server.
+    def api_student(key):
+        user = state.users[key]
+        user.login()  # the browser session's cookie, for the link
+        page = user.http.get(state.url + link(state, f"lab/tree/{TARGET}/{NOTEBOOK}"), timeout=60)
+        assert page.status_code == 200 and f"/user/{user.name}/git-pull" in page.url, (key, page.url)
+        user.git_pull(f"file://{state.content}", "main", TARGET)
+        nb = user.read_notebook(f"{TARGET}/{NOTEBOOK}")
+        cells = [cell_text(c) for c in nb["cells"] if c["cell_type"] == "code"]
+        t = time.monotonic()
+        results = user.run(cells, timeout=180)
+        state.timings[f"notebook 02 {key}"] = time.monotonic() - t
+        errors = [(i, r["error"]) for i, r in enumerate(results) if r["error"]]
+        assert not errors, f"{key}: notebook 02 raised {errors}"
+        return len(cells)
+
+    others = [k for k in student_keys() if k != BROWSER_STUDENT]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(api_student, k) for k in others]
+        browser_seconds = _browser_student(state, sync_playwright)
+        counts = [f.result() for f in futures]
+    state.timings["browser student"] = browser_seconds
+    assert all(n == counts[0] and n > 10 for n in counts)
+    # The browser student's saved notebook: every code cell ran, none raised.
+    user = state.users[BROWSER_STUDENT]
+    nb = user.read_notebook(f"{TARGET}/{NOTEBOOK}")
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c.get("execution_count") for c in code), "Run All in JupyterLab left cells unrun"
+    errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"notebook 02 in the browser raised: {[(e['ename'], e['evalue']) for e in errors]}"
+    charts = [c for c in code if "spending_chart" in cell_text(c)]
+    assert charts and any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                          for o in charts[0]["outputs"]), "the chart cell shows no live chart"
+
+
+def _browser_student(state, sync_playwright) -> float:
+    """Log in with the link as `next`, as a student clicking it would; Run All; save."""
+    user = state.users[BROWSER_STUDENT]
+    outside = []
+    t = time.monotonic()
+    home = state.base / "chromium-home"
+    home.mkdir(exist_ok=True)
+    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+               XDG_CACHE_HOME=str(home / ".cache"))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, env=env)
+        page = None
+        journal: list[str] = []
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+
+            def guard(route):
+                if route.request.url.startswith(state.url) or route.request.url.startswith("data:"):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", guard)
+            page.on("console", lambda m: journal.append(f"console {m.type}: {m.text}"))
+            page.on("websocket", lambda ws: (
+                journal.append(f"websocket {ws.url}"),
+                ws.on("framereceived", lambda f: journal.append("ws<- " + str(f)[:160])),
+                ws.on("framesent", lambda f: journal.append("ws-> " + str(f)[:160])),
+                ws.on("close", lambda _ws: journal.append(f"websocket closed {ws.url}"))))
+            page.set_default_timeout(120_000)
+            from urllib.parse import quote
+
+            page.goto(f"{state.url}/hub/login?next={quote(link(state, f'lab/tree/{TARGET}/{NOTEBOOK}'))}")
+            page.fill("#username_input", user.name)
+            page.fill("#password_input", user.password)
+            page.click("#login_submit")
+            # nbgitpuller's page pulls, then sends the browser to the notebook in JupyterLab.
+            page.wait_for_url(re.compile(rf"/user/{re.escape(user.name)}/lab/tree/{TARGET}/"), timeout=150_000)
+            panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+            page.wait_for_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
+            # Run All from the menu. Right after the kernel connects, Lab may still be busy setting
+            # it up and drop the command: try again until a cell is queued or has run.
+            started_js = """(panel) => [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt')]
+                                .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
+            for _attempt in range(4):
+                page.click("li.lm-MenuBar-item:has-text('Run')")
+                page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
+                try:
+                    page.wait_for_function(started_js, arg=panel, timeout=15_000)
+                    break
+                except Exception:  # noqa: BLE001 - nothing queued: try once more
+                    page.keyboard.press("Escape")
+            else:
+                raise AssertionError("Run All never started a cell in JupyterLab")
+            # Done when the saved notebook has every code cell run. (Lab renders only the cells in
+            # view, so the page's prompts cannot tell; the file on the server can.)
+            deadline = time.monotonic() + float(os.environ.get("WORKBOOK_HUB_RUN_TIMEOUT", "180"))
+            while True:
+                page.keyboard.press("Control+s")
+                page.wait_for_timeout(2000)
+                saved = user.read_notebook(f"{TARGET}/{NOTEBOOK}")
+                code = [c for c in saved["cells"] if c["cell_type"] == "code"]
+                if all(c.get("execution_count") for c in code):
+                    break
+                assert time.monotonic() < deadline, (
+                    f"Run All in JupyterLab ran {sum(bool(c.get('execution_count')) for c in code)}"
+                    f" of {len(code)} code cells")
+            page.wait_for_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
+            # Lab keeps the kernel: shut it down as a student closing the tab would not.
+            for session in user.get("/api/sessions").json():
+                user.http  # noqa: B018 (keep the session object alive)
+                import requests
+
+                requests.delete(f"{user.server}/api/sessions/{session['id']}", timeout=30,
+                                headers={"Authorization": f"token {user.token}"})
+        finally:
+            try:
+                if page is not None:
+                    (artifacts() / "browser-student.log").write_text("\n".join(journal[-400:]))
+                    page.screenshot(path=str(artifacts() / "browser-student.png"))
+            finally:
+                browser.close()
+    assert not outside, f"the browser tried to reach other hosts: {outside[:5]}"
+    return time.monotonic() - t
+
+
+def test_exercise_release_fetch_submit_collect_grade_feedback(classroom):
+    state = classroom
+    need(state, "login")
+    try:
+        _exercise_round_trip(state)
+    except BaseException:
+        state.failed.append("exercise")
+        raise
+
+
+def _answered(nb: dict, plan: dict, solutions: dict) -> dict:
+    for cell in nb["cells"]:
+        found = re.fullmatch(r"ex02-(q\d)-answer", grade_id(cell) or "")
+        if found and found.group(1) in plan:
+            question = found.group(1)
+            cell["source"] = (solutions[question] if plan[question] == "right"
+                              else wrong_answer(solutions[question]))
+    return nb
+
+
+def _exercise_round_trip(state):
+    teacher = state.users["teacher"]
+    solutions, points = source_answers()
+    assert set(points) == set(solutions) >= {q for plan in PLANS.values() for q in plan}, (
+        "the exercise's questions changed: update PLANS")
+    t = time.monotonic()
+    instructor_shell(teacher, f"workbook release {EXERCISE} --course . --no-validate",
+                     f"nbgrader release_assignment {EXERCISE}")
+    state.timings["release"] = time.monotonic() - t
+
+    def student(key):
+        user = state.users[key]
+        listed = user.get("/assignments", params={"course_id": COURSE_ID}).json()["value"]
+        assert any(a["assignment_id"] == EXERCISE and a["status"] == "released" for a in listed), listed
+        user.nbgrader("fetch", COURSE_ID, EXERCISE)
+        path = f"{EXERCISE}/{EXERCISE}.ipynb"
+        fetched = user.read_notebook(path)
+        text = json.dumps(fetched)
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, "the release holds solutions"
+        user.save_notebook(path, _answered(fetched, PLANS[key], solutions))
+        user.nbgrader("submit", COURSE_ID, EXERCISE)
+
+    t = time.monotonic()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(student, student_keys()))
+    state.timings["fetch+answer+submit (5)"] = time.monotonic() - t
+
+    t = time.monotonic()
+    instructor_shell(teacher, f"nbgrader collect {EXERCISE}")
+    collected = sorted(p.name for p in (state.course / "submitted").iterdir())
+    assert collected == sorted(state.names[k] for k in student_keys()), collected
+    graded = run(["bash", str(CLASSROOM / "grade"), EXERCISE, "--timeout", "60"], state.env, timeout=600,
+                 check=False)
+    state.grade_output = graded.stdout
+    assert graded.returncode == 0, f"classroom/grade exited {graded.returncode}:\n{graded.stdout[-4000:]}"
+    instructor_shell(teacher, f"nbgrader release_feedback {EXERCISE}")
+    state.timings["collect+grade+release feedback"] = time.monotonic() - t
+
+    with open(state.course / "grades.csv", newline="") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == EXERCISE}
+    for key, plan in PLANS.items():
+        name = state.names[key]
+        expected = sum(points[q] for q, how in plan.items() if how == "right")
+        assert name in rows, f"{key}: no grade for {name} (rows: {sorted(rows)})"
+        assert float(rows[name]["score"]) == pytest.approx(expected), (
+            f"{key} answered {plan}: expected {expected} points, graded {rows[name]['score']}")
+    # Feedback: each student fetches their own, which shows their score and no hidden test.
+    for key in student_keys():
+        user = state.users[key]
+        user.nbgrader("fetch_feedback", COURSE_ID, EXERCISE)
+        folders = user.get(f"/api/contents/{EXERCISE}/feedback").json()["content"]
+        assert folders, f"{key}: no feedback fetched"
+        html = user.read_file(f"{folders[0]['path']}/{EXERCISE}.html")
+        score = float(rows[state.names[key]]["score"])
+        assert re.search(rf"Score:\s*{score:g}(\.0+)?\s*/\s*12", html.replace("\n", " ")), (
+            f"{key}: the feedback does not show the score {score}")
+        text = unescape(re.sub(r"<[^>]+>", "", html))  # what the page shows, highlighting undone
+        shown = [line for line in hidden_lines() if line in text]
+        assert "HIDDEN TESTS" not in html and not shown, f"{key}: feedback shows hidden tests: {shown[:3]}"
+
+
+def test_students_cannot_read_each_other(classroom):
+    state = classroom
+    need(state, "login", "pull")
+    other = pwd.getpwnam(state.names["s1"]).pw_dir
+    exchange = state.exchange / COURSE_ID
+    probes = {
+        "another student's home": f"os.listdir({other!r})",
+        "another student's notebook": f"open({other + '/' + TARGET + '/' + NOTEBOOK!r}).read()",
+        "the exchange's inbox (submissions)": f"os.listdir({str(exchange / 'inbound')!r})",
+        "the exchange's feedback folder": f"os.listdir({str(exchange / 'feedback')!r})",
+        "the course folder (solutions, gradebook)": f"os.listdir({str(state.course)!r})",
+        "the instructor's source notebook": f"open({str(state.course / 'source' / EXERCISE / (EXERCISE + '.ipynb'))!r}).read()",
+        "writing into the released exercise": f"open({str(exchange / 'outbound' / EXERCISE / 'x.ipynb')!r}, 'w')",
+        "writing into the content repository": f"open({str(state.content / 'HEAD')!r}, 'a')",
+    }
+    code = ["import os, json\nout = {}"] + [
+        f"try:\n    {expr}\n    out[{what!r}] = 'allowed'\nexcept PermissionError:\n    out[{what!r}] = 'denied'\n"
+        f"except FileNotFoundError:\n    out[{what!r}] = 'not found'" for what, expr in probes.items()]
+    code.append("print(json.dumps(out))")
+    result = state.users["s2"].run(code)
+    assert all(r["error"] is None for r in result), result
+    seen = json.loads(result[-1]["stdout"])
+    assert seen == {what: "denied" for what in probes}, seen
+    # The same from the owner's side: s1 reads their own notebook.
+    assert state.users["s1"].exists(f"{TARGET}/{NOTEBOOK}")
+
+
+def test_an_update_is_pulled_and_keeps_the_students_edits(classroom):
+    state = classroom
+    need(state, "login", "pull")
+    user = state.users[BROWSER_STUDENT]
+    path = f"{TARGET}/{NOTEBOOK}"
+    # The student's own edit on top of the run they saved in JupyterLab: a note of their own.
+    nb = user.read_notebook(path)
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "My own note: check the GNP basis."})
+    user.save_notebook(path, nb)
+    before = user.read_file(path)
+    untouched = state.users["s2"]
+    # The update: notebook 01 gets a new first cell, and a new file appears.
+    material = state.base / "update"
+    subprocess.run(["git", "clone", "-q", str(state.content), str(material)], check=True, timeout=60)
+    shutil.rmtree(material / ".git")
+    first = json.loads((material / "01_four_phases.ipynb").read_text())
+    first["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": "Update: week 3 reading list."})
+    (material / "01_four_phases.ipynb").write_text(json.dumps(first, indent=1))
+    (material / "NEWS.md").write_text("Week 3: notebook 01 has a reading list.\n")
+    run(["bash", str(CLASSROOM / "publish"), "--from", str(material), "-m", "week 3"], state.env, timeout=120)
+
+    for student in (user, untouched):
+        student.git_pull(f"file://{state.content}", "main", TARGET)
+        assert "Update: week 3 reading list." in student.read_file(f"{TARGET}/01_four_phases.ipynb")
+        assert "notebook 01 has a reading list" in student.read_file(f"{TARGET}/NEWS.md")
+    assert user.read_file(path) == before, "the pull changed the student's edited notebook"
+    assert "My own note" in user.read_file(path)
