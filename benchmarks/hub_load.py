@@ -109,7 +109,9 @@ def student_run(base_url: str, name: str, password: str, first_cell: str) -> dic
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--students", type=int, default=10, help=f"simulated students (1-{MAX_STUDENTS})")
     parser.add_argument("--no-write", action="store_true", help="print, do not update RESULTS.md")
     args = parser.parse_args(argv)
@@ -122,11 +124,19 @@ def main(argv=None) -> int:
     base = Path(tempfile.mkdtemp(prefix=f"{tag}-", dir="/tmp"))
     base.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLASSROOM_")}
-    env.update(CLASSROOM_PREFIX=prefix, CLASSROOM_ETC=str(base / "etc"), CLASSROOM_SRV=str(base / "srv"),
-               CLASSROOM_EXCHANGE=str(base / "exchange"), CLASSROOM_STUDENTS=f"{tag}-students",
-               CLASSROOM_INSTRUCTORS=f"{tag}-teachers", CLASSROOM_BIND_URL=f"http://127.0.0.1:{free_port()}",
-               CLASSROOM_HUB_PORT=str(free_port()), CLASSROOM_PROXY_API_PORT=str(free_port()),
-               CLASSROOM_AUTH="pam", CLASSROOM_IDLE_MINUTES="60")
+    env.update(
+        CLASSROOM_PREFIX=prefix,
+        CLASSROOM_ETC=str(base / "etc"),
+        CLASSROOM_SRV=str(base / "srv"),
+        CLASSROOM_EXCHANGE=str(base / "exchange"),
+        CLASSROOM_STUDENTS=f"{tag}-students",
+        CLASSROOM_INSTRUCTORS=f"{tag}-teachers",
+        CLASSROOM_BIND_URL=f"http://127.0.0.1:{free_port()}",
+        CLASSROOM_HUB_PORT=str(free_port()),
+        CLASSROOM_PROXY_API_PORT=str(free_port()),
+        CLASSROOM_AUTH="pam",
+        CLASSROOM_IDLE_MINUTES="60",
+    )
     os.environ["HUB_LOAD_CONTENT"] = str(base / "srv" / "content.git")
     names = [f"{tag}-s{i + 1}" for i in range(args.students)]
     passwords = {n: secrets.token_urlsafe(12) for n in names}
@@ -136,33 +146,58 @@ def main(argv=None) -> int:
     available = mem_available_mb()
     try:
         say("installing the classroom (cached venv) and creating accounts")
-        subprocess.run(["bash", str(CLASSROOM / "install.sh"), "--no-apt", "--no-start"], env=env, check=True,
-                       stdout=subprocess.DEVNULL, timeout=900)
-        subprocess.run(["bash", str(CLASSROOM / "add-user"), "--passwords"], env=env, check=True, text=True,
-                       input="".join(f"{n}:{passwords[n]}\n" for n in names), stdout=subprocess.DEVNULL, timeout=300)
-        subprocess.run(["bash", str(CLASSROOM / "start")], env=env, check=True, stdout=subprocess.DEVNULL, timeout=180)
+        subprocess.run(
+            ["bash", str(CLASSROOM / "install.sh"), "--no-apt", "--no-start"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=900,
+        )
+        subprocess.run(
+            ["bash", str(CLASSROOM / "add-user"), "--passwords"],
+            env=env,
+            check=True,
+            text=True,
+            input="".join(f"{n}:{passwords[n]}\n" for n in names),
+            stdout=subprocess.DEVNULL,
+            timeout=300,
+        )
+        subprocess.run(
+            ["bash", str(CLASSROOM / "start")], env=env, check=True, stdout=subprocess.DEVNULL, timeout=180
+        )
         hub_pid = int((base / "srv" / "state" / "jupyterhub.pid").read_text())
-        children = subprocess.run(["pgrep", "-P", str(hub_pid)], capture_output=True, text=True).stdout.split()
+        children = subprocess.run(
+            ["pgrep", "-P", str(hub_pid)], capture_output=True, text=True
+        ).stdout.split()
         first_cell = json.loads((ROOT / "notebooks" / "02_one_percent.ipynb").read_text())
         first_cell = next("".join(c["source"]) for c in first_cell["cells"] if c["cell_type"] == "code")
-        say(f"{args.students} students log in at once, start their servers, open notebook 02, run its first cell")
+        say(
+            f"{args.students} students log in at once, start their servers, open notebook 02, run its first cell"
+        )
         with ThreadPoolExecutor(max_workers=args.students) as pool:
-            futures = [pool.submit(student_run, env["CLASSROOM_BIND_URL"], n, passwords[n], first_cell)
-                       for n in names]
+            futures = [
+                pool.submit(student_run, env["CLASSROOM_BIND_URL"], n, passwords[n], first_cell)
+                for n in names
+            ]
             rows = [f.result() for f in futures]
         # Memory: each account's server (+ its kernel, still running), then again with kernels stopped.
         import pwd
 
         with_kernel = [pss_of_uid(pwd.getpwnam(n).pw_uid) for n in names]
-        hub_mb = pss_of_pids([hub_pid] + [int(p) for p in children
-                                          if pwd.getpwuid(os.stat(f"/proc/{p}").st_uid).pw_name == "root"])
+        hub_mb = pss_of_pids(
+            [hub_pid]
+            + [int(p) for p in children if pwd.getpwuid(os.stat(f"/proc/{p}").st_uid).pw_name == "root"]
+        )
         for row in rows:
             user = row["user"]
             for kernel in user.get("/api/kernels").json():
                 import requests
 
-                requests.delete(f"{user.server}/api/kernels/{kernel['id']}", timeout=60,
-                                headers={"Authorization": f"token {user.token}"})
+                requests.delete(
+                    f"{user.server}/api/kernels/{kernel['id']}",
+                    timeout=60,
+                    headers={"Authorization": f"token {user.token}"},
+                )
         time.sleep(2)
         idle = [pss_of_uid(pwd.getpwnam(n).pw_uid) for n in names]
         idle_mb = statistics.median(idle)
@@ -170,8 +205,13 @@ def main(argv=None) -> int:
             row["mb"] = mb
     finally:
         subprocess.run(["bash", str(CLASSROOM / "stop")], env=env, stdout=subprocess.DEVNULL, timeout=180)
-        subprocess.run(["bash", str(CLASSROOM / "remove-user"), *names], env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=300)
+        subprocess.run(
+            ["bash", str(CLASSROOM / "remove-user"), *names],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=300,
+        )
         for group in (env["CLASSROOM_STUDENTS"], env["CLASSROOM_INSTRUCTORS"]):
             subprocess.run(["groupdel", group], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
@@ -189,7 +229,7 @@ def main(argv=None) -> int:
 ## Classroom: JupyterHub under load (`benchmarks/hub_load.py`)
 
 Written by `sudo .venv/bin/python benchmarks/hub_load.py --students {args.students}` on
-{dt.datetime.now().strftime('%Y-%m-%d %H:%M')} ({wall / 60:.1f} minutes). Machine: {os.cpu_count()} cores,
+{dt.datetime.now().strftime("%Y-%m-%d %H:%M")} ({wall / 60:.1f} minutes). Machine: {os.cpu_count()} cores,
 {available / 1024:.1f} GB available at the start, load average {load[0]:.1f} at the end, Python
 {platform.python_version()}. Hub, proxy and {args.students} servers on 127.0.0.1; real Linux accounts, PAM
 logins. All {args.students} students start **at the same moment** (the worst case: a class opening the
@@ -216,7 +256,7 @@ JupyterHub with `classroom/z2jh/`, whose memory request of 512M and limit of 1G 
     if not args.no_write:
         text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
         if BEGIN in text and END in text:
-            text = text[:text.index(BEGIN)] + report + text[text.index(END) + len(END):]
+            text = text[: text.index(BEGIN)] + report + text[text.index(END) + len(END) :]
         else:
             text = text.rstrip("\n") + "\n\n" + report + "\n"
         RESULTS.write_text(text)

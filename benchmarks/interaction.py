@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,8 +53,11 @@ JS_FIND = """(name) => {
   return cell ? cell.querySelector('.jp-OutputArea-output') : null;
 }"""
 
-JS_ARM = """([name, what]) => {
-  const root = (""" + JS_FIND + """)(name);
+JS_ARM = (
+    """([name, what]) => {
+  const root = ("""
+    + JS_FIND
+    + """)(name);
   const snap = () => what === 'chart'
     ? [...root.querySelectorAll('.vega-embed svg.marks, .vega-embed canvas')]
         .map(g => g.tagName.toLowerCase() === 'canvas' ? g.toDataURL() : g.outerHTML).join('|')
@@ -79,16 +81,35 @@ JS_ARM = """([name, what]) => {
   observer.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
   return before.length;
 }"""
+)
 
 
 def _notebook() -> dict:
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-              "source": "from workbook import widgets"}]
-    cells += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-               "source": f"# {name}\n{code}"} for name, (code, _, _) in EXPLORERS.items()]
-    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                         "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "from workbook import widgets",
+        }
+    ]
+    cells += [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": f"# {name}\n{code}",
+        }
+        for name, (code, _, _) in EXPLORERS.items()
+    ]
+    return {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def _act(page, root, kind: str, step: int) -> None:
@@ -134,7 +155,9 @@ def run(label: str, src: Path | None, rounds: int, browser, base: Path) -> dict:
     results: dict[str, list[float]] = {}
     try:
         server.start()
-        page = NotebookPage(server, browser, "notebooks/explorers.ipynb", base / "artifacts", viewport=(1440, 1800))
+        page = NotebookPage(
+            server, browser, "notebooks/explorers.ipynb", base / "artifacts", viewport=(1440, 1800)
+        )
         try:
             page.open()
             page.run_all()
@@ -143,8 +166,10 @@ def run(label: str, src: Path | None, rounds: int, browser, base: Path) -> dict:
                 raise RuntimeError(f"{label}: error running the explorers: {page.traffic.errors[0]}")
             for name in EXPLORERS:
                 results[name] = measure(page, name, rounds)
-                print(f"{label:>6} {name:<17} p50 {_pct(results[name], 50):6.0f} ms  p95 {_pct(results[name], 95):6.0f} ms",
-                      flush=True)
+                print(
+                    f"{label:>6} {name:<17} p50 {_pct(results[name], 50):6.0f} ms  p95 {_pct(results[name], 95):6.0f} ms",
+                    flush=True,
+                )
         finally:
             page.close()
     finally:
@@ -169,7 +194,11 @@ def _pct(values: list[float], p: int) -> float:
 def _export(commit: str, into: Path) -> Path:
     """The ``src/`` (with ``data/`` and ``pyproject.toml``, by which it finds its data) of ``commit``, unpacked into ``into`` (git archive; the repository is not touched)."""
     into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src", "data", "pyproject.toml"], check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "src", "data", "pyproject.toml"],
+        check=True,
+        capture_output=True,
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "src"
 
@@ -181,14 +210,20 @@ def report(after: dict, before: dict | None, before_commit: str | None, rounds: 
         "change of a dropdown) to the first animation frame after the chart's SVG (or the explorer's text) "
         "changed. 2 shared cores, so absolute figures are noisy; the two columns were measured in one run.",
         "",
-        "| widget (what it drives) | how it answers now | " + (f"before ({before_commit}) p50 / p95 ms | " if before else "")
+        "| widget (what it drives) | how it answers now | "
+        + (f"before ({before_commit}) p50 / p95 ms | " if before else "")
         + "now p50 / p95 ms |",
         "| --- | --- | " + ("---: | " if before else "") + "---: |",
     ]
-    how = {"PhaseStepper": "chart param in the browser", "CeilingSlider": "chart param in the browser",
-           "ClaimVsRecord": "chart param in the browser", "PlacePicker": "kernel redraws the chart",
-           "ChartBuilder": "kernel draws a new chart", "ClaimExplorer": "kernel sends the table",
-           "BudgetCalculator": "kernel sends the text"}
+    how = {
+        "PhaseStepper": "chart param in the browser",
+        "CeilingSlider": "chart param in the browser",
+        "ClaimVsRecord": "chart param in the browser",
+        "PlacePicker": "kernel redraws the chart",
+        "ChartBuilder": "kernel draws a new chart",
+        "ClaimExplorer": "kernel sends the table",
+        "BudgetCalculator": "kernel sends the text",
+    }
     for name, (_, _, what) in EXPLORERS.items():
         now = after[name]
         cells = [f"{name} ({what})", how[name]]
@@ -226,15 +261,22 @@ def main(argv=None) -> int:
     parser.add_argument("--before", help="also measure the explorers of this commit (side by side)")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
-    parser.add_argument("--from-json", action="store_true",
-                        help="rewrite the RESULTS.md section from benchmarks/interaction.json (no measuring)")
+    parser.add_argument(
+        "--from-json",
+        action="store_true",
+        help="rewrite the RESULTS.md section from benchmarks/interaction.json (no measuring)",
+    )
     args = parser.parse_args(argv)
     if args.from_json:
         raw = json.loads((ROOT / "benchmarks" / "interaction.json").read_text(encoding="utf-8"))
         from results import write_section
 
-        write_section("interaction", TITLE, report(raw["now"], raw["before"], raw["before_commit"], raw["rounds"])
-                      + "\n\nRaw milliseconds: `benchmarks/interaction.json`.")
+        write_section(
+            "interaction",
+            TITLE,
+            report(raw["now"], raw["before"], raw["before_commit"], raw["rounds"])
+            + "\n\nRaw milliseconds: `benchmarks/interaction.json`.",
+        )
         return 0
     reason = missing_browser()
     if reason:
@@ -245,25 +287,36 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="wb-interaction-") as tmp:
         base = Path(tmp)
         home = base / "chromium-home"
-        env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"))
+        env = dict(
+            os.environ,
+            HOME=str(home),
+            XDG_CONFIG_HOME=str(home / ".config"),
+            XDG_CACHE_HOME=str(home / ".cache"),
+        )
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, env=env)
             try:
                 before = None
                 if args.before:
-                    before = run("before", _export(args.before, base / "before-src"), args.rounds, browser, base)
+                    before = run(
+                        "before", _export(args.before, base / "before-src"), args.rounds, browser, base
+                    )
                 after = run("now", None, args.rounds, browser, base)
             finally:
                 browser.close()
     body = report(after, before, args.before, args.rounds)
-    raw = {"rounds": args.rounds, "before_commit": args.before, "now": after, "before": before,
-           "measured": time.strftime("%Y-%m-%d")}
+    raw = {
+        "rounds": args.rounds,
+        "before_commit": args.before,
+        "now": after,
+        "before": before,
+        "measured": time.strftime("%Y-%m-%d"),
+    }
     print(body)
     if not args.no_write:
         from results import write_section
 
-        write_section("interaction", TITLE,
-                      body + "\n\nRaw milliseconds: `benchmarks/interaction.json`.")
+        write_section("interaction", TITLE, body + "\n\nRaw milliseconds: `benchmarks/interaction.json`.")
         (ROOT / "benchmarks" / "interaction.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
     return 0
 

@@ -63,19 +63,19 @@ if [ ! -x "$CLASSROOM_VENV/bin/python" ]; then
   /usr/bin/python3 -m venv "$CLASSROOM_VENV"
 fi
 stamp="$CLASSROOM_VENV/.classroom-installed"
-digest="$(cd "$REPO" && find pyproject.toml LICENSE src data notebooks -type f ! -path '*__pycache__*' -print0 \
+digest="$(cd "$REPO" && find pyproject.toml constraints.txt LICENSE src data notebooks -type f ! -path '*__pycache__*' -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-32)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   classroom_say "installing the workbook, JupyterHub, nbgitpuller and nbgrader into $CLASSROOM_VENV"
   build="$(mktemp -d)"
   # Build from a copy: pip must not write build/ or egg-info into the checkout.
   (cd "$REPO" && tar --exclude=.venv --exclude=.git --exclude=node_modules --exclude='*.egg-info' \
-    --exclude=build --exclude=test-artifacts -cf - pyproject.toml README.md LICENSE src data notebooks) \
+    --exclude=build --exclude=test-artifacts -cf - pyproject.toml constraints.txt README.md LICENSE src data notebooks) \
     | tar -xf - -C "$build"
   # (this machine's pip configuration may print a warning per package about a missing local
   # index: only those lines are hidden)
   if ! "$CLASSROOM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-      --upgrade "$build[hub]" 2>&1 | { grep -v "^WARNING: Location .* is ignored" || true; }; then
+      --upgrade -c "$build/constraints.txt" "$build[hub]" 2>&1 | { grep -v "^WARNING: Location .* is ignored" || true; }; then
     classroom_die "pip install failed (see above)"
   fi
   rm -rf "$build"

@@ -33,8 +33,9 @@ AUTH = env.get("CLASSROOM_AUTH", "pam")
 c.JupyterHub.bind_url = BIND_URL
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{env.get('CLASSROOM_HUB_PORT', '8081')}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env.get('CLASSROOM_PROXY_API_PORT', '8001')}"
-c.ConfigurableHTTPProxy.command = [os.path.join(PREFIX, "proxy", "node_modules", ".bin",
-                                                "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.command = [
+    os.path.join(PREFIX, "proxy", "node_modules", ".bin", "configurable-http-proxy")
+]
 c.ConfigurableHTTPProxy.pid_file = os.path.join(STATE, "proxy.pid")
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(STATE, "jupyterhub.sqlite")
 c.JupyterHub.cookie_secret_file = os.path.join(STATE, "jupyterhub_cookie_secret")
@@ -58,8 +59,9 @@ elif AUTH == "test":
     except ValueError:
         loopback = host == "localhost"
     if not loopback:
-        raise SystemExit(f"CLASSROOM_AUTH=test accepts any password: it needs a loopback bind_url, "
-                         f"not {BIND_URL!r}")
+        raise SystemExit(
+            f"CLASSROOM_AUTH=test accepts any password: it needs a loopback bind_url, not {BIND_URL!r}"
+        )
     from jupyterhub.auth import PAMAuthenticator
 
     class AnyPasswordPAMAuthenticator(PAMAuthenticator):
@@ -117,17 +119,26 @@ c.Spawner.pre_spawn_hook = pre_spawn_hook
 # --- idle servers are stopped (their files stay) ---------------------------------------------------------
 idle = int(env.get("CLASSROOM_IDLE_MINUTES", "60") or 0)
 if idle > 0:
-    c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
-                                "scopes": ["list:users", "read:users:activity", "read:servers",
-                                           "delete:servers"]}]
+    c.JupyterHub.load_roles = [
+        {
+            "name": "idle-culler",
+            "services": ["idle-culler"],
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        }
+    ]
     # The hub stops its services with SIGINT, which the culler ignores (the hub then waits ~30 s
     # before SIGTERM): run it with SIGINT's default action, which ends it at once.
-    culler = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-              "sys.argv[0] = 'jupyterhub_idle_culler'; "
-              "runpy.run_module('jupyterhub_idle_culler', run_name='__main__')")
-    c.JupyterHub.services = [{"name": "idle-culler",
-                              "command": [os.path.join(VENV, "bin", "python3"), "-c", culler,
-                                          f"--timeout={idle * 60}"]}]
+    culler = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+        "sys.argv[0] = 'jupyterhub_idle_culler'; "
+        "runpy.run_module('jupyterhub_idle_culler', run_name='__main__')"
+    )
+    c.JupyterHub.services = [
+        {
+            "name": "idle-culler",
+            "command": [os.path.join(VENV, "bin", "python3"), "-c", culler, f"--timeout={idle * 60}"],
+        }
+    ]
 
 local = os.path.join(ETC, "jupyterhub_config_local.py")
 if os.path.isfile(local):

@@ -17,8 +17,15 @@ OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "
 
 
 def _bar():
-    return charts.bar(load("defence_spending"), "year", "value", color="source", title="Budget share by year",
-                      description="Bars of the defence budget share per year.", source="defence_spending table")
+    return charts.bar(
+        load("defence_spending"),
+        "year",
+        "value",
+        color="source",
+        title="Budget share by year",
+        description="Bars of the defence budget share per year.",
+        source="defence_spending table",
+    )
 
 
 #: Every builder the charts package lists, drawn with its defaults, plus the options worth drawing too.
@@ -42,6 +49,7 @@ def built(request):
 
 
 # --------------------------------------------------------------------------- walking a spec
+
 
 def _svg_text(svg: str) -> str:
     """All the words drawn in an SVG (titles, labels), joined by spaces."""
@@ -112,6 +120,7 @@ def _colour_ranges(spec: dict):
 
 # --------------------------------------------------------------------------- every builder
 
+
 def test_compiles_to_svg_with_its_title(built):
     name, chart, spec = built
     svg = charts.to_svg(chart)
@@ -145,11 +154,12 @@ def test_every_mark_with_data_cites_its_source_in_the_tooltip(built):
     name, chart, spec = built
     views = [(v, f) for v, f in _views(spec, spec.get("datasets", {})) if v.get("encoding")]
     assert views, name
-    for view, fields in views:
+    for view, _fields in views:
         tips = view["encoding"].get("tooltip")
         tips = tips if isinstance(tips, list) else [tips]
-        assert "citation" in {t.get("field") for t in tips if isinstance(t, dict)}, \
+        assert "citation" in {t.get("field") for t in tips if isinstance(t, dict)}, (
             f"{name}: a {view['mark']} layer has no citation tooltip"
+        )
 
 
 def test_scales_use_only_okabe_ito_colours(built):
@@ -173,6 +183,7 @@ def test_data_holds_only_plain_values(built):
 
 # --------------------------------------------------------------------------- theme and palette
 
+
 def test_theme_is_registered_enabled_and_okabe_ito():
     assert alt.theme.active == charts.THEME_NAME == "workbook"
     config = alt.theme.get()()["config"]
@@ -190,6 +201,7 @@ def test_import_outside_a_kernel_keeps_the_default_renderer():
 
 
 # --------------------------------------------------------------------------- what the charts show
+
 
 def _layer_rows(spec: dict, mark: str, field: str) -> list[dict]:
     """Rows of the first layer of type ``mark`` that encodes ``field``."""
@@ -213,7 +225,8 @@ def test_spending_chart_draws_the_claim_across_its_period():
     claim = load("defence_spending").query("source != 'public record'").iloc[0]
     rows = _layer_rows(charts.spending_chart().to_dict(), "rule", "period_start")
     assert [(r["period_start"], r["period_end"], r["value"]) for r in rows] == [
-        (int(claim["period_start"]), int(claim["period_end"]), float(claim["value"]))]
+        (int(claim["period_start"]), int(claim["period_end"]), float(claim["value"]))
+    ]
     assert str(claim["hedge"]) in rows[0]["label"]
 
 
@@ -222,7 +235,9 @@ def test_timeline_highlights_only_the_chosen_phase():
     import re
 
     svg = charts.to_svg(charts.timeline(highlight_phase=2))
-    bands = re.findall(r'<path aria-label="start: [^"]*phase: (\d)\.[^>]*fill="([^"]+)" opacity="([\d.]+)"', svg)
+    bands = re.findall(
+        r'<path aria-label="start: [^"]*phase: (\d)\.[^>]*fill="([^"]+)" opacity="([\d.]+)"', svg
+    )
     assert len(bands) == len(load("phases"))
     strongest = max(bands, key=lambda b: float(b[2]))
     assert strongest[0] == "2" and strongest[1] == charts.HIGHLIGHT
@@ -261,6 +276,7 @@ def test_derived_charts_draw_claims_alone_or_records_alone(subject):
 
 # --------------------------------------------------------------------------- helpers
 
+
 def test_plain_turns_nullable_types_into_python_values():
     df = charts.plain(load("defence_spending"))
     years = df["year"].tolist()
@@ -272,8 +288,9 @@ def test_plain_turns_nullable_types_into_python_values():
 
 
 def test_finish_sets_title_source_and_description():
-    chart = charts.finish(alt.Chart(pd.DataFrame({"a": [1]})).mark_point(), title="T",
-                          description="a point", source="my notes")
+    chart = charts.finish(
+        alt.Chart(pd.DataFrame({"a": [1]})).mark_point(), title="T", description="a point", source="my notes"
+    )
     spec = chart.to_dict()
     assert spec["title"]["text"] == "T" and spec["title"]["subtitle"] == ["Source: my notes"]
     assert spec["description"] == "a point"
@@ -287,6 +304,7 @@ def test_live_gives_a_jupyter_chart_that_updates_in_place():
 
 
 # --------------------------------------------------------------------------- bar() for students
+
 
 def test_bar_names_the_missing_column_and_the_ones_there_are():
     data = load("claims")
@@ -315,7 +333,9 @@ def test_bar_draws_horizontal_bars_when_x_holds_the_numbers():
 
 
 def test_bar_names_missing_categories_instead_of_null():
-    spec = charts.bar(load("defence_spending"), "year", "value", title="T", description="d", source="s").to_dict()
+    spec = charts.bar(
+        load("defence_spending"), "year", "value", title="T", description="d", source="s"
+    ).to_dict()
     years = [row["year"] for row in spec["data"]["values"]]
     assert None not in years and "(missing)" in years
 
@@ -359,6 +379,7 @@ def test_claim_counts_is_one_builder_for_topics_and_hedges():
 
 # --------------------------------------------------------------------------- the saved picture
 
+
 def test_saved_picture_carries_the_chart_its_description_and_source(built):
     import base64
     import html as html_module
@@ -367,7 +388,9 @@ def test_saved_picture_carries_the_chart_its_description_and_source(built):
     name, _chart, spec = built
     bundle = charts.static.picture_bundle(spec)
     page = bundle["text/html"]
-    alt_text = html_module.unescape(re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)"', page)[2])
+    alt_text = html_module.unescape(
+        re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)"', page)[2]
+    )
     assert alt_text == spec["description"]
     svg = base64.b64decode(re.search(r"base64,([^\"]+)", page)[1]).decode()
     assert spec["title"]["text"] in _svg_text(svg)
@@ -410,13 +433,18 @@ def test_east_asia_map_draws_coastlines_shipped_in_the_package():
     folder = resources.files("workbook.charts").joinpath("geodata")
     assert "public domain" in folder.joinpath("README.md").read_text(encoding="utf-8")
     features = charts.places.land_features()
-    coordinates = [point for polygon in features[0]["geometry"]["coordinates"] for ring in polygon for point in ring]
+    coordinates = [
+        point for polygon in features[0]["geometry"]["coordinates"] for ring in polygon for point in ring
+    ]
     west, east, south, north = charts.places.LAND_BOX
     assert len(coordinates) > 1000
     assert all(west <= x <= east and south <= y <= north for x, y in coordinates)
     spec = charts.places_map().to_dict()
-    shapes = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "geoshape"
-              and layer["mark"].get("fill")]
+    shapes = [
+        layer
+        for layer in spec["layer"]
+        if layer.get("mark", {}).get("type") == "geoshape" and layer["mark"].get("fill")
+    ]
     assert shapes, "no land layer on the East Asia map"
     assert "with coastlines" in spec["description"] and "Natural Earth" in " ".join(spec["title"]["subtitle"])
     world = charts.places_map(highlight="Madrid").to_dict()

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DATA
 
 from workbook import DataError
 from workbook.data import DataPackage
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 DP = "datapackage.json"
 

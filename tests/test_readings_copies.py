@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import workbook
 from workbook import ReadingCopyError, passages, texts
 from workbook.cli import main as cli
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NOW = dt.datetime.now(dt.timezone.utc)
 ESSAY_FILE = "000_f4865655770ab06f.txt"

@@ -6,7 +6,7 @@ import altair as alt
 import ipywidgets as W
 import pytest
 
-from workbook import charts, load, widgets
+from workbook import load, widgets
 
 
 def _chart_spec(explorer) -> dict:
@@ -15,11 +15,20 @@ def _chart_spec(explorer) -> dict:
 
 
 def _controls(explorer) -> list[W.Widget]:
-    return [v for v in vars(explorer).values() if isinstance(v, (W.ValueWidget,)) and not isinstance(v, W.HTML)]
+    return [
+        v for v in vars(explorer).values() if isinstance(v, (W.ValueWidget,)) and not isinstance(v, W.HTML)
+    ]
 
 
-ALL_EXPLORERS = [widgets.BudgetCalculator, widgets.PhaseStepper, widgets.ClaimExplorer, widgets.ClaimVsRecord,
-                 widgets.PlacePicker, widgets.CeilingSlider, widgets.ChartBuilder]
+ALL_EXPLORERS = [
+    widgets.BudgetCalculator,
+    widgets.PhaseStepper,
+    widgets.ClaimExplorer,
+    widgets.ClaimVsRecord,
+    widgets.PlacePicker,
+    widgets.CeilingSlider,
+    widgets.ChartBuilder,
+]
 
 
 @pytest.mark.parametrize("cls", ALL_EXPLORERS, ids=lambda c: c.__name__)
@@ -35,6 +44,7 @@ def test_each_explorer_has_a_widget_and_described_controls(cls):
 
 # --------------------------------------------------------------------------- BudgetCalculator
 
+
 def test_budget_calculator_multiplies_economy_by_share():
     calc = widgets.BudgetCalculator()
     claims = load("claims").set_index("claim_id")
@@ -49,6 +59,7 @@ def test_budget_calculator_multiplies_economy_by_share():
 
 
 # --------------------------------------------------------------------------- PhaseStepper
+
 
 def test_phase_stepper_shows_the_chosen_phase():
     stepper = widgets.PhaseStepper()
@@ -69,6 +80,7 @@ def test_phase_stepper_shows_the_chosen_phase():
 
 
 # --------------------------------------------------------------------------- ClaimExplorer
+
 
 def test_claim_explorer_filters_by_reading_topic_and_hedge():
     explorer = widgets.ClaimExplorer()
@@ -103,6 +115,7 @@ def test_claim_explorer_shows_zero_matches_without_error():
 
 # --------------------------------------------------------------------------- ClaimVsRecord
 
+
 @pytest.mark.parametrize("subject", ["defence_spending", "personnel", "fuel_share", "compensation"])
 def test_claim_vs_record_toggles_the_rows_shown(subject):
     explorer = widgets.ClaimVsRecord(subject)
@@ -119,7 +132,9 @@ def test_claim_vs_record_toggles_the_rows_shown(subject):
     assert explorer.chart.params.view == "claim"
     assert _chart_spec(explorer) == record_spec  # the chart is not rebuilt: its param hides rows
     assert f": {len(explorer.rows)}</caption>" in explorer.table.value
-    assert explorer.rows["citation"].iloc[0] in explorer.table.value.replace("&quot;", '"').replace("&#x27;", "'")
+    assert explorer.rows["citation"].iloc[0] in explorer.table.value.replace("&quot;", '"').replace(
+        "&#x27;", "'"
+    )
 
 
 def test_claim_vs_record_rejects_an_unknown_subject():
@@ -128,6 +143,7 @@ def test_claim_vs_record_rejects_an_unknown_subject():
 
 
 # --------------------------------------------------------------------------- PlacePicker
+
 
 def test_place_picker_shows_the_place_and_its_other_names():
     picker = widgets.PlacePicker()
@@ -146,6 +162,7 @@ def test_place_picker_shows_the_place_and_its_other_names():
 
 # --------------------------------------------------------------------------- CeilingSlider
 
+
 @pytest.mark.parametrize("level", [1.0, 0.9, 1.5])
 def test_ceiling_slider_lists_the_years_above(level):
     slider = widgets.CeilingSlider()
@@ -163,6 +180,7 @@ def test_ceiling_slider_starts_at_the_claim():
 
 
 # --------------------------------------------------------------------------- ChartBuilder
+
 
 def test_chart_builder_reports_a_bad_choice_without_raising():
     builder = widgets.ChartBuilder()
@@ -190,6 +208,7 @@ def test_chart_builder_offers_the_new_tables_columns():
 
 # --------------------------------------------------------------------------- keyboard, screen reader, speed
 
+
 def _links(explorer) -> list[dict]:
     from workbook.access import Access
 
@@ -211,9 +230,14 @@ def test_each_explorer_is_marked_for_keyboard_help_and_charts_have_their_data(cl
         assert '<th scope="col">citation</th>' in explorer.data_view.value
 
 
-@pytest.mark.parametrize("cls, control, param", [
-    (widgets.PhaseStepper, "phase", "phase"), (widgets.CeilingSlider, "ceiling", "ceiling"),
-    (widgets.ClaimVsRecord, "view", "view")])
+@pytest.mark.parametrize(
+    "cls, control, param",
+    [
+        (widgets.PhaseStepper, "phase", "phase"),
+        (widgets.CeilingSlider, "ceiling", "ceiling"),
+        (widgets.ClaimVsRecord, "view", "view"),
+    ],
+)
 def test_linked_controls_drive_a_param_the_chart_declares(cls, control, param):
     explorer = cls()
     [link] = _links(explorer)

@@ -45,9 +45,13 @@ class Link:
     values: tuple | None = None
 
     def to_json(self) -> dict:
-        return {"control": f"IPY_MODEL_{self.control.model_id}", "chart": f"IPY_MODEL_{self.chart.model_id}",
-                "param": self.param, "trait": self.trait,
-                "values": list(self.values) if self.values is not None else None}
+        return {
+            "control": f"IPY_MODEL_{self.control.model_id}",
+            "chart": f"IPY_MODEL_{self.chart.model_id}",
+            "param": self.param,
+            "trait": self.trait,
+            "values": list(self.values) if self.values is not None else None,
+        }
 
 
 _ESM = r"""

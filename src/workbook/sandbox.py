@@ -204,8 +204,11 @@ def _environment(limits: Limits) -> list[str]:
         "NBGRADER_EXECUTION": "autograde",
         "WORKBOOK_FRIENDLY_ERRORS": "0",
     }  # graded runs show plain errors, as nbgrader expects
-    if os.environ.get("WORKBOOK_DATA"):
-        env["WORKBOOK_DATA"] = os.path.realpath(os.environ["WORKBOOK_DATA"])
+    # The data folder the grader itself loads (bound read-only): named outright, because inside the
+    # sandbox a checkout is not recognisable as one (its pyproject.toml is not there).
+    from workbook import data
+
+    env["WORKBOOK_DATA"] = os.path.realpath(data.default_data_dir())
     args = ["--clearenv"]
     for key, value in env.items():
         args += ["--setenv", key, value]

@@ -27,8 +27,15 @@ from .charts.timeline import PHASE_PARAM
 from .data import load, table_names
 from .provenance import cite, claim_citation
 
-__all__ = ["BudgetCalculator", "PhaseStepper", "ClaimExplorer", "ClaimVsRecord", "PlacePicker",
-           "CeilingSlider", "ChartBuilder"]
+__all__ = [
+    "BudgetCalculator",
+    "PhaseStepper",
+    "ClaimExplorer",
+    "ClaimVsRecord",
+    "PlacePicker",
+    "CeilingSlider",
+    "ChartBuilder",
+]
 
 #: Show each control's whole description instead of cutting it short.
 STYLE = {"description_width": "initial"}
@@ -55,8 +62,10 @@ def _number(value) -> str:
 
 def _scroll_box(table: str, label: str, height: int) -> str:
     """``table`` in a scrollable box that a keyboard user can reach (Tab) and scroll (arrows)."""
-    return (f'<div style="max-height:{height}px; overflow:auto" tabindex="0" role="region" '
-            f'aria-label="{_e(label)}">{table}</div>')
+    return (
+        f'<div style="max-height:{height}px; overflow:auto" tabindex="0" role="region" '
+        f'aria-label="{_e(label)}">{table}</div>'
+    )
 
 
 def _html_table(df: pd.DataFrame, height: int = 320, caption: str = "Rows shown") -> str:
@@ -70,13 +79,17 @@ class _Rows:
     def __init__(self, df: pd.DataFrame):
         self.head = "".join(f'<th scope="col">{_e(c)}</th>' for c in df.columns)
         years = [table_display.is_year_column(c) for c in df.columns]
-        self.rows = ["<tr>" + "".join(f"<td>{_cell(v, year)}</td>" for v, year in zip(row, years)) + "</tr>"
-                     for row in df.itertuples(index=False)]
+        self.rows = [
+            "<tr>" + "".join(f"<td>{_cell(v, year)}</td>" for v, year in zip(row, years)) + "</tr>"
+            for row in df.itertuples(index=False)
+        ]
 
     def html(self, positions, caption: str) -> str:
         body = "".join(self.rows[i] for i in positions)
-        return (f"<table><caption>{_e(caption)}</caption><thead><tr>{self.head}</tr></thead>"
-                f"<tbody>{body}</tbody></table>")
+        return (
+            f"<table><caption>{_e(caption)}</caption><thead><tr>{self.head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>"
+        )
 
 
 def _cell(value, year: bool) -> str:
@@ -121,7 +134,9 @@ class Explorer:
             self.data_view = W.HTML()
         else:
             self.chart.chart = chart
-        self.data_view.value = charts.table_html(self.chart.spec or chart)  # the spec just sent: no second to_dict
+        self.data_view.value = charts.table_html(
+            self.chart.spec or chart
+        )  # the spec just sent: no second to_dict
 
     def _set_param(self, name: str, value, control: W.Widget) -> None:
         """Move the chart's param ``name`` from Python (the browser already did, if the change came from there)."""
@@ -130,6 +145,7 @@ class Explorer:
 
 
 # --------------------------------------------------------------------------- budget arithmetic
+
 
 class BudgetCalculator(Explorer):
     """How much money is "X% of the economy"?  Slide a hypothetical economy size and a share.
@@ -141,13 +157,25 @@ class BudgetCalculator(Explorer):
         claim = _claim(SPENDING_CLAIM)
         self.claim_share = float(claim["value"])
         self.economy = W.FloatSlider(
-            value=500, min=50, max=1000, step=10, style=STYLE, layout=WIDE,
+            value=500,
+            min=50,
+            max=1000,
+            step=10,
+            style=STYLE,
+            layout=WIDE,
             description="Size of a hypothetical economy (trillion yen):",
-            tooltip="A made-up economy size, for practice: not a figure from the readings")
+            tooltip="A made-up economy size, for practice: not a figure from the readings",
+        )
         self.share = W.FloatSlider(
-            value=self.claim_share, min=0, max=5, step=0.1, style=STYLE, layout=WIDE,
+            value=self.claim_share,
+            min=0,
+            max=5,
+            step=0.1,
+            style=STYLE,
+            layout=WIDE,
             description="Share spent on defence (% of the economy):",
-            tooltip="Starts at the essay's claim; move it to try other shares")
+            tooltip="Starts at the essay's claim; move it to try other shares",
+        )
         self.label = W.HTML()
         self.label.add_class("workbook-live")
         self.result = 0.0
@@ -156,17 +184,21 @@ class BudgetCalculator(Explorer):
         intro = W.HTML(
             f"<p>essay2005 says Japan's defence spending was <b>{_e(claim['hedge'])} "
             f"{_number(claim['value'])}% of GDP</b>. What does a share like that mean in money? "
-            f"The economy size is hypothetical: pick any.</p><p><small>{_e(cite(SPENDING_CLAIM))}</small></p>")
+            f"The economy size is hypothetical: pick any.</p><p><small>{_e(cite(SPENDING_CLAIM))}</small></p>"
+        )
         self._update()
         self.widget = explorer_box([intro, self.economy, self.share, self.label])
 
     def _update(self, change=None) -> None:
         self.result = self.economy.value * self.share.value / 100
-        self.label.value = (f"<p>{_number(self.share.value)}% of {_number(self.economy.value)} trillion yen "
-                            f"= <b>{self.result:,.2f} trillion yen</b></p>")
+        self.label.value = (
+            f"<p>{_number(self.share.value)}% of {_number(self.economy.value)} trillion yen "
+            f"= <b>{self.result:,.2f} trillion yen</b></p>"
+        )
 
 
 # --------------------------------------------------------------------------- phases
+
 
 class PhaseStepper(Explorer):
     """Step through essay2005's phases of the alliance; the timeline highlights the one chosen."""
@@ -175,10 +207,24 @@ class PhaseStepper(Explorer):
         self.phases = load("phases").sort_values("phase").reset_index(drop=True)
         self._readings = load("readings").set_index("id")
         first, last = int(self.phases["phase"].min()), int(self.phases["phase"].max())
-        self.phase = W.IntSlider(value=first, min=first, max=last, step=1, style=STYLE,
-                                 description="Phase:", tooltip="Choose a phase of the alliance")
-        self.play = W.Play(value=first, min=first, max=last, step=1, interval=3000,
-                           description="Play the phases in turn", tooltip="Play the phases in turn")
+        self.phase = W.IntSlider(
+            value=first,
+            min=first,
+            max=last,
+            step=1,
+            style=STYLE,
+            description="Phase:",
+            tooltip="Choose a phase of the alliance",
+        )
+        self.play = W.Play(
+            value=first,
+            min=first,
+            max=last,
+            step=1,
+            interval=3000,
+            description="Play the phases in turn",
+            tooltip="Play the phases in turn",
+        )
         W.jslink((self.play, "value"), (self.phase, "value"))
         self.text = W.HTML()
         self.text.add_class("workbook-live")
@@ -186,8 +232,10 @@ class PhaseStepper(Explorer):
         self.phase.observe(self._update, names="value")
         self._update()
         # The chart is drawn once; the slider moves its "phase" param in the browser (no kernel).
-        self.widget = explorer_box([W.HBox([self.play, self.phase]), self.text, self.chart, self.data_view],
-                                   [Link(self.phase, self.chart, PHASE_PARAM)])
+        self.widget = explorer_box(
+            [W.HBox([self.play, self.phase]), self.text, self.chart, self.data_view],
+            [Link(self.phase, self.chart, PHASE_PARAM)],
+        )
 
     def _update(self, change=None) -> None:
         row = self.phases[self.phases["phase"] == self.phase.value].iloc[0]
@@ -197,17 +245,25 @@ class PhaseStepper(Explorer):
             f"<h4>Phase {int(row['phase'])}: {_e(row['name'])} ({int(row['start_year'])}-{int(row['end_year'])})</h4>"
             f"<p>{_e(row['summary'])}</p>"
             f"<p><small>How the years are worked out: {_e(row['years_basis'])}</small></p>"
-            f"<p><small>{_e(citation)}</small></p>")
+            f"<p><small>{_e(citation)}</small></p>"
+        )
         if self.chart is None:
             chart = charts.timeline(phases=self.phases, highlight_phase=int(row["phase"]))
             note = f" Phase {int(row['phase'])} is highlighted."
-            self._draw(chart.properties(description=chart.description.replace(
-                note, " The phase chosen with the Phase slider is highlighted; its name and summary are "
-                      "written above the chart.")))
+            self._draw(
+                chart.properties(
+                    description=chart.description.replace(
+                        note,
+                        " The phase chosen with the Phase slider is highlighted; its name and summary are "
+                        "written above the chart.",
+                    )
+                )
+            )
         self._set_param(PHASE_PARAM, int(row["phase"]), self.phase)
 
 
 # --------------------------------------------------------------------------- claims
+
 
 class ClaimExplorer(Explorer):
     """Filter the claims table by reading, topic and hedge word; ``.matches`` holds the rows."""
@@ -235,8 +291,13 @@ class ClaimExplorer(Explorer):
         # Keep the table's own order (e.g. topics as the schema lists them), but only values in use.
         order = values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype) else sorted(present)
         values = [str(v) for v in order if str(v) in present]
-        return W.Dropdown(options=[ALL] + values, value=ALL, description=description, style=STYLE,
-                          tooltip=f"Show only claims with this {column} ('all' for every one)")
+        return W.Dropdown(
+            options=[ALL] + values,
+            value=ALL,
+            description=description,
+            style=STYLE,
+            tooltip=f"Show only claims with this {column} ('all' for every one)",
+        )
 
     def _update(self, change=None) -> None:
         keep = pd.Series(True, index=self.claims.index)
@@ -246,9 +307,13 @@ class ClaimExplorer(Explorer):
         self.matches = self.claims[keep]
         self.count = len(self.matches)
         found = f"{self.count} claim{'' if self.count == 1 else 's'} match"
-        table = self._rows.html([int(i) for i in keep.to_numpy().nonzero()[0]], f"Claims that match: {self.count}")
-        self.table.value = (f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
-                            + _scroll_box(table, found, 320))
+        table = self._rows.html(
+            [int(i) for i in keep.to_numpy().nonzero()[0]], f"Claims that match: {self.count}"
+        )
+        self.table.value = (
+            f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
+            + _scroll_box(table, found, 320)
+        )
 
     def _shown(self, claims: pd.DataFrame) -> pd.DataFrame:
         """The claims as the table shows them: numbers formatted, a range as "low-high"."""
@@ -256,9 +321,12 @@ class ClaimExplorer(Explorer):
         ranges = shown["value"].isna() & shown["value_low"].notna()
         years = shown["unit"].astype(str) == "year"
         shown["value"] = [table_display.format_number(v, y) for v, y in zip(shown["value"], years)]
-        shown.loc[ranges, "value"] = [table_display.format_range(lo, hi, y) for lo, hi, y in
-                                      zip(shown.loc[ranges, "value_low"], shown.loc[ranges, "value_high"],
-                                          years[ranges])]
+        shown.loc[ranges, "value"] = [
+            table_display.format_range(lo, hi, y)
+            for lo, hi, y in zip(
+                shown.loc[ranges, "value_low"], shown.loc[ranges, "value_high"], years[ranges]
+            )
+        ]
         return shown[self.COLUMNS]
 
 
@@ -275,18 +343,31 @@ class ClaimVsRecord(Explorer):
 
     def __init__(self, subject: str = "defence_spending"):
         if subject not in charts.FOR_TABLE:
-            raise ValueError(f"ClaimVsRecord() knows the subjects {', '.join(map(repr, charts.FOR_TABLE))}; "
-                             f"not {subject!r}.")
+            raise ValueError(
+                f"ClaimVsRecord() knows the subjects {', '.join(map(repr, charts.FOR_TABLE))}; "
+                f"not {subject!r}."
+            )
         self.subject = subject
         self.data = load(subject)
         self.builder = charts.FOR_TABLE[subject]
-        self.view = W.ToggleButtons(options=list(VIEWS), value="both", description="Show:", style=STYLE,
-                                    tooltips=["only the figure the reading gives",
-                                              "only figures from public sources", "both side by side"])
+        self.view = W.ToggleButtons(
+            options=list(VIEWS),
+            value="both",
+            description="Show:",
+            style=STYLE,
+            tooltips=[
+                "only the figure the reading gives",
+                "only figures from public sources",
+                "both side by side",
+            ],
+        )
         self.table = W.HTML()
         self.rows = self.data
-        columns = [c for c in ("source", "measure", "group", "year", "value", "unit", "hedge", "citation")
-                   if c in self.data.columns]
+        columns = [
+            c
+            for c in ("source", "measure", "group", "year", "value", "unit", "hedge", "citation")
+            if c in self.data.columns
+        ]
         self._rows = _Rows(self.data[columns])
         # One chart with a "view" param that the buttons set in the browser; its data table is the
         # table under it (the rows shown, with their citations), so no second "Show the data".
@@ -295,7 +376,8 @@ class ClaimVsRecord(Explorer):
         self._update()
         self.widget = explorer_box(
             [self.view, self.chart, self.table],
-            [Link(self.view, self.chart, VIEW_PARAM, trait="index", values=VIEW_VALUES)])
+            [Link(self.view, self.chart, VIEW_PARAM, trait="index", values=VIEW_VALUES)],
+        )
 
     def _update(self, change=None) -> None:
         is_record = self.data["source"] == "public record"
@@ -313,14 +395,20 @@ class ClaimVsRecord(Explorer):
 
 # --------------------------------------------------------------------------- places
 
+
 class PlacePicker(Explorer):
     """Pick a place: see every name it goes by, who disputes it, and where the readings mention it."""
 
     def __init__(self):
         self.places = load("places")
         names = list(self.places["name"].astype(str))
-        self.place = W.Dropdown(options=names, value=names[0], description="Place:", style=STYLE,
-                                tooltip="Choose a place the readings discuss")
+        self.place = W.Dropdown(
+            options=names,
+            value=names[0],
+            description="Place:",
+            style=STYLE,
+            tooltip="Choose a place the readings discuss",
+        )
         self.text = W.HTML()
         self.current = None
         self.text.add_class("workbook-live")
@@ -336,11 +424,13 @@ class PlacePicker(Explorer):
         self.text.value = (
             f"<h4>{_e(row['name'])}</h4>"
             f"<p><b>Other names:</b> {_e(other)}<br><b>Kind:</b> {_e(row['kind'])}<br>"
-            f"<b>Disputed by:</b> {_e(row['dispute'])}<br><b>Mentioned in:</b> {_e(row['mentions'])}</p>{note}")
+            f"<b>Disputed by:</b> {_e(row['dispute'])}<br><b>Mentioned in:</b> {_e(row['mentions'])}</p>{note}"
+        )
         self._draw(charts.places_map(self.places, highlight=row["place_id"]))
 
 
 # --------------------------------------------------------------------------- the 1% ceiling
+
 
 class CeilingSlider(Explorer):
     """Move a spending ceiling (% of GNP) and see which recorded years went above it."""
@@ -349,31 +439,48 @@ class CeilingSlider(Explorer):
         self.data = load("defence_spending")
         self.records = self.data[self.data["source"] == "public record"]
         claim = float(_claim(SPENDING_CLAIM)["value"])
-        self.ceiling = W.FloatSlider(value=claim, min=0.5, max=2.0, step=0.05, readout_format=".2f",
-                                     description="Ceiling (% of GNP):", style=STYLE, layout=WIDE,
-                                     tooltip="Years whose defence budget was above this share are highlighted")
+        self.ceiling = W.FloatSlider(
+            value=claim,
+            min=0.5,
+            max=2.0,
+            step=0.05,
+            readout_format=".2f",
+            description="Ceiling (% of GNP):",
+            style=STYLE,
+            layout=WIDE,
+            tooltip="Years whose defence budget was above this share are highlighted",
+        )
         self.text = W.HTML()
         self.years_above: list[int] = []
         self.text.add_class("workbook-live")
         self.ceiling.observe(self._update, names="value")
         self._update()
         # The chart is drawn once; the slider moves its "ceiling" param in the browser (no kernel).
-        self.widget = explorer_box([self.ceiling, self.text, self.chart, self.data_view],
-                                   [Link(self.ceiling, self.chart, CEILING_PARAM)])
+        self.widget = explorer_box(
+            [self.ceiling, self.text, self.chart, self.data_view],
+            [Link(self.ceiling, self.chart, CEILING_PARAM)],
+        )
 
     def _update(self, change=None) -> None:
         level = self.ceiling.value
         above = self.records[self.records["value"] > level]
         self.years_above = [int(y) for y in above["year"]]
         listed = ", ".join(map(str, self.years_above)) or "none"
-        self.text.value = (f"<p><b>{len(self.years_above)}</b> of {len(self.records)} recorded years were above "
-                           f"{_number(level)}% of GNP: {listed}.</p>")
+        self.text.value = (
+            f"<p><b>{len(self.years_above)}</b> of {len(self.records)} recorded years were above "
+            f"{_number(level)}% of GNP: {listed}.</p>"
+        )
         if self.chart is None:
             chart = charts.spending_chart(self.data, ceiling=level)
-            self._draw(chart.properties(description=(
-                f"Line chart of {len(self.records)} years of Japan's initial defence budget as a percent of GNP, "
-                "with a dashed line at the ceiling chosen with the slider; years above it are drawn as orange "
-                "triangles and listed above the chart. A thick red line shows the essay's claim.")))
+            self._draw(
+                chart.properties(
+                    description=(
+                        f"Line chart of {len(self.records)} years of Japan's initial defence budget as a percent of GNP, "
+                        "with a dashed line at the ceiling chosen with the slider; years above it are drawn as orange "
+                        "triangles and listed above the chart. A thick red line shows the essay's claim."
+                    )
+                )
+            )
         self._set_param(CEILING_PARAM, level, self.ceiling)
 
 
@@ -392,22 +499,33 @@ class ChartBuilder(Explorer):
         self.data = load(table)
         self.error = ""
         self._busy = False
-        self.table = W.Dropdown(options=table_names(), value=table, description="Table:", style=STYLE,
-                                tooltip="Which workbook table to draw from")
-        self.x = W.Dropdown(description="Bars for each (x):", style=STYLE,
-                            tooltip="Column whose values become the bars")
-        self.y = W.Dropdown(description="Bar length (y, numbers):", style=STYLE,
-                            tooltip="Column of numbers that sets each bar's length")
-        self.color = W.Dropdown(description="Colour by:", style=STYLE,
-                                tooltip="Optional column that colours the bars")
+        self.table = W.Dropdown(
+            options=table_names(),
+            value=table,
+            description="Table:",
+            style=STYLE,
+            tooltip="Which workbook table to draw from",
+        )
+        self.x = W.Dropdown(
+            description="Bars for each (x):", style=STYLE, tooltip="Column whose values become the bars"
+        )
+        self.y = W.Dropdown(
+            description="Bar length (y, numbers):",
+            style=STYLE,
+            tooltip="Column of numbers that sets each bar's length",
+        )
+        self.color = W.Dropdown(
+            description="Colour by:", style=STYLE, tooltip="Optional column that colours the bars"
+        )
         self.message = W.HTML()
         self._set_columns()
         self.table.observe(self._new_table, names="value")
         for control in (self.x, self.y, self.color):
             control.observe(self._update, names="value")
         self._update()
-        self.widget = explorer_box([self.table, W.HBox([self.x, self.y, self.color]), self.message, self.chart,
-                                    self.data_view])
+        self.widget = explorer_box(
+            [self.table, W.HBox([self.x, self.y, self.color]), self.message, self.chart, self.data_view]
+        )
 
     def _set_columns(self) -> None:
         """Offer the columns of the chosen table, with sensible first choices."""
@@ -435,15 +553,22 @@ class ChartBuilder(Explorer):
         color = None if self.color.value == NONE else self.color.value
         hover = " Hover over a bar for its citation." if "citation" in self.data.columns else ""
         try:
-            chart = charts.bar(self.data, x, y, color=color, title=f"{y} for each {x}",
-                               description=f"Bar chart of {y} for each {x} in the {name} table.{hover}",
-                               source=f"the {name} table, workbook.load({name!r})")
+            chart = charts.bar(
+                self.data,
+                x,
+                y,
+                color=color,
+                title=f"{y} for each {x}",
+                description=f"Bar chart of {y} for each {x} in the {name} table.{hover}",
+                source=f"the {name} table, workbook.load({name!r})",
+            )
         except (ValueError, TypeError) as exc:
             self.error = str(exc)
             self.message.value = f"<p><b>This can't be drawn:</b> {_e(self.error)}</p>"
             chart = charts.placeholder("No chart: see the message above.")
         else:
             self.error = ""
-            self.message.value = f"<p>{_e(self.data.shape[0])} rows from <code>{_e(name)}</code>.{_e(hover)}</p>"
+            self.message.value = (
+                f"<p>{_e(self.data.shape[0])} rows from <code>{_e(name)}</code>.{_e(hover)}</p>"
+            )
         self._draw(chart)
-

@@ -20,7 +20,13 @@ import pytest
 # tests/browser is on sys.path (pytest's rootdir-style conftest import), so the driver imports as
 # a plain module; conftest itself is not importable by name (tests/conftest.py has the same name).
 from labdriver import (  # noqa: E402
-    CHROMIUM_ARGS, REPORT, LabServer, artifacts_dir, chromium_path, missing_browser, notebooks_dir,
+    CHROMIUM_ARGS,
+    REPORT,
+    LabServer,
+    artifacts_dir,
+    chromium_path,
+    missing_browser,
+    notebooks_dir,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -75,7 +81,9 @@ def browser(chromium, tmp_path_factory):
 
     REPORT["started"] = REPORT["started"] or time.monotonic()
     home = tmp_path_factory.mktemp("chromium-home")  # Chromium's own writes (~/.pki, caches) go here
-    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"))
+    env = dict(
+        os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache")
+    )
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, env=env)
@@ -110,7 +118,8 @@ def pytest_sessionfinish(session):
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None and REPORT["started"] is not None:
         workeroutput["workbook_browser"] = {
-            **REPORT, "artifacts": str(REPORT.get("artifacts") or ""),
+            **REPORT,
+            "artifacts": str(REPORT.get("artifacts") or ""),
             "wall": time.monotonic() - REPORT["started"],
         }
 

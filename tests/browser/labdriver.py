@@ -60,9 +60,16 @@ CHROMIUM = "/usr/bin/chromium"
 def chromium_path() -> str:
     return os.environ.get("WORKBOOK_CHROMIUM") or CHROMIUM
 
+
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     # Belt and braces for the offline check: no name but the local server resolves.
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
@@ -81,7 +88,11 @@ def notebook_files() -> list[Path]:
 
 
 def artifacts_dir() -> Path:
-    return Path(os.environ.get("WORKBOOK_ARTIFACTS") or ROOT / "test-artifacts" / "browser").expanduser().resolve()
+    return (
+        Path(os.environ.get("WORKBOOK_ARTIFACTS") or ROOT / "test-artifacts" / "browser")
+        .expanduser()
+        .resolve()
+    )
 
 
 def missing_browser() -> str | None:
@@ -164,7 +175,9 @@ class LabServer:
         for _attempt in range(3):  # a free port can be taken between probing and binding
             self.port = free_port()
             command = [
-                self.python, "-m", "jupyterlab",
+                self.python,
+                "-m",
+                "jupyterlab",
                 "--no-browser",
                 "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.port={self.port}",
@@ -177,8 +190,13 @@ class LabServer:
                 command.append("--allow-root")
             log = open(self.log_path, "ab")
             self.proc = subprocess.Popen(
-                command, cwd=self.root, env=self.env(), stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                command,
+                cwd=self.root,
+                env=self.env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             log.close()
             atexit.register(self._emergency_stop)
@@ -207,7 +225,9 @@ class LabServer:
     def api(self, method: str, path: str, body: object | None = None, timeout: float = 10) -> object:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
-            self.url + path, data=data, method=method,
+            self.url + path,
+            data=data,
+            method=method,
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -308,7 +328,9 @@ class LabServer:
         request = urllib.request.Request(self.url + f"/lab?token={self.token}")
         with urllib.request.urlopen(request, timeout=30) as response:
             html = response.read().decode()
-        match = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S)
+        match = re.search(
+            r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S
+        )
         if not match:
             return []
         config = json.loads(match.group(1))
@@ -333,9 +355,9 @@ def decode_frame(payload: str | bytes) -> tuple[str | None, dict] | None:
         count = int.from_bytes(data[:8], "little")
         if not 3 <= count <= 64:
             return None
-        offsets = [int.from_bytes(data[8 * (i + 1): 8 * (i + 2)], "little") for i in range(count)]
-        channel = data[offsets[0]: offsets[1]].decode()
-        parts = [data[offsets[i]: offsets[i + 1]] for i in range(1, count - 1)]
+        offsets = [int.from_bytes(data[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+        channel = data[offsets[0] : offsets[1]].decode()
+        parts = [data[offsets[i] : offsets[i + 1]] for i in range(1, count - 1)]
         header, parent, metadata, content = (json.loads(p) if p else {} for p in parts[:4])
     except (ValueError, IndexError, UnicodeDecodeError):
         return None
@@ -347,7 +369,7 @@ def refs_in(value: object) -> set[str]:
     found: set[str] = set()
     if isinstance(value, str):
         if value.startswith("IPY_MODEL_"):
-            found.add(value[len("IPY_MODEL_"):])
+            found.add(value[len("IPY_MODEL_") :])
     elif isinstance(value, dict):
         for item in value.values():
             found |= refs_in(item)
@@ -387,9 +409,9 @@ class KernelTraffic:
         self.frames = 0
         self.undecoded = 0
         self.kernel_ready = False
-        self.code: dict[str, str] = {}          # execute_request msg_id -> code
-        self.counts: dict[str, int] = {}        # execute_request msg_id -> execution count
-        self.replied: dict[str, str] = {}       # execute_request msg_id -> reply status
+        self.code: dict[str, str] = {}  # execute_request msg_id -> code
+        self.counts: dict[str, int] = {}  # execute_request msg_id -> execution count
+        self.replied: dict[str, str] = {}  # execute_request msg_id -> reply status
         self.frontend_comm_msgs: set[str] = set()
         self.errors: list[KernelError] = []
         self.stderr: list[tuple[str, str]] = []
@@ -434,10 +456,14 @@ class KernelTraffic:
         elif msg_type == "status":
             self.last_status = content.get("execution_state", "")
         elif msg_type == "error":
-            self.errors.append(KernelError(
-                self.where(parent_id), content.get("ename", ""), content.get("evalue", ""),
-                ANSI.sub("", "\n".join(content.get("traceback", []))),
-            ))
+            self.errors.append(
+                KernelError(
+                    self.where(parent_id),
+                    content.get("ename", ""),
+                    content.get("evalue", ""),
+                    ANSI.sub("", "\n".join(content.get("traceback", []))),
+                )
+            )
         elif msg_type == "stream" and content.get("name") == "stderr":
             text = content.get("text", "")
             if not COMM_NOISE.match(text):
@@ -687,7 +713,9 @@ class NotebookPage:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme in ("data", "blob", "about"):  # never leave the browser
             return True
-        return parts.scheme in ("http", "https", "ws", "wss") and parts.netloc == f"127.0.0.1:{self.server.port}"
+        return (
+            parts.scheme in ("http", "https", "ws", "wss") and parts.netloc == f"127.0.0.1:{self.server.port}"
+        )
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -727,19 +755,25 @@ class NotebookPage:
     def open(self, timeout: float = 90.0) -> None:
         start = time.monotonic()
         path = urllib.parse.quote(self.notebook)
-        self.page.goto(f"{self.server.url}/lab/tree/{path}?reset&token={self.server.token}", wait_until="domcontentloaded")
+        self.page.goto(
+            f"{self.server.url}/lab/tree/{path}?reset&token={self.server.token}",
+            wait_until="domcontentloaded",
+        )
         self.page.wait_for_selector(f"{PANEL} .jp-Notebook", timeout=timeout * 1000)
         # The indicator says "idle" before the kernel exists ("No Kernel | Initializing"), so also
         # wait for the kernel's own kernel_info_reply on the websocket.
         try:
             self.wait_until(
                 lambda: self.traffic.kernel_ready and self.run_state().get("status") == "idle",
-                timeout, "the notebook's kernel to start and go idle",
+                timeout,
+                "the notebook's kernel to start and go idle",
             )
         except TimeoutError as error:
             dialog = self.page.locator(".jp-Dialog")
             if dialog.count():  # e.g. "Select Kernel" when the notebook's kernelspec is unknown
-                raise TimeoutError(f"{error}; a dialog is open: {dialog.first.inner_text()[:300]!r}") from None
+                raise TimeoutError(
+                    f"{error}; a dialog is open: {dialog.first.inner_text()[:300]!r}"
+                ) from None
             raise
         self.timings["open"] = time.monotonic() - start
 
@@ -750,7 +784,9 @@ class NotebookPage:
         """Run > Run All Cells, as a student would, then wait until every cell has finished."""
         start = time.monotonic()
         for attempt in range(2):
-            self.page.locator(".lm-MenuBar-item .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
+            self.page.locator(
+                ".lm-MenuBar-item .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")
+            ).first.click()
             self.page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
             try:
                 self.wait_until(lambda: bool(self.traffic.code), 15, "Run All to send cells to the kernel")
@@ -770,8 +806,10 @@ class NotebookPage:
         while True:
             state = self.run_state()
             done = (
-                state.get("status") == "idle" and state.get("running") == 0
-                and self.traffic.all_replied() and self.traffic.last_status == "idle"
+                state.get("status") == "idle"
+                and state.get("running") == 0
+                and self.traffic.all_replied()
+                and self.traffic.last_status == "idle"
             )
             stable = stable + 1 if done else 0
             if stable >= 2:
@@ -811,7 +849,9 @@ class NotebookPage:
             if len(shown) + len(failed) < wanted:
                 sent = [m for m, n in self.traffic.counts.items() if n == count]
                 where = f"[{count}] " + (self.traffic.where(sent[0]) if sent else "")
-                problems.append(f"{where}: the kernel displayed {wanted} Altair chart(s), the page shows {len(shown)}")
+                problems.append(
+                    f"{where}: the kernel displayed {wanted} Altair chart(s), the page shows {len(shown)}"
+                )
         return problems
 
     def output_state(self, scroll: bool = True) -> dict:
@@ -887,17 +927,29 @@ class NotebookPage:
         """Everything recorded for this notebook, for a person reading the artifacts."""
         self.artifacts.mkdir(parents=True, exist_ok=True)
         path = self.artifacts / f"{self.stem}.log.txt"
-        lines = [f"notebook: {self.notebook}", f"timings (s): {json.dumps({k: round(v, 1) for k, v in self.timings.items()})}",
-                 f"kernel frames: {self.traffic.frames} (undecoded {self.traffic.undecoded})",
-                 f"Altair charts displayed by the kernel: {len(self.traffic.displayed_charts())}",
-                 f"kernel: first cell waited / all cells took (s): {self.traffic.run_span()}",
-                 "slowest cells (s):"] + [f"  {t:5.2f}  {w}" for t, w in self.traffic.cell_times()[:5]] + ["",
-                 f"kernel errors ({len(self.traffic.errors)}):"]
+        lines = (
+            [
+                f"notebook: {self.notebook}",
+                f"timings (s): {json.dumps({k: round(v, 1) for k, v in self.timings.items()})}",
+                f"kernel frames: {self.traffic.frames} (undecoded {self.traffic.undecoded})",
+                f"Altair charts displayed by the kernel: {len(self.traffic.displayed_charts())}",
+                f"kernel: first cell waited / all cells took (s): {self.traffic.run_span()}",
+                "slowest cells (s):",
+            ]
+            + [f"  {t:5.2f}  {w}" for t, w in self.traffic.cell_times()[:5]]
+            + ["", f"kernel errors ({len(self.traffic.errors)}):"]
+        )
         lines += [f"  {e}\n{e.traceback}" for e in self.traffic.errors]
-        lines += ["", f"stderr ({len(self.traffic.stderr)}):"] + [f"  {w}: {t.strip()}" for w, t in self.traffic.stderr]
-        lines += ["", f"console errors ({len(self.console_errors)}):"] + [f"  {t}" for t in self.console_errors]
+        lines += ["", f"stderr ({len(self.traffic.stderr)}):"] + [
+            f"  {w}: {t.strip()}" for w, t in self.traffic.stderr
+        ]
+        lines += ["", f"console errors ({len(self.console_errors)}):"] + [
+            f"  {t}" for t in self.console_errors
+        ]
         lines += ["", f"page errors ({len(self.page_errors)}):"] + [f"  {t}" for t in self.page_errors]
-        lines += ["", f"requests to other hosts, aborted ({len(self.foreign)}):"] + [f"  {r}" for r in self.foreign]
+        lines += ["", f"requests to other hosts, aborted ({len(self.foreign)}):"] + [
+            f"  {r}" for r in self.foreign
+        ]
         lines += ["", f"all requests ({len(self.requests)}):"] + [f"  {r}" for r in self.requests]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path

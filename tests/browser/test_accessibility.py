@@ -18,7 +18,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from labdriver import PANEL, NotebookPage, artifacts_dir
 
 pytestmark = pytest.mark.browser
@@ -36,11 +35,11 @@ OURS = [f"{PANEL} .jp-OutputArea-output", f"{PANEL} .jp-MarkdownOutput"]
 #: test_jupyterlab_itself_has_only_the_known_violations.
 KNOWN_UPSTREAM: dict[str, str] = {
     "aria-allowed-attr": "JupyterLab's toolbar buttons (the jp-button web component of @jupyterlab/ui-components, "
-                         "e.g. 'Upload Files', and nbgrader's 'Validate') carry aria-pressed on plain buttons",
+    "e.g. 'Upload Files', and nbgrader's 'Validate') carry aria-pressed on plain buttons",
     "aria-required-children": "the notebook's cell list (@jupyterlab/notebook's windowed list) is role=feed, "
-                              "but its cells are not role=article",
+    "but its cells are not role=article",
     "button-name": "the collapse-heading toggle that JupyterLab adds beside each Markdown heading "
-                   "(.jp-collapseHeadingButton, @jupyterlab/cells) has no text or label",
+    "(.jp-collapseHeadingButton, @jupyterlab/cells) has no text or label",
 }
 #: Parts of JupyterLab's chrome that sit inside our outputs' areas (so the outputs check skips them).
 UPSTREAM_INSIDE_OURS = [".jp-collapseHeadingButton"]
@@ -74,8 +73,10 @@ def describe(violations: list[dict], nodes: int = 3) -> list[str]:
     for v in violations:
         lines.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])} element(s)): {v['help']}")
         for node in v["nodes"][:nodes]:
-            lines.append(f"    {node['target']}: {node.get('failureSummary', '').splitlines()[-1:] or ''} "
-                         f"{node['html'][:160]}")
+            lines.append(
+                f"    {node['target']}: {node.get('failureSummary', '').splitlines()[-1:] or ''} "
+                f"{node['html'][:160]}"
+            )
     return lines
 
 
@@ -96,8 +97,10 @@ def check_outputs(notebook_page: NotebookPage) -> None:
     violations = run_axe(page, include=OURS, exclude=UPSTREAM_INSIDE_OURS)
     path = _write(notebook_page.stem, violations)
     bad = serious(violations)
-    assert not bad, f"{notebook_page.stem}: axe found serious/critical violations in the workbook's outputs " \
-                    f"(all in {path}):\n" + "\n".join(describe(bad))
+    assert not bad, (
+        f"{notebook_page.stem}: axe found serious/critical violations in the workbook's outputs "
+        f"(all in {path}):\n" + "\n".join(describe(bad))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +108,12 @@ def blank_page(lab_server, browser):
     """A notebook with one Markdown cell: JupyterLab's interface with nothing of ours in it."""
     folder = lab_server.root / "a11y"
     folder.mkdir(exist_ok=True)
-    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Blank"}],
-                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-                "nbformat": 4, "nbformat_minor": 5}
+    notebook = {
+        "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Blank"}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (folder / "blank.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
     page = NotebookPage(lab_server, browser, "a11y/blank.ipynb", artifacts_dir())
     try:
@@ -122,10 +128,15 @@ def test_jupyterlab_itself_has_only_the_known_violations(blank_page):
     _write("jupyterlab-interface", violations)
     found = {v["id"]: v for v in serious(violations)}
     new = [found[rule] for rule in found if rule not in KNOWN_UPSTREAM]
-    assert not new, "serious/critical violations in JupyterLab's own interface that KNOWN_UPSTREAM does " \
-                    "not list (add them with the reason, or fix them):\n" + "\n".join(describe(new))
+    assert not new, (
+        "serious/critical violations in JupyterLab's own interface that KNOWN_UPSTREAM does "
+        "not list (add them with the reason, or fix them):\n" + "\n".join(describe(new))
+    )
     gone = sorted(set(KNOWN_UPSTREAM) - set(found))
     if gone:
         import warnings
 
-        warnings.warn(f"listed upstream violations no longer found (remove them from KNOWN_UPSTREAM): {gone}")
+        warnings.warn(
+            f"listed upstream violations no longer found (remove them from KNOWN_UPSTREAM): {gone}",
+            stacklevel=2,
+        )

@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 
 import pytest
-
 from labdriver import NotebookPage, artifacts_dir
 
 pytestmark = pytest.mark.browser
@@ -35,22 +34,44 @@ class Plan:
 PLANS = {
     "PhaseStepper": Plan("widgets.PhaseStepper()", ".widget-slider .noUi-handle", "ArrowRight", "chart"),
     "CeilingSlider": Plan("widgets.CeilingSlider()", ".widget-slider .noUi-handle", "ArrowLeft", "chart"),
-    "ClaimVsRecord": Plan('widgets.ClaimVsRecord("personnel")', ".widget-toggle-buttons button", "ArrowLeft", "chart"),
+    "ClaimVsRecord": Plan(
+        'widgets.ClaimVsRecord("personnel")', ".widget-toggle-buttons button", "ArrowLeft", "chart"
+    ),
     "PlacePicker": Plan("widgets.PlacePicker()", ".widget-dropdown select", "ArrowDown", "chart"),
     "ChartBuilder": Plan("widgets.ChartBuilder()", ".widget-dropdown select", "ArrowDown", "chart"),
     "ClaimExplorer": Plan("widgets.ClaimExplorer()", ".widget-dropdown select", "ArrowDown", "text"),
-    "BudgetCalculator": Plan("widgets.BudgetCalculator()", ".widget-slider .noUi-handle", "ArrowRight", "text"),
+    "BudgetCalculator": Plan(
+        "widgets.BudgetCalculator()", ".widget-slider .noUi-handle", "ArrowRight", "text"
+    ),
 }
 
 
 def _notebook() -> dict:
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-              "source": "from workbook import widgets"}]
-    cells += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-               "source": f"# {name}\n{plan.code}"} for name, plan in PLANS.items()]
-    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                         "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "from workbook import widgets",
+        }
+    ]
+    cells += [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": f"# {name}\n{plan.code}",
+        }
+        for name, plan in PLANS.items()
+    ]
+    return {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -120,24 +141,31 @@ def _state(page, name):
 def test_explorer_works_from_the_keyboard_alone(explorers_page, name):
     page, plan = explorers_page, PLANS[name]
     assert page.page.evaluate(JS_FOCUS_CELL, name), "could not put focus on the explorer's cell"
-    for presses in range(1, 16):
+    for _press in range(1, 16):
         page.page.keyboard.press("Tab")
         state = _state(page, name)
         if state and state["onControl"]:
             break
     else:
-        pytest.fail(f"{name}: 15 Tabs from its cell never reached {plan.control} (focus on {state and state['focused']})")
+        pytest.fail(
+            f"{name}: 15 Tabs from its cell never reached {plan.control} (focus on {state and state['focused']})"
+        )
     before = state
     page.page.keyboard.press(plan.key)
     what = "charts" if plan.expect == "chart" else "texts"
     try:
-        after = page.wait_until(lambda: (s := _state(page, name)) and s[what] != before[what] and all(s["charts"]) and s,
-                                20, f"the {plan.expect} of {name} to change after {plan.key}")
+        after = page.wait_until(
+            lambda: (s := _state(page, name)) and s[what] != before[what] and all(s["charts"]) and s,
+            20,
+            f"the {plan.expect} of {name} to change after {plan.key}",
+        )
     except TimeoutError:
         page.screenshot(label=f"keyboard-{name}")
         raise
     assert after["inRoot"], f"{name}: focus left the explorer after {plan.key} (now on {after['focused']})"
-    assert after["activeCell"] == before["activeCell"], f"{name}: the notebook took {plan.key} (active cell moved)"
+    assert after["activeCell"] == before["activeCell"], (
+        f"{name}: the notebook took {plan.key} (active cell moved)"
+    )
 
 
 @pytest.mark.parametrize("name", list(PLANS))
@@ -148,7 +176,9 @@ def test_every_control_has_a_name_and_state(explorers_page, name):
     assert not unnamed, f"{name}: controls without an accessible name: {unnamed}"
     toggles = [c for c in controls if c[0] == "button" and c[2] is not None]
     if name == "ClaimVsRecord":
-        assert [c[2] for c in toggles].count("true") == 1, f"{name}: one button must be aria-pressed: {toggles}"
+        assert [c[2] for c in toggles].count("true") == 1, (
+            f"{name}: one button must be aria-pressed: {toggles}"
+        )
     if name == "PhaseStepper":
         assert {"Play", "Stop", "Repeat"} <= {c[1] for c in controls if c[0] == "button"}, controls
 

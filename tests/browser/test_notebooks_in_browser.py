@@ -17,7 +17,6 @@ import warnings
 from dataclasses import dataclass
 
 import pytest
-
 from labdriver import REPORT, NotebookPage, artifacts_dir, notebook_files, notebooks_dir
 
 pytestmark = pytest.mark.browser
@@ -47,17 +46,21 @@ class Interaction:
 # listed gets the generic check: its first slider, dropdown or toggle buttons must change
 # something drawn near it. Labels are matched against the control's description.
 INTERACTIONS: dict[str, list[Interaction]] = {
-    "00": [Interaction("dropdown", "Reading", expect="text")],     # ClaimExplorer: filter -> table
-    "01": [Interaction("slider", "Phase", expect="chart")],        # PhaseStepper: phase -> highlighted band
-    "02": [Interaction("slider", "Share spent", expect="text"),    # BudgetCalculator: share -> the sum
-           Interaction("slider", "Ceiling", expect="chart")],      # CeilingSlider: ceiling -> points above it
-    "03": [Interaction("toggle", "Show", expect="chart")],         # ClaimVsRecord: claim / record / both
-    "04": [Interaction("toggle", "Show", expect="chart"),          # ClaimVsRecord (fuel)
-           Interaction("dropdown", "Reading", expect="text")],     # ClaimExplorer
-    "05": [Interaction("dropdown", "Place", expect="chart")],       # PlacePicker: place -> highlighted map
-    "06": [Interaction("toggle", "Show", expect="chart")],         # ClaimVsRecord (compensation)
-    "07": [Interaction("dropdown", "Reading", expect="text")],     # ClaimExplorer
-    "08": [Interaction("dropdown", "Table", expect="chart")],      # ChartBuilder: table -> a new bar chart
+    "00": [Interaction("dropdown", "Reading", expect="text")],  # ClaimExplorer: filter -> table
+    "01": [Interaction("slider", "Phase", expect="chart")],  # PhaseStepper: phase -> highlighted band
+    "02": [
+        Interaction("slider", "Share spent", expect="text"),  # BudgetCalculator: share -> the sum
+        Interaction("slider", "Ceiling", expect="chart"),
+    ],  # CeilingSlider: ceiling -> points above it
+    "03": [Interaction("toggle", "Show", expect="chart")],  # ClaimVsRecord: claim / record / both
+    "04": [
+        Interaction("toggle", "Show", expect="chart"),  # ClaimVsRecord (fuel)
+        Interaction("dropdown", "Reading", expect="text"),
+    ],  # ClaimExplorer
+    "05": [Interaction("dropdown", "Place", expect="chart")],  # PlacePicker: place -> highlighted map
+    "06": [Interaction("toggle", "Show", expect="chart")],  # ClaimVsRecord (compensation)
+    "07": [Interaction("dropdown", "Reading", expect="text")],  # ClaimExplorer
+    "08": [Interaction("dropdown", "Table", expect="chart")],  # ChartBuilder: table -> a new bar chart
 }
 GENERIC = [Interaction("slider"), Interaction("dropdown"), Interaction("toggle")]
 
@@ -71,7 +74,9 @@ def notebook_run(request):
     """Open the notebook, Run All, wait for the kernel and the drawing, screenshot it."""
     name = request.param
     if name is None:
-        pytest.skip(f"no notebooks in {notebooks_dir()} (set WORKBOOK_BROWSER_NOTEBOOKS to test another folder)")
+        pytest.skip(
+            f"no notebooks in {notebooks_dir()} (set WORKBOOK_BROWSER_NOTEBOOKS to test another folder)"
+        )
     server = request.getfixturevalue("lab_server")
     browser = request.getfixturevalue("browser")
     page = NotebookPage(server, browser, f"notebooks/{name}", artifacts_dir())
@@ -100,7 +105,9 @@ def test_lab_environment(lab_server):
     for needed in ("@jupyter-widgets/jupyterlab-manager", "anywidget"):
         assert needed in extensions, f"{needed} not loaded by the lab (it loads {extensions})"
     notification = lab_server.setting_defaults("@jupyterlab/apputils-extension:notification")
-    assert notification.get("fetchNews") == "false" and notification.get("checkForUpdates") is False, notification
+    assert notification.get("fetchNews") == "false" and notification.get("checkForUpdates") is False, (
+        notification
+    )
     runtime = lab_server.jupyter_dirs["JUPYTER_RUNTIME_DIR"]
     assert list(runtime.glob("jpserver-*.json")), f"the server did not write its runtime files into {runtime}"
 
@@ -121,8 +128,13 @@ def test_cells_run_without_errors(notebook_run):
     elif state.get("notRun"):
         problems.append(f"{state['notRun']} code cell(s) show no execution count after Run All")
     if traffic.stderr:
-        warnings.warn(f"{notebook_run.stem}: stderr output (students see a red box):{_fmt(f'{w}: {t.strip()[:200]}' for w, t in traffic.stderr)}")
-    assert not problems, f"{notebook_run.stem}:{_fmt(problems)}\n\nfirst traceback:\n{traffic.errors[0].traceback if traffic.errors else ''}"
+        warnings.warn(
+            f"{notebook_run.stem}: stderr output (students see a red box):{_fmt(f'{w}: {t.strip()[:200]}' for w, t in traffic.stderr)}",
+            stacklevel=2,
+        )
+    assert not problems, (
+        f"{notebook_run.stem}:{_fmt(problems)}\n\nfirst traceback:\n{traffic.errors[0].traceback if traffic.errors else ''}"
+    )
 
 
 def test_widgets_display(notebook_run):
@@ -143,7 +155,9 @@ def test_altair_charts_draw(notebook_run):
         elif not chart["kind"]:
             problems.append(f"{chart['where']}: {name}: no svg or canvas inside .vega-embed")
         elif chart["width"] < 1 or chart["height"] < 1 or not chart["marks"]:
-            problems.append(f"{chart['where']}: {name}: drawn empty ({chart['width']:.0f}x{chart['height']:.0f}, {chart['marks']} marks)")
+            problems.append(
+                f"{chart['where']}: {name}: drawn empty ({chart['width']:.0f}x{chart['height']:.0f}, {chart['marks']} marks)"
+            )
     problems += notebook_run.missing_charts(state)
     assert not problems, f"{notebook_run.stem}:{_fmt(problems)}"
 
@@ -166,8 +180,13 @@ def _find_control(page, interaction: Interaction):
         label = box.locator(".widget-label").first
         # text_content, not inner_text: a cell outside the viewport is not rendered (content-visibility)
         text = (label.text_content() or "").strip() if label.count() else ""
-        if interaction.label is None or interaction.label.lower() in text.lower() or (
-            interaction.kind == "toggle" and interaction.label.lower() in (box.text_content() or "").lower()
+        if (
+            interaction.label is None
+            or interaction.label.lower() in text.lower()
+            or (
+                interaction.kind == "toggle"
+                and interaction.label.lower() in (box.text_content() or "").lower()
+            )
         ):
             control = box.locator(inner)
             if control.count():
@@ -183,7 +202,11 @@ def _operate(page, interaction: Interaction, control) -> str:
         handle.scroll_into_view_if_needed()
         handle.focus()
         before = handle.get_attribute("aria-valuenow")
-        key = "ArrowLeft" if handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax") else "ArrowRight"
+        key = (
+            "ArrowLeft"
+            if handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+            else "ArrowRight"
+        )
         for _ in range(interaction.presses):
             kb.press(key)
             page.pump(150)
@@ -205,7 +228,9 @@ def _operate(page, interaction: Interaction, control) -> str:
         kb.press("Enter")
         page.pump(200)
         after = select.evaluate(text_of)
-        assert after != before, f"the dropdown did not change on click, {key}, Enter (still {before!r}; options {options})"
+        assert after != before, (
+            f"the dropdown did not change on click, {key}, Enter (still {before!r}; options {options})"
+        )
         return f"dropdown {before!r} -> {after!r} (click, {key}, Enter)"
     if interaction.kind == "toggle":
         buttons = control.all()
@@ -258,19 +283,28 @@ def _interact(page, plan, specific, done, problems):
         box, control, label = _find_control(page, interaction)
         if control is None:
             if specific:
-                problems.append(f"no {interaction.kind} widget{f' labelled {interaction.label!r}' if interaction.label else ''} found")
+                problems.append(
+                    f"no {interaction.kind} widget{f' labelled {interaction.label!r}' if interaction.label else ''} found"
+                )
             continue
         page.wait_idle(60)
         errors_before = len(page.traffic.errors)
         before = page.snapshot(box)
         page.changes += 1
         shot = page.artifacts / f"{page.stem}--widget{page.changes}"
-        output = box.element_handle().evaluate_handle("e => e.closest('.jp-OutputArea-output') || e.closest('.jp-Cell')").as_element()
+        output = (
+            box.element_handle()
+            .evaluate_handle("e => e.closest('.jp-OutputArea-output') || e.closest('.jp-Cell')")
+            .as_element()
+        )
         _view_shot(page, output, f"{shot}-before.png")
         what = f"{label or interaction.kind}: " + _operate(page, interaction, control)
         try:
-            page.wait_until(lambda: _changed(before, page.snapshot(box), interaction.expect), 20,
-                            f"the {interaction.expect} driven by the {interaction.kind} to change")
+            page.wait_until(
+                lambda: _changed(before, page.snapshot(box), interaction.expect),  # noqa: B023 - used at once
+                20,
+                f"the {interaction.expect} driven by the {interaction.kind} to change",
+            )
         except TimeoutError:
             after = page.snapshot(box)
             page.wait_idle(60)

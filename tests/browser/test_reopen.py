@@ -15,7 +15,6 @@ import time
 
 import nbformat
 import pytest
-
 from labdriver import PANEL, NotebookPage, artifacts_dir
 
 pytestmark = pytest.mark.browser
@@ -71,8 +70,13 @@ def _saved_outputs(path) -> list[dict]:
 
 
 def _pictures_saved(path) -> bool:
-    return sum("workbook-static-chart" in "".join(o.get("data", {}).get("text/html", ""))
-               for o in _saved_outputs(path)) >= 2
+    return (
+        sum(
+            "workbook-static-chart" in "".join(o.get("data", {}).get("text/html", ""))
+            for o in _saved_outputs(path)
+        )
+        >= 2
+    )
 
 
 def test_saved_notebook_reopens_with_pictures_and_runs_live_again(lab_server, browser):
@@ -82,13 +86,17 @@ def test_saved_notebook_reopens_with_pictures_and_runs_live_again(lab_server, br
     try:
         first.open()
         first.run_all(timeout=180)
-        first.wait_until(lambda: first.page.evaluate(JS_LIVE_CHARTS, PANEL) >= 2, 60, "both live charts to draw")
+        first.wait_until(
+            lambda: first.page.evaluate(JS_LIVE_CHARTS, PANEL) >= 2, 60, "both live charts to draw"
+        )
         figures = first.page.evaluate(JS_FIGURES, PANEL)
         assert len(figures) == 2, f"expected a saved picture before each chart widget, found {figures}"
         assert not any(f["visible"] for f in figures), "the saved picture shows beside the live chart"
         first.page.locator(f"{PANEL} .jp-Notebook").first.click()
         first.page.keyboard.press("Control+s")
-        first.wait_until(lambda: _pictures_saved(saved), 30, "JupyterLab to save the notebook with its outputs")
+        first.wait_until(
+            lambda: _pictures_saved(saved), 30, "JupyterLab to save the notebook with its outputs"
+        )
         first.screenshot("live")
     finally:
         first.close()  # closes the page and deletes the kernel session: the widget models are gone
@@ -102,8 +110,11 @@ def test_saved_notebook_reopens_with_pictures_and_runs_live_again(lab_server, br
     try:
         second.open()
         second.wait_until(lambda: len(second.page.evaluate(JS_FIGURES, PANEL)) >= 2, 30, "the saved outputs")
-        second.wait_until(lambda: all(f["visible"] and f["loaded"] for f in second.page.evaluate(JS_FIGURES, PANEL)),
-                          30, "the saved pictures to show")
+        second.wait_until(
+            lambda: all(f["visible"] and f["loaded"] for f in second.page.evaluate(JS_FIGURES, PANEL)),
+            30,
+            "the saved pictures to show",
+        )
         second.pump(2500)  # the widget manager gives up on a missing model after ~2 s: let it
         second.screenshot("reopened")
         figures = second.page.evaluate(JS_FIGURES, PANEL)
@@ -118,7 +129,9 @@ def test_saved_notebook_reopens_with_pictures_and_runs_live_again(lab_server, br
         assert second.page.locator(f"{PANEL} .jp-OutputArea-output", has_text="model not found").count() == 2
 
         second.run_all(timeout=180)
-        second.wait_until(lambda: second.page.evaluate(JS_LIVE_CHARTS, PANEL) >= 2, 60, "the charts to be live again")
+        second.wait_until(
+            lambda: second.page.evaluate(JS_LIVE_CHARTS, PANEL) >= 2, 60, "the charts to be live again"
+        )
         time.sleep(0.5)
         assert not any(f["visible"] for f in second.page.evaluate(JS_FIGURES, PANEL))
     finally:

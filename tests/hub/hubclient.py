@@ -52,16 +52,22 @@ class HubUser:
         page.raise_for_status()
         found = re.search(r'name="_xsrf"\s+value="([^"]+)"', page.text)
         xsrf = found.group(1) if found else self.http.cookies.get("_xsrf", "")
-        return self.http.post(f"{self.base}/hub/login?next=", timeout=self.timeout,
-                              data={"username": self.name, "password": self.password, "_xsrf": xsrf},
-                              allow_redirects=False)
+        return self.http.post(
+            f"{self.base}/hub/login?next=",
+            timeout=self.timeout,
+            data={"username": self.name, "password": self.password, "_xsrf": xsrf},
+            allow_redirects=False,
+        )
 
     def make_token(self) -> str:
         """An API token of this user's own, asked for with the login cookie (as JupyterLab does)."""
         xsrf = next((c.value for c in self.http.cookies if c.name == "_xsrf"), "")
-        answer = self.http.post(f"{self.base}/hub/api/users/{self.name}/tokens", timeout=self.timeout,
-                                headers={"X-XSRFToken": xsrf or ""},
-                                json={"note": "classroom test", "expires_in": 3600})
+        answer = self.http.post(
+            f"{self.base}/hub/api/users/{self.name}/tokens",
+            timeout=self.timeout,
+            headers={"X-XSRFToken": xsrf or ""},
+            json={"note": "classroom test", "expires_in": 3600},
+        )
         if answer.status_code != 201:
             raise HubError(f"{self.name}: token request answered {answer.status_code}: {answer.text[:300]}")
         self.token = answer.json()["token"]
@@ -69,8 +75,9 @@ class HubUser:
 
     def hub_api(self, method: str, path: str, **kw) -> requests.Response:
         headers = {"Authorization": f"token {self.token}"}
-        return requests.request(method, f"{self.base}/hub/api{path}", headers=headers,
-                                timeout=self.timeout, **kw)
+        return requests.request(
+            method, f"{self.base}/hub/api{path}", headers=headers, timeout=self.timeout, **kw
+        )
 
     def start_server(self) -> None:
         answer = self.hub_api("POST", f"/users/{self.name}/server")
@@ -96,12 +103,20 @@ class HubUser:
         return f"{self.base}/user/{self.name}"
 
     def get(self, path: str, **kw) -> requests.Response:
-        return requests.get(f"{self.server}{path}", headers={"Authorization": f"token {self.token}"},
-                            timeout=kw.pop("timeout", self.timeout), **kw)
+        return requests.get(
+            f"{self.server}{path}",
+            headers={"Authorization": f"token {self.token}"},
+            timeout=kw.pop("timeout", self.timeout),
+            **kw,
+        )
 
     def post(self, path: str, **kw) -> requests.Response:
-        return requests.post(f"{self.server}{path}", headers={"Authorization": f"token {self.token}"},
-                             timeout=kw.pop("timeout", self.timeout), **kw)
+        return requests.post(
+            f"{self.server}{path}",
+            headers={"Authorization": f"token {self.token}"},
+            timeout=kw.pop("timeout", self.timeout),
+            **kw,
+        )
 
     def read_file(self, path: str) -> str:
         answer = self.get(f"/api/contents/{path}", params={"content": "1", "type": "file", "format": "text"})
@@ -116,9 +131,12 @@ class HubUser:
         return answer.json()["content"]
 
     def save_notebook(self, path: str, nb: dict) -> None:
-        answer = requests.put(f"{self.server}/api/contents/{path}", timeout=self.timeout,
-                              headers={"Authorization": f"token {self.token}"},
-                              json={"type": "notebook", "format": "json", "content": nb})
+        answer = requests.put(
+            f"{self.server}/api/contents/{path}",
+            timeout=self.timeout,
+            headers={"Authorization": f"token {self.token}"},
+            json={"type": "notebook", "format": "json", "content": nb},
+        )
         if answer.status_code not in (200, 201):
             raise HubError(f"{self.name}: saving {path} answered {answer.status_code}: {answer.text[:300]}")
 
@@ -143,10 +161,15 @@ class HubUser:
 
     def nbgrader(self, action: str, course_id: str, assignment_id: str) -> dict:
         """nbgrader's assignment list action (fetch, submit, fetch_feedback), as its Lab panel calls it."""
-        answer = self.post(f"/assignments/{action}", timeout=120,
-                           data={"course_id": course_id, "assignment_id": assignment_id})
+        answer = self.post(
+            f"/assignments/{action}",
+            timeout=120,
+            data={"course_id": course_id, "assignment_id": assignment_id},
+        )
         if answer.status_code != 200:
-            raise HubError(f"{self.name}: nbgrader {action} answered {answer.status_code}: {answer.text[:300]}")
+            raise HubError(
+                f"{self.name}: nbgrader {action} answered {answer.status_code}: {answer.text[:300]}"
+            )
         result = answer.json()
         if not result.get("success"):
             raise HubError(f"{self.name}: nbgrader {action} failed: {result.get('value')}")
@@ -166,8 +189,11 @@ class HubUser:
             return asyncio.run(asyncio.wait_for(self._run(kernel_id, cells), timeout))
         finally:
             if not keep_kernel:
-                requests.delete(f"{self.server}/api/kernels/{kernel_id}", timeout=self.timeout,
-                                headers={"Authorization": f"token {self.token}"})
+                requests.delete(
+                    f"{self.server}/api/kernels/{kernel_id}",
+                    timeout=self.timeout,
+                    headers={"Authorization": f"token {self.token}"},
+                )
 
     async def _run(self, kernel_id: str, cells: list[str]) -> list[dict]:
         from tornado.httpclient import HTTPRequest
@@ -180,12 +206,31 @@ class HubUser:
         try:
             for code in cells:
                 msg_id = uuid.uuid4().hex
-                conn.write_message(json.dumps({
-                    "header": {"msg_id": msg_id, "username": self.name, "session": session,
-                               "msg_type": "execute_request", "version": "5.3"},
-                    "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-                    "content": {"code": code, "silent": False, "store_history": True,
-                                "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}))
+                conn.write_message(
+                    json.dumps(
+                        {
+                            "header": {
+                                "msg_id": msg_id,
+                                "username": self.name,
+                                "session": session,
+                                "msg_type": "execute_request",
+                                "version": "5.3",
+                            },
+                            "parent_header": {},
+                            "metadata": {},
+                            "channel": "shell",
+                            "buffers": [],
+                            "content": {
+                                "code": code,
+                                "silent": False,
+                                "store_history": True,
+                                "user_expressions": {},
+                                "allow_stdin": False,
+                                "stop_on_error": True,
+                            },
+                        }
+                    )
+                )
                 result = {"stdout": "", "error": None}
                 replied = idle = False
                 while not (replied and idle):

@@ -78,11 +78,20 @@ def wrong_answer(solution: str) -> str:
 
 
 BROWSER_STUDENT = "s1"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 # ------------------------------------------------------------------------------------ helpers
+
 
 def cell_text(cell) -> str:
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -104,7 +113,9 @@ def source_answers() -> tuple[dict[str, str], dict[str, float]]:
         question, kind = found.groups()
         if kind == "answer":
             text = cell_text(cell)
-            solutions[question] = text.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0].strip()
+            solutions[question] = (
+                text.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0].strip()
+            )
         else:
             points[question] = float(cell["metadata"]["nbgrader"]["points"])
     return solutions, points
@@ -132,9 +143,12 @@ def hidden_lines() -> list[str]:
     return lines
 
 
-def run(command: list[str], env: dict, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run(command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=timeout)
+def run(
+    command: list[str], env: dict, timeout: float = 600, check: bool = True
+) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout
+    )
     if check and done.returncode != 0:
         raise AssertionError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-4000:]}")
     return done
@@ -165,27 +179,32 @@ def processes_mentioning(text: str) -> list[int]:
 
 
 def pam_works(user: str, password: str, python: str) -> bool:
-    probe = ("import sys, pamela\ntry:\n    pamela.authenticate(sys.argv[1], sys.argv[2], service='login')\n"
-             "except Exception:\n    sys.exit(1)")
+    probe = (
+        "import sys, pamela\ntry:\n    pamela.authenticate(sys.argv[1], sys.argv[2], service='login')\n"
+        "except Exception:\n    sys.exit(1)"
+    )
     return subprocess.run([python, "-c", probe, user, password], timeout=60).returncode == 0
 
 
 def instructor_shell(teacher: HubUser, *commands: str) -> str:
     """Run shell commands in the course folder from the instructor's own server (a kernel there)."""
-    code = ("import os, subprocess\n"
-            f"for cmd in {list(commands)!r}:\n"
-            "    done = subprocess.run(cmd, shell=True, cwd=os.environ['CLASSROOM_COURSE'], text=True,\n"
-            "                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)\n"
-            "    print(f'$ {cmd} -> {done.returncode}')\n"
-            "    print(done.stdout[-3000:])\n"
-            "    if done.returncode:\n"
-            "        raise SystemExit(f'{cmd} failed')\n")
+    code = (
+        "import os, subprocess\n"
+        f"for cmd in {list(commands)!r}:\n"
+        "    done = subprocess.run(cmd, shell=True, cwd=os.environ['CLASSROOM_COURSE'], text=True,\n"
+        "                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)\n"
+        "    print(f'$ {cmd} -> {done.returncode}')\n"
+        "    print(done.stdout[-3000:])\n"
+        "    if done.returncode:\n"
+        "        raise SystemExit(f'{cmd} failed')\n"
+    )
     result = teacher.run([code], timeout=240)[0]
     assert result["error"] is None, f"instructor's commands failed: {result['error']}\n{result['stdout']}"
     return result["stdout"]
 
 
 # ------------------------------------------------------------------------------------ the classroom
+
 
 @pytest.fixture(scope="module")
 def classroom(hub_prerequisites):
@@ -197,21 +216,37 @@ def classroom(hub_prerequisites):
     for key in [k for k in env if k.startswith("CLASSROOM_")]:
         del env[key]
     env.update(
-        CLASSROOM_PREFIX=PREFIX, CLASSROOM_ETC=str(base / "etc"), CLASSROOM_SRV=str(base / "srv"),
-        CLASSROOM_EXCHANGE=str(base / "exchange"), CLASSROOM_STUDENTS=f"{tag}-students",
-        CLASSROOM_INSTRUCTORS=f"{tag}-teachers", CLASSROOM_BIND_URL=f"http://127.0.0.1:{free_port()}",
-        CLASSROOM_HUB_PORT=str(free_port()), CLASSROOM_PROXY_API_PORT=str(free_port()),
-        CLASSROOM_COURSE_ID=COURSE_ID, CLASSROOM_IDLE_MINUTES="60",
-        CLASSROOM_AUTH=os.environ.get("WORKBOOK_HUB_AUTH", "pam"))
-    names = {"teacher": f"{tag}-teach", **{key: f"{tag}-{key}" for key in PLANS},
-             "outsider": f"{tag}-out"}
+        CLASSROOM_PREFIX=PREFIX,
+        CLASSROOM_ETC=str(base / "etc"),
+        CLASSROOM_SRV=str(base / "srv"),
+        CLASSROOM_EXCHANGE=str(base / "exchange"),
+        CLASSROOM_STUDENTS=f"{tag}-students",
+        CLASSROOM_INSTRUCTORS=f"{tag}-teachers",
+        CLASSROOM_BIND_URL=f"http://127.0.0.1:{free_port()}",
+        CLASSROOM_HUB_PORT=str(free_port()),
+        CLASSROOM_PROXY_API_PORT=str(free_port()),
+        CLASSROOM_COURSE_ID=COURSE_ID,
+        CLASSROOM_IDLE_MINUTES="60",
+        CLASSROOM_AUTH=os.environ.get("WORKBOOK_HUB_AUTH", "pam"),
+    )
+    names = {"teacher": f"{tag}-teach", **{key: f"{tag}-{key}" for key in PLANS}, "outsider": f"{tag}-out"}
     passwords = {name: secrets.token_urlsafe(12) for name in names.values()}
     timings = {}
     started = time.monotonic()
     created: list[str] = []
-    state = SimpleNamespace(env=env, base=base, tag=tag, names=names, passwords=passwords,
-                            timings=timings, users={}, url=env["CLASSROOM_BIND_URL"],
-                            srv=base / "srv", exchange=base / "exchange", failed=[])
+    state = SimpleNamespace(
+        env=env,
+        base=base,
+        tag=tag,
+        names=names,
+        passwords=passwords,
+        timings=timings,
+        users={},
+        url=env["CLASSROOM_BIND_URL"],
+        srv=base / "srv",
+        exchange=base / "exchange",
+        failed=[],
+    )
     try:
         t = time.monotonic()
         run(["bash", str(CLASSROOM / "install.sh"), "--no-apt", "--no-start"], env, timeout=900)
@@ -222,17 +257,35 @@ def classroom(hub_prerequisites):
         t = time.monotonic()
         roster = "".join(f"{names[k]}:{passwords[names[k]]}\n" for k in PLANS)
         created += [names[k] for k in PLANS]
-        subprocess.run(["bash", str(CLASSROOM / "add-user"), "--passwords"], input=roster, env=env,
-                       text=True, check=True, timeout=120, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["bash", str(CLASSROOM / "add-user"), "--passwords"],
+            input=roster,
+            env=env,
+            text=True,
+            check=True,
+            timeout=120,
+            stdout=subprocess.DEVNULL,
+        )
         created.append(names["teacher"])
-        subprocess.run(["bash", str(CLASSROOM / "add-user"), "--instructor", "--passwords"],
-                       input=f"{names['teacher']}:{passwords[names['teacher']]}\n", env=env, text=True,
-                       check=True, timeout=60, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["bash", str(CLASSROOM / "add-user"), "--instructor", "--passwords"],
+            input=f"{names['teacher']}:{passwords[names['teacher']]}\n",
+            env=env,
+            text=True,
+            check=True,
+            timeout=60,
+            stdout=subprocess.DEVNULL,
+        )
         # An account that exists but is in neither group: it must not get in.
         created.append(names["outsider"])
         subprocess.run(["useradd", "-m", names["outsider"]], check=True, timeout=60)
-        subprocess.run(["chpasswd"], input=f"{names['outsider']}:{passwords[names['outsider']]}\n",
-                       text=True, check=True, timeout=60)
+        subprocess.run(
+            ["chpasswd"],
+            input=f"{names['outsider']}:{passwords[names['outsider']]}\n",
+            text=True,
+            check=True,
+            timeout=60,
+        )
         timings["accounts"] = time.monotonic() - t
         python = f"{PREFIX}/venv/bin/python"
         if env["CLASSROOM_AUTH"] == "pam" and not pam_works(names["s1"], passwords[names["s1"]], python):
@@ -246,8 +299,14 @@ def classroom(hub_prerequisites):
     finally:
         problems = []
         t = time.monotonic()
-        stopped = subprocess.run(["bash", str(CLASSROOM / "stop")], env=env, text=True, timeout=120,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        stopped = subprocess.run(
+            ["bash", str(CLASSROOM / "stop")],
+            env=env,
+            text=True,
+            timeout=120,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         if stopped.returncode != 0:
             problems.append(f"classroom/stop exited {stopped.returncode}: {stopped.stdout[-500:]}")
         timings["hub stop"] = time.monotonic() - t
@@ -260,8 +319,11 @@ def classroom(hub_prerequisites):
                 uids.add(pwd.getpwnam(name).pw_uid)
             except KeyError:
                 pass
-        leftovers = processes_of(uids) + processes_mentioning(str(base)) + processes_mentioning(
-            env["CLASSROOM_BIND_URL"].rsplit(":", 1)[1] + " --api-ip")
+        leftovers = (
+            processes_of(uids)
+            + processes_mentioning(str(base))
+            + processes_mentioning(env["CLASSROOM_BIND_URL"].rsplit(":", 1)[1] + " --api-ip")
+        )
         for pid in set(leftovers):
             problems.append(f"process {pid} still running after classroom/stop: killed")
             try:
@@ -269,8 +331,13 @@ def classroom(hub_prerequisites):
             except ProcessLookupError:
                 pass
         if created:
-            subprocess.run(["bash", str(CLASSROOM / "remove-user"), *created], env=env, timeout=120,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            subprocess.run(
+                ["bash", str(CLASSROOM / "remove-user"), *created],
+                env=env,
+                timeout=120,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+            )
         for name in created:
             if subprocess.run(["id", name], capture_output=True).returncode == 0:
                 problems.append(f"account {name} still exists: userdel -r")
@@ -291,8 +358,9 @@ def link(state, urlpath: str) -> str:
     """The nbgitpuller link an instructor hands out (through the hub, for whoever clicks it)."""
     from urllib.parse import urlencode
 
-    query = urlencode({"repo": f"file://{state.content}", "branch": "main", "targetpath": TARGET,
-                       "urlpath": urlpath})
+    query = urlencode(
+        {"repo": f"file://{state.content}", "branch": "main", "targetpath": TARGET, "urlpath": urlpath}
+    )
     return f"/hub/user-redirect/git-pull?{query}"
 
 
@@ -303,6 +371,7 @@ def need(state, *steps):
 
 
 # ------------------------------------------------------------------------------------ the tests
+
 
 def test_only_the_groups_get_in_and_only_instructors_are_admins(classroom):
     state = classroom
@@ -338,8 +407,11 @@ def test_only_the_groups_get_in_and_only_instructors_are_admins(classroom):
     # Every server runs as its own account (not root), from the classroom's venv.
     for key, user in state.users.items():
         uid = pwd.getpwnam(user.name).pw_uid
-        servers = [pid for pid in processes_of({uid})
-                   if b"jupyterhub-singleuser" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        servers = [
+            pid
+            for pid in processes_of({uid})
+            if b"jupyterhub-singleuser" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
         assert servers, f"{key}: no jupyterhub-singleuser process runs as {user.name}"
     # Students see nbgrader's assignment list but not the instructor's formgrader.
     assert teacher.get("/formgrader").status_code == 200
@@ -392,8 +464,9 @@ def _pull_and_run(state):
     errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"notebook 02 in the browser raised: {[(e['ename'], e['evalue']) for e in errors]}"
     charts = [c for c in code if "spending_chart" in cell_text(c)]
-    assert charts and any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-                          for o in charts[0]["outputs"]), "the chart cell shows no live chart"
+    assert charts and any(
+        "application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in charts[0]["outputs"]
+    ), "the chart cell shows no live chart"
 
 
 def _browser_student(state, sync_playwright) -> float:
@@ -403,8 +476,9 @@ def _browser_student(state, sync_playwright) -> float:
     t = time.monotonic()
     home = state.base / "chromium-home"
     home.mkdir(exist_ok=True)
-    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-               XDG_CACHE_HOME=str(home / ".cache"))
+    env = dict(
+        os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache")
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, env=env)
         page = None
@@ -421,11 +495,15 @@ def _browser_student(state, sync_playwright) -> float:
 
             page.route("**/*", guard)
             page.on("console", lambda m: journal.append(f"console {m.type}: {m.text}"))
-            page.on("websocket", lambda ws: (
-                journal.append(f"websocket {ws.url}"),
-                ws.on("framereceived", lambda f: journal.append("ws<- " + str(f)[:160])),
-                ws.on("framesent", lambda f: journal.append("ws-> " + str(f)[:160])),
-                ws.on("close", lambda _ws: journal.append(f"websocket closed {ws.url}"))))
+            page.on(
+                "websocket",
+                lambda ws: (
+                    journal.append(f"websocket {ws.url}"),
+                    ws.on("framereceived", lambda f: journal.append("ws<- " + str(f)[:160])),
+                    ws.on("framesent", lambda f: journal.append("ws-> " + str(f)[:160])),
+                    ws.on("close", lambda _ws: journal.append(f"websocket closed {ws.url}")),
+                ),
+            )
             page.set_default_timeout(120_000)
             from urllib.parse import quote
 
@@ -434,7 +512,9 @@ def _browser_student(state, sync_playwright) -> float:
             page.fill("#password_input", user.password)
             page.click("#login_submit")
             # nbgitpuller's page pulls, then sends the browser to the notebook in JupyterLab.
-            page.wait_for_url(re.compile(rf"/user/{re.escape(user.name)}/lab/tree/{TARGET}/"), timeout=150_000)
+            page.wait_for_url(
+                re.compile(rf"/user/{re.escape(user.name)}/lab/tree/{TARGET}/"), timeout=150_000
+            )
             panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
             page.wait_for_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
             # Run All from the menu. Right after the kernel connects, Lab may still be busy setting
@@ -463,15 +543,19 @@ def _browser_student(state, sync_playwright) -> float:
                     break
                 assert time.monotonic() < deadline, (
                     f"Run All in JupyterLab ran {sum(bool(c.get('execution_count')) for c in code)}"
-                    f" of {len(code)} code cells")
+                    f" of {len(code)} code cells"
+                )
             page.wait_for_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
             # Lab keeps the kernel: shut it down as a student closing the tab would not.
             for session in user.get("/api/sessions").json():
                 user.http  # noqa: B018 (keep the session object alive)
                 import requests
 
-                requests.delete(f"{user.server}/api/sessions/{session['id']}", timeout=30,
-                                headers={"Authorization": f"token {user.token}"})
+                requests.delete(
+                    f"{user.server}/api/sessions/{session['id']}",
+                    timeout=30,
+                    headers={"Authorization": f"token {user.token}"},
+                )
         finally:
             try:
                 if page is not None:
@@ -498,8 +582,9 @@ def _answered(nb: dict, plan: dict, solutions: dict) -> dict:
         found = re.fullmatch(r"ex02-(q\d)-answer", grade_id(cell) or "")
         if found and found.group(1) in plan:
             question = found.group(1)
-            cell["source"] = (solutions[question] if plan[question] == "right"
-                              else wrong_answer(solutions[question]))
+            cell["source"] = (
+                solutions[question] if plan[question] == "right" else wrong_answer(solutions[question])
+            )
     return nb
 
 
@@ -507,10 +592,14 @@ def _exercise_round_trip(state):
     teacher = state.users["teacher"]
     solutions, points = source_answers()
     assert set(points) == set(solutions) >= {q for plan in PLANS.values() for q in plan}, (
-        "the exercise's questions changed: update PLANS")
+        "the exercise's questions changed: update PLANS"
+    )
     t = time.monotonic()
-    instructor_shell(teacher, f"workbook release {EXERCISE} --course . --no-validate",
-                     f"nbgrader release_assignment {EXERCISE}")
+    instructor_shell(
+        teacher,
+        f"workbook release {EXERCISE} --course . --no-validate",
+        f"nbgrader release_assignment {EXERCISE}",
+    )
     state.timings["release"] = time.monotonic() - t
 
     def student(key):
@@ -534,8 +623,9 @@ def _exercise_round_trip(state):
     instructor_shell(teacher, f"nbgrader collect {EXERCISE}")
     collected = sorted(p.name for p in (state.course / "submitted").iterdir())
     assert collected == sorted(state.names[k] for k in student_keys()), collected
-    graded = run(["bash", str(CLASSROOM / "grade"), EXERCISE, "--timeout", "60"], state.env, timeout=600,
-                 check=False)
+    graded = run(
+        ["bash", str(CLASSROOM / "grade"), EXERCISE, "--timeout", "60"], state.env, timeout=600, check=False
+    )
     state.grade_output = graded.stdout
     assert graded.returncode == 0, f"classroom/grade exited {graded.returncode}:\n{graded.stdout[-4000:]}"
     instructor_shell(teacher, f"nbgrader release_feedback {EXERCISE}")
@@ -548,7 +638,8 @@ def _exercise_round_trip(state):
         expected = sum(points[q] for q, how in plan.items() if how == "right")
         assert name in rows, f"{key}: no grade for {name} (rows: {sorted(rows)})"
         assert float(rows[name]["score"]) == pytest.approx(expected), (
-            f"{key} answered {plan}: expected {expected} points, graded {rows[name]['score']}")
+            f"{key} answered {plan}: expected {expected} points, graded {rows[name]['score']}"
+        )
     # Feedback: each student fetches their own, which shows their score and no hidden test.
     for key in student_keys():
         user = state.users[key]
@@ -558,7 +649,8 @@ def _exercise_round_trip(state):
         html = user.read_file(f"{folders[0]['path']}/{EXERCISE}.html")
         score = float(rows[state.names[key]]["score"])
         assert re.search(rf"Score:\s*{score:g}(\.0+)?\s*/\s*12", html.replace("\n", " ")), (
-            f"{key}: the feedback does not show the score {score}")
+            f"{key}: the feedback does not show the score {score}"
+        )
         text = unescape(re.sub(r"<[^>]+>", "", html))  # what the page shows, highlighting undone
         shown = [line for line in hidden_lines() if line in text]
         assert "HIDDEN TESTS" not in html and not shown, f"{key}: feedback shows hidden tests: {shown[:3]}"
@@ -581,7 +673,9 @@ def test_students_cannot_read_each_other(classroom):
     }
     code = ["import os, json\nout = {}"] + [
         f"try:\n    {expr}\n    out[{what!r}] = 'allowed'\nexcept PermissionError:\n    out[{what!r}] = 'denied'\n"
-        f"except FileNotFoundError:\n    out[{what!r}] = 'not found'" for what, expr in probes.items()]
+        f"except FileNotFoundError:\n    out[{what!r}] = 'not found'"
+        for what, expr in probes.items()
+    ]
     code.append("print(json.dumps(out))")
     result = state.users["s2"].run(code)
     assert all(r["error"] is None for r in result), result
@@ -598,7 +692,9 @@ def test_an_update_is_pulled_and_keeps_the_students_edits(classroom):
     path = f"{TARGET}/{NOTEBOOK}"
     # The student's own edit on top of the run they saved in JupyterLab: a note of their own.
     nb = user.read_notebook(path)
-    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "My own note: check the GNP basis."})
+    nb["cells"].append(
+        {"cell_type": "markdown", "metadata": {}, "source": "My own note: check the GNP basis."}
+    )
     user.save_notebook(path, nb)
     before = user.read_file(path)
     untouched = state.users["s2"]
@@ -607,7 +703,9 @@ def test_an_update_is_pulled_and_keeps_the_students_edits(classroom):
     subprocess.run(["git", "clone", "-q", str(state.content), str(material)], check=True, timeout=60)
     shutil.rmtree(material / ".git")
     first = json.loads((material / "01_four_phases.ipynb").read_text())
-    first["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": "Update: week 3 reading list."})
+    first["cells"].insert(
+        0, {"cell_type": "markdown", "metadata": {}, "source": "Update: week 3 reading list."}
+    )
     (material / "01_four_phases.ipynb").write_text(json.dumps(first, indent=1))
     (material / "NEWS.md").write_text("Week 3: notebook 01 has a reading list.\n")
     run(["bash", str(CLASSROOM / "publish"), "--from", str(material), "-m", "week 3"], state.env, timeout=120)

@@ -66,9 +66,14 @@ def test_values_yaml_gives_each_user_their_own_name_uid_and_role():
     hook = c["KubeSpawner"]["pre_spawn_hook"]
     seen = {}
     for uid, name, admin in ((1, "Alice.B", False), (2, "dana", True), (3, "bob", False)):
-        spawner = SimpleNamespace(user=SimpleNamespace(name=name, id=uid, admin=admin), environment={},
-                                  volume_mounts=[{"name": "home", "mountPath": "/home/jovyan"},
-                                                 {"name": "nbgrader-exchange", "mountPath": "/srv/nbgrader/exchange"}])
+        spawner = SimpleNamespace(
+            user=SimpleNamespace(name=name, id=uid, admin=admin),
+            environment={},
+            volume_mounts=[
+                {"name": "home", "mountPath": "/home/jovyan"},
+                {"name": "nbgrader-exchange", "mountPath": "/srv/nbgrader/exchange"},
+            ],
+        )
         hook(spawner)
         seen[name] = spawner
     names = {s.environment["NB_USER"] for s in seen.values()}
@@ -91,7 +96,9 @@ def test_dockerfile_copies_existing_files_and_installs_the_hub_extra():
         if kind == "COPY":
             *sources, _dest = shlex.split(args)
             for source in sources:
-                assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which is not in the repository"
+                assert (ROOT / source).exists(), (
+                    f"the Dockerfile copies {source}, which is not in the repository"
+                )
     pip = [args for kind, args in steps if kind == "RUN" and "pip install" in args]
     assert len(pip) == 1
     words = shlex.split(pip[0].split("&&")[0])
@@ -107,5 +114,7 @@ def test_dockerfile_copies_existing_files_and_installs_the_hub_extra():
     # It ends as the unprivileged user (the pod starts as root only to switch to the student),
     # with the students' configuration by default.
     assert steps[-2] == ("USER", "${NB_UID}") or ("USER", "${NB_UID}") in steps
-    assert any(kind == "ENV" and "JUPYTER_CONFIG_PATH=/etc/alliance-classroom/jupyter/students" in args
-               for kind, args in steps)
+    assert any(
+        kind == "ENV" and "JUPYTER_CONFIG_PATH=/etc/alliance-classroom/jupyter/students" in args
+        for kind, args in steps
+    )

@@ -28,6 +28,11 @@ from . import speedups
 alt = speedups.import_altair()  # first, so the quick import applies whoever imports the charts
 speedups.install()
 
+from . import (  # noqa: E402 - after Altair's quick import above
+    data_table,
+    places,  # noqa: F401 - `charts.places.land_features` and friends, for the tests and the curious
+    static,  # noqa: F401 - the saved pictures (`charts.static`)
+)
 from .bar import bar  # noqa: E402 - after Altair's quick import above
 from .claim_counts import claim_counts, claims_by_topic, count_claims, hedges_chart  # noqa: E402
 from .claims_vs_record import (  # noqa: E402
@@ -38,6 +43,7 @@ from .claims_vs_record import (  # noqa: E402
     spending_chart,
     with_view,
 )
+from .data_table import table_html  # noqa: E402
 from .helpers import (  # noqa: E402
     finish,
     format_number,
@@ -48,9 +54,7 @@ from .helpers import (  # noqa: E402
     require,
     to_svg,
 )
-from . import static  # noqa: E402
 from .offline import in_kernel, live, offline_bundle, show_with_picture, use_offline_renderer  # noqa: E402
-from . import places  # noqa: E402
 from .places import REGIONS, places_map  # noqa: E402
 from .theme import (  # noqa: E402
     HIGHLIGHT,
@@ -63,8 +67,6 @@ from .theme import (  # noqa: E402
     workbook_theme,
 )
 from .timeline import timeline  # noqa: E402
-from . import data_table  # noqa: E402
-from .data_table import table_html  # noqa: E402
 
 #: Every builder that draws one of the workbook's tables with no arguments, by name.
 #: Tests draw each of these; a new chart added here is tested like the rest.
@@ -79,10 +81,39 @@ BUILDERS = {
     "hedges_chart": hedges_chart,
 }
 
-__all__ = [*BUILDERS, "BUILDERS", "FOR_TABLE", "bar", "claim_counts", "count_claims", "finish", "plain",
-           "inline_data", "require", "with_view", "table_html", "format_number", "is_number_column", "placeholder", "to_svg", "live",
-           "offline_bundle", "use_offline_renderer", "show_with_picture", "in_kernel", "colour_scale", "workbook_theme", "PALETTE",
-           "READING_COLOURS", "SOURCE_COLOURS", "HIGHLIGHT", "MUTED", "THEME_NAME", "REGIONS", "alt"]
+__all__ = [
+    *BUILDERS,
+    "BUILDERS",
+    "FOR_TABLE",
+    "bar",
+    "claim_counts",
+    "count_claims",
+    "finish",
+    "plain",
+    "inline_data",
+    "require",
+    "with_view",
+    "table_html",
+    "format_number",
+    "is_number_column",
+    "placeholder",
+    "to_svg",
+    "live",
+    "offline_bundle",
+    "use_offline_renderer",
+    "show_with_picture",
+    "in_kernel",
+    "colour_scale",
+    "workbook_theme",
+    "PALETTE",
+    "READING_COLOURS",
+    "SOURCE_COLOURS",
+    "HIGHLIGHT",
+    "MUTED",
+    "THEME_NAME",
+    "REGIONS",
+    "alt",
+]
 
 if in_kernel():
     use_offline_renderer()

@@ -1,5 +1,4 @@
-"""``bar()``: a bar chart of your own, with the same rules as the workbook's charts.
-"""
+"""``bar()``: a bar chart of your own, with the same rules as the workbook's charts."""
 
 from __future__ import annotations
 
@@ -19,11 +18,15 @@ def bar(data, x, y, *, color=None, title, description, source):
     bar shows it.
     """
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"bar() needs a pandas DataFrame as data, like load('claims'); got {type(data).__name__}.")
+        raise TypeError(
+            f"bar() needs a pandas DataFrame as data, like load('claims'); got {type(data).__name__}."
+        )
     for role, name in (("x", x), ("y", y), ("color", color)):
         if name is not None and name not in data.columns:
-            raise ValueError(f"bar(): {role}={name!r} is not a column of this table. "
-                             f"The columns are: {', '.join(map(str, data.columns))}.")
+            raise ValueError(
+                f"bar(): {role}={name!r} is not a column of this table. "
+                f"The columns are: {', '.join(map(str, data.columns))}."
+            )
     if len(data) == 0:
         raise ValueError("bar(): the table has no rows, so there is nothing to draw.")
     for what, text in (("title", title), ("description", description), ("source", source)):
@@ -35,10 +38,14 @@ def bar(data, x, y, *, color=None, title, description, source):
     elif is_number_column(data[x]):
         value, category, horizontal = x, y, True
     else:
-        raise ValueError(f"bar(): neither {x!r} nor {y!r} holds numbers, so there is no bar length. "
-                         f"Number columns here: {', '.join(c for c in data.columns if is_number_column(data[c])) or 'none'}.")
+        raise ValueError(
+            f"bar(): neither {x!r} nor {y!r} holds numbers, so there is no bar length. "
+            f"Number columns here: {', '.join(c for c in data.columns if is_number_column(data[c])) or 'none'}."
+        )
 
-    columns = list(dict.fromkeys([x, y] + ([color] if color else []) + (["citation"] if "citation" in data else [])))
+    columns = list(
+        dict.fromkeys([x, y] + ([color] if color else []) + (["citation"] if "citation" in data else []))
+    )
     df = plain(data[columns])
     if df[category].isna().any():  # name the gap instead of letting the axis say "null"
         df[category] = ["(missing)" if v is None else str(v) for v in df[category]]

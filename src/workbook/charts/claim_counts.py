@@ -23,9 +23,18 @@ def count_claims(claims: pd.DataFrame, by: str) -> pd.DataFrame:
     rows = []
     for (key, reading), group in claims.groupby([by, "reading"], observed=True, sort=False):
         paragraphs = sorted(set(int(p) for p in group["paragraph"].dropna()))
-        cited = f"{reading} ¶" + ", ¶".join(map(str, paragraphs)) + f" - {reading_label(readings.loc[reading])}"
-        rows.append({by: str(key), "reading": str(reading), "claims": len(group),
-                     "ids": ", ".join(group["claim_id"].astype(str)), "citation": cited})
+        cited = (
+            f"{reading} ¶" + ", ¶".join(map(str, paragraphs)) + f" - {reading_label(readings.loc[reading])}"
+        )
+        rows.append(
+            {
+                by: str(key),
+                "reading": str(reading),
+                "claims": len(group),
+                "ids": ", ".join(group["claim_id"].astype(str)),
+                "citation": cited,
+            }
+        )
     return pd.DataFrame(rows, columns=[by, "reading", "claims", "ids", "citation"])
 
 
@@ -41,22 +50,41 @@ def claim_counts(claims=None, by="topic", include_none=False):
     claims = load("claims") if claims is None else claims
     require(claims, ["claim_id", "reading", "paragraph", by], f"claim_counts(by={by!r})")
     is_none = claims[by].astype(str) == "none"
-    left_out = "" if include_none or not is_none.any() else f" {int(is_none.sum())} claims with no {by} are not shown."
+    left_out = (
+        ""
+        if include_none or not is_none.any()
+        else f" {int(is_none.sum())} claims with no {by} are not shown."
+    )
     if not include_none:
         claims = claims[~is_none]
     counts = count_claims(claims, by)
     order = counts.groupby(by)["claims"].sum().sort_values(ascending=False).index.tolist()
-    chart = alt.Chart(inline_data(counts)).mark_bar().encode(
-        y=alt.Y(f"{by}:N", sort=order, title=axis_title),
-        x=alt.X("claims:Q", title="number of claims", stack="zero"),
-        color=alt.Color("reading:N", title="reading", scale=colour_scale(READING_COLOURS, counts["reading"])),
-        tooltip=[f"{by}:N", "reading:N", "claims:Q", alt.Tooltip("ids:N", title="claim ids"), "citation:N"],
-    ).properties(width=460, height=alt.Step(step))
+    chart = (
+        alt.Chart(inline_data(counts))
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{by}:N", sort=order, title=axis_title),
+            x=alt.X("claims:Q", title="number of claims", stack="zero"),
+            color=alt.Color(
+                "reading:N", title="reading", scale=colour_scale(READING_COLOURS, counts["reading"])
+            ),
+            tooltip=[
+                f"{by}:N",
+                "reading:N",
+                "claims:Q",
+                alt.Tooltip("ids:N", title="claim ids"),
+                "citation:N",
+            ],
+        )
+        .properties(width=460, height=alt.Step(step))
+    )
     return finish(
         chart,
         title=title,
-        description=(f"Stacked bar chart counting {len(claims)} claims across {len(order)} {plural}, coloured by "
-                     f"the reading that makes them.{left_out}"),
+        description=(
+            f"Stacked bar chart counting {len(claims)} claims across {len(order)} {plural}, coloured by "
+            f"the reading that makes them.{left_out}"
+        ),
         source=f"claims table, from {reading_names(sorted(counts['reading'].unique(), reverse=True))}",
     )
 

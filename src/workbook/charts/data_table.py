@@ -91,8 +91,11 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 10000 else (
-            f"{value:g}" if value.is_integer() else f"{value:,.6g}")
+        return (
+            f"{value:,.0f}"
+            if value.is_integer() and abs(value) >= 10000
+            else (f"{value:g}" if value.is_integer() else f"{value:,.6g}")
+        )
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     if isinstance(value, (_dt.date, _dt.datetime)):
@@ -134,8 +137,10 @@ def table_html(chart_or_spec, *, open_: bool = False) -> str:
     title, source = _title(spec)
     found = tables(spec)
     name = title or "this chart"
-    parts = [f'<details class="workbook-data-table" data-lm-suppress-shortcuts="true"{" open" if open_ else ""}>',
-             f"<summary>Show the data: {html.escape(name)}</summary>"]
+    parts = [
+        f'<details class="workbook-data-table" data-lm-suppress-shortcuts="true"{" open" if open_ else ""}>',
+        f"<summary>Show the data: {html.escape(name)}</summary>",
+    ]
     if spec.get("description"):
         parts.append(f"<p>{html.escape(str(spec['description']))}</p>")
     if source:
@@ -149,10 +154,12 @@ def table_html(chart_or_spec, *, open_: bool = False) -> str:
         more = f" ({len(rows) - len(shown)} more rows not shown)" if len(rows) > len(shown) else ""
         head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in table["columns"])
         body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in shown)
-        parts.append(f'<div style="max-height:360px; overflow:auto" tabindex="0" role="region" '
-                     f'aria-label="{html.escape(caption, quote=True)}">'
-                     f"<table><caption>{html.escape(caption)}, {len(rows)} rows{html.escape(more)}</caption>"
-                     f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+        parts.append(
+            f'<div style="max-height:360px; overflow:auto" tabindex="0" role="region" '
+            f'aria-label="{html.escape(caption, quote=True)}">'
+            f"<table><caption>{html.escape(caption)}, {len(rows)} rows{html.escape(more)}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
     parts.append("</details>")
     return "".join(parts)
 
@@ -211,8 +218,10 @@ def scrollable_dataframes(shell=None) -> bool:
         if inner is None:  # pandas' HTML display switched off
             return None
         rows, columns = df.shape
-        return (f'<div class="workbook-table" tabindex="0" role="region" aria-label="Table: {rows} rows, '
-                f'{columns} columns" style="overflow:auto; max-width:100%">{inner}</div>')
+        return (
+            f'<div class="workbook-table" tabindex="0" role="region" aria-label="Table: {rows} rows, '
+            f'{columns} columns" style="overflow:auto; max-width:100%">{inner}</div>'
+        )
 
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, as_html)
     return True

@@ -14,6 +14,7 @@ import pandas as pd
 from ..data import load
 from ..provenance import reading_label
 
+
 def plain(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` holding only plain values (text, numbers, True/False, None).
 
@@ -34,8 +35,9 @@ def plain(df: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_float_dtype(column):
             values = [None if pd.isna(v) else float(v) for v in column]
         else:
-            values = [None if _missing(v) else v if isinstance(v, (int, float, bool)) else str(v)
-                      for v in column]
+            values = [
+                None if _missing(v) else v if isinstance(v, (int, float, bool)) else str(v) for v in column
+            ]
         out[name] = pd.Series(values, index=range(len(df)), dtype=object)
     return pd.DataFrame(out, index=range(len(df)), columns=list(df.columns))
 
@@ -59,8 +61,10 @@ def require(data: pd.DataFrame, columns: list[str], what: str) -> None:
         raise TypeError(f"{what} needs a pandas DataFrame; got {type(data).__name__}.")
     missing = [c for c in columns if c not in data.columns]
     if missing:
-        raise ValueError(f"{what} needs the column(s) {', '.join(map(repr, missing))}; this table has: "
-                         f"{', '.join(map(str, data.columns))}.")
+        raise ValueError(
+            f"{what} needs the column(s) {', '.join(map(repr, missing))}; this table has: "
+            f"{', '.join(map(str, data.columns))}."
+        )
 
 
 def format_number(value: float) -> str:
@@ -96,8 +100,11 @@ def source_line(data: pd.DataFrame, readings=("sa1997", "essay2005")) -> str:
     parts = []
     claims = data[data["source"] != "public record"]
     if len(claims):
-        refs = ", ".join(dict.fromkeys(f"{ref.split('-')[0]} ¶{int(ref.split('-')[1][:2])}"
-                                       for ref in claims["ref"].astype(str)))
+        refs = ", ".join(
+            dict.fromkeys(
+                f"{ref.split('-')[0]} ¶{int(ref.split('-')[1][:2])}" for ref in claims["ref"].astype(str)
+            )
+        )
         used = [r for r in readings if any(s.startswith(r) for s in claims["source"].astype(str))]
         parts.append(f"the claim(s): {refs} ({reading_names(used)})")
     records = record_sources(data)
@@ -140,5 +147,9 @@ def placeholder(text: str):
     """A blank chart that just says ``text`` (shown when the choices can't be drawn)."""
     frame = pd.DataFrame({"text": [text], "citation": ["no data"]})
     chart = alt.Chart(inline_data(frame)).mark_text(fontSize=14).encode(text="text:N", tooltip=["citation:N"])
-    return finish(chart.properties(width=400, height=60), title="Nothing to draw",
-                  description=text, source="none: no data is drawn")
+    return finish(
+        chart.properties(width=400, height=60),
+        title="Nothing to draw",
+        description=text,
+        source="none: no data is drawn",
+    )

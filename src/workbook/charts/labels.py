@@ -11,7 +11,7 @@ import pandas as pd
 
 def _overlaps(box, boxes) -> bool:
     left, top, right, bottom = box
-    return any(left < r and l < right and top < b and t < bottom for l, t, r, b in boxes)
+    return any(left < r and l < right and top < b and t < bottom for l, t, r, b in boxes)  # noqa: E741 - left, top, right, bottom
 
 
 def place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
@@ -22,11 +22,19 @@ def place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
     """
     west, east, south, north = box
     per_degree = width / (east - west)  # pixels per degree in this projection
-    pixels = {i: ((row["longitude"] - west) * per_degree, (north - row["latitude"]) * per_degree)
-              for i, row in shown.iterrows()}
+    pixels = {
+        i: ((row["longitude"] - west) * per_degree, (north - row["latitude"]) * per_degree)
+        for i, row in shown.iterrows()
+    }
     taken = [(x - 5, y - 5, x + 5, y + 5) for x, y in pixels.values()]
-    spots = [(8, 0, "left"), (-8, 0, "right"), (8, -11, "left"), (8, 11, "left"), (-8, -11, "right"),
-             (-8, 11, "right")]
+    spots = [
+        (8, 0, "left"),
+        (-8, 0, "right"),
+        (8, -11, "left"),
+        (8, 11, "left"),
+        (-8, -11, "right"),
+        (-8, 11, "right"),
+    ]
     rows = []
     for i, row in shown.sort_values("chosen", ascending=False).iterrows():
         size = 15 if row["chosen"] else 10
@@ -39,8 +47,14 @@ def place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
             on_map = label_box[0] >= 0 and label_box[2] <= width and label_box[1] >= 0
             if forced or (on_map and (row["chosen"] or not _overlaps(label_box, taken))):
                 taken.append(label_box)
-                rows.append({**row.to_dict(), "align": align, "label_longitude": row["longitude"] + dx / per_degree,
-                             "label_latitude": row["latitude"] - dy / per_degree})
+                rows.append(
+                    {
+                        **row.to_dict(),
+                        "align": align,
+                        "label_longitude": row["longitude"] + dx / per_degree,
+                        "label_latitude": row["latitude"] - dy / per_degree,
+                    }
+                )
                 break
     return pd.DataFrame(rows, columns=list(shown.columns) + ["align", "label_longitude", "label_latitude"])
 
@@ -68,8 +82,9 @@ def segment_boxes(points, step: float = 6.0, pad: float = 2.0) -> list[tuple]:
     return boxes
 
 
-def free_spot(text: str, size: float, candidates, obstacles, width: float, height: float,
-              align: str = "left") -> dict:
+def free_spot(
+    text: str, size: float, candidates, obstacles, width: float, height: float, align: str = "left"
+) -> dict:
     """The first of ``candidates`` (x, top y) where ``text`` fits inside the plot and hits no obstacle.
 
     Returns {"x", "y", "box"}; when no candidate is free, the first one (a label is never dropped).

@@ -38,6 +38,7 @@ def in_kernel() -> bool:
 
 # --------------------------------------------------------------------------- the bundle's cache
 
+
 def cache_dir() -> Path:
     """Where the offline JavaScript bundle is kept: ``WORKBOOK_CACHE``, else the user's cache folder."""
     if os.environ.get("WORKBOOK_CACHE"):
@@ -79,7 +80,7 @@ def read_cached(path: Path) -> str | None:
     finally:
         os.close(fd)
     header, _, body = raw.partition(b"\n")
-    if not header.startswith(_HEADER) or header[len(_HEADER):].decode("ascii", "replace") != _digest(body):
+    if not header.startswith(_HEADER) or header[len(_HEADER) :].decode("ascii", "replace") != _digest(body):
         return None
     try:
         return body.decode("utf-8")
@@ -170,13 +171,17 @@ def offline_bundle() -> None:
 
 # --------------------------------------------------------------------------- the renderer
 
+
 def has_params(spec) -> bool:
     """True when a spec (or one of its layers or panels) declares params: selections, bindings."""
     if not isinstance(spec, dict):
         return False
     if spec.get("params"):
         return True
-    parts = [spec.get("spec"), *(p for key in ("layer", "hconcat", "vconcat", "concat") for p in spec.get(key, []))]
+    parts = [
+        spec.get("spec"),
+        *(p for key in ("layer", "hconcat", "vconcat", "concat") for p in spec.get(key, [])),
+    ]
     return any(has_params(p) for p in parts if p is not None)
 
 

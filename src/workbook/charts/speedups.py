@@ -46,6 +46,7 @@ def active() -> bool:
 
 # --------------------------------------------------------------------------- 1. a quick import
 
+
 def import_altair():
     """``import altair``, without building the IRI grammar at import when that can be avoided."""
     hide = wanted() and "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
@@ -87,8 +88,11 @@ def restore_iri_checks() -> list[str]:
 
         if importlib.util.find_spec("rfc3987_syntax") is None:
             return []
-        drafts = [jsonschema.Draft7Validator.FORMAT_CHECKER, jsonschema.Draft201909Validator.FORMAT_CHECKER,
-                  jsonschema.Draft202012Validator.FORMAT_CHECKER]
+        drafts = [
+            jsonschema.Draft7Validator.FORMAT_CHECKER,
+            jsonschema.Draft201909Validator.FORMAT_CHECKER,
+            jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        ]
         restored = []
         for kind in ("iri", "iri-reference"):
             if kind in jsonschema.FormatChecker.checkers:
@@ -104,6 +108,7 @@ def restore_iri_checks() -> list[str]:
 
 
 # --------------------------------------------------------------------------- 2. one class table
+
 
 def reuse_class_table(from_dict_class=None) -> bool:
     """Let Altair build its schema-to-class table once per kernel, not on every ``from_dict``.
@@ -124,7 +129,7 @@ def reuse_class_table(from_dict_class=None) -> bool:
     broken = []
 
     def __init__(self, wrapper_classes, /, *args, **kwargs):
-        if args or kwargs or broken or not active():   # a newer signature, or switched off
+        if args or kwargs or broken or not active():  # a newer signature, or switched off
             return original(self, wrapper_classes, *args, **kwargs)
         classes = tuple(wrapper_classes)
         key = frozenset(classes)
@@ -133,7 +138,7 @@ def reuse_class_table(from_dict_class=None) -> bool:
             return None
         original(self, classes)
         table = getattr(self, "class_dict", None)
-        if table is None:   # Altair renamed its table: keep what it built, stop caching
+        if table is None:  # Altair renamed its table: keep what it built, stop caching
             broken.append(True)
         else:
             tables[key] = table
@@ -146,6 +151,7 @@ def reuse_class_table(from_dict_class=None) -> bool:
 
 
 # --------------------------------------------------------------------------- 3. spec to widget
+
 
 def widget_mimebundle(spec: dict, embed_options=None):
     """The chart widget's display data for ``spec``, skipping Altair's re-validation; None if refused.

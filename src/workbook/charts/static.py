@@ -20,8 +20,10 @@ import threading
 FIGURE_CLASS = "workbook-static-chart"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 RERUN_CHART = "This is a picture saved with the notebook. Run this cell to make the chart interactive again."
-RERUN_EXPLORER = ("This is a picture of the explorer's chart as it first appeared, saved with the notebook. "
-                  "Run this cell to use the explorer again.")
+RERUN_EXPLORER = (
+    "This is a picture of the explorer's chart as it first appeared, saved with the notebook. "
+    "Run this cell to use the explorer again."
+)
 #: The Vega-Lite version Altair 6.3 writes (vl-convert must draw with the same one).
 VL_VERSION = "6.4"
 
@@ -74,18 +76,24 @@ def picture_html(spec: dict, note: str = RERUN_CHART) -> str:
     title, source = _title_and_source(spec)
     description = spec.get("description") or title or "A chart."
     data = base64.b64encode(compact(svg(spec)).encode("utf-8")).decode("ascii")
-    caption = " ".join(part for part in (f"<b>{html.escape(title)}</b>" if title else "",
-                                         html.escape(source)) if part)
-    return (f'{STYLE}<figure class="{FIGURE_CLASS}">'
-            f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(description, quote=True)}">'
-            f"<figcaption>{caption}<br><i>{html.escape(note)}</i></figcaption></figure>")
+    caption = " ".join(
+        part for part in (f"<b>{html.escape(title)}</b>" if title else "", html.escape(source)) if part
+    )
+    return (
+        f'{STYLE}<figure class="{FIGURE_CLASS}">'
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(description, quote=True)}">'
+        f"<figcaption>{caption}<br><i>{html.escape(note)}</i></figcaption></figure>"
+    )
 
 
 def picture_bundle(spec: dict, note: str = RERUN_CHART) -> dict:
     """The picture as display data: HTML, and plain text (description, source, note) for any other front end."""
     title, source = _title_and_source(spec)
-    text = " ".join(part for part in (f"[Chart: {title}]" if title else "[Chart]", spec.get("description", ""),
-                                      source, note) if part)
+    text = " ".join(
+        part
+        for part in (f"[Chart: {title}]" if title else "[Chart]", spec.get("description", ""), source, note)
+        if part
+    )
     return {"text/html": picture_html(spec, note), "text/plain": text}
 
 
@@ -109,9 +117,16 @@ def widget_text(spec: dict) -> str:
 
 def warm_up() -> threading.Thread:
     """Start vl-convert's drawing engine in the background (its first drawing takes about 1 s)."""
+
     def draw_once():
         try:
-            svg({"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}})
+            svg(
+                {
+                    "data": {"values": [{"a": 1}]},
+                    "mark": "point",
+                    "encoding": {"x": {"field": "a", "type": "quantitative"}},
+                }
+            )
         except Exception:  # noqa: BLE001 - only a warm-up: the real drawing reports its own trouble
             pass
 

@@ -15,9 +15,11 @@ PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#C
 READING_COLOURS = {"sa1997": "#0072B2", "essay2005": "#D55E00", "public record": "#000000"}
 
 #: The same colours keyed by the ``source`` column of the derived tables.
-SOURCE_COLOURS = {"sa1997 (claim)": READING_COLOURS["sa1997"],
-                  "essay2005 (claim)": READING_COLOURS["essay2005"],
-                  "public record": READING_COLOURS["public record"]}
+SOURCE_COLOURS = {
+    "sa1997 (claim)": READING_COLOURS["sa1997"],
+    "essay2005 (claim)": READING_COLOURS["essay2005"],
+    "public record": READING_COLOURS["public record"],
+}
 
 #: Colour for marks the reader should notice (e.g. years above a ceiling).
 HIGHLIGHT = "#E69F00"
@@ -35,8 +37,13 @@ def workbook_theme() -> alt.theme.ThemeConfig:
         "config": {
             "font": FONT,
             "range": {"category": PALETTE},
-            "title": {"fontSize": 17, "anchor": "start", "offset": 12,
-                      "subtitleFontSize": 12, "subtitleColor": "#333333"},
+            "title": {
+                "fontSize": 17,
+                "anchor": "start",
+                "offset": 12,
+                "subtitleFontSize": 12,
+                "subtitleColor": "#333333",
+            },
             "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelLimit": 420},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "labelLimit": 420},
             "header": {"labelFontSize": 12, "titleFontSize": 13},

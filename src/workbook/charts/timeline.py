@@ -1,5 +1,4 @@
-"""The timeline: events the readings mention, over essay2005's four phases of the alliance.
-"""
+"""The timeline: events the readings mention, over essay2005's four phases of the alliance."""
 
 from __future__ import annotations
 
@@ -17,7 +16,9 @@ def _when(row) -> str:
     date, precision = row["date"], row.get("precision", "day")
     if pd.isna(date):
         return "date unknown"
-    text = {"year": f"{date.year}", "month": f"{date:%B} {date.year}"}.get(str(precision), f"{date.day} {date:%B %Y}")
+    text = {"year": f"{date.year}", "month": f"{date:%B} {date.year}"}.get(
+        str(precision), f"{date.day} {date:%B %Y}"
+    )
     end = row.get("end_date")
     if end is not None and not pd.isna(end):
         text += f" to {end.year}" if str(precision) == "year" else f" to {end:%B} {end.year}"
@@ -37,8 +38,9 @@ def _phase_bands(phases: pd.DataFrame, highlight_phase) -> pd.DataFrame:
     bands["start"] = pd.to_datetime(bands["start_year"].astype(int).astype(str) + "-01-01")
     # A phase ends in the year the next one starts: stop its band on 1 January of that year.
     starts = set(bands["start_year"].astype(int))
-    bands["end"] = pd.to_datetime([f"{y}-01-01" if y in starts else f"{y}-12-31"
-                                   for y in bands["end_year"].astype(int)])
+    bands["end"] = pd.to_datetime(
+        [f"{y}-01-01" if y in starts else f"{y}-12-31" for y in bands["end_year"].astype(int)]
+    )
     bands["label"] = bands["phase"].astype(str) + ". " + bands["name"].astype(str)
     bands["years"] = bands["start_year"].astype(str) + "-" + bands["end_year"].astype(str)
     if highlight_phase is None:
@@ -46,8 +48,7 @@ def _phase_bands(phases: pd.DataFrame, highlight_phase) -> pd.DataFrame:
     else:
         bands["shade"] = [0.45 if p == highlight_phase else 0.07 for p in bands["phase"]]
     bands["size"] = [14 if p == highlight_phase else 11 for p in bands["phase"]]
-    return bands[["phase", "name", "label", "years", "start", "end", "shade", "size", "summary",
-                  "citation"]]
+    return bands[["phase", "name", "label", "years", "start", "end", "shade", "size", "summary", "citation"]]
 
 
 #: Name of the Vega-Lite param holding the highlighted phase (set it to move the highlight).
@@ -90,8 +91,12 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     """
     events = load("events") if events is None else events
     phases = load("phases") if phases is None else phases
-    require(events, ["event_id", "date", "title", "category", "reading", "paragraph", "evidence"], "timeline()")
-    require(phases, ["phase", "name", "start_year", "end_year", "reading", "paragraph", "evidence"], "timeline()")
+    require(
+        events, ["event_id", "date", "title", "category", "reading", "paragraph", "evidence"], "timeline()"
+    )
+    require(
+        phases, ["phase", "name", "start_year", "end_year", "reading", "paragraph", "evidence"], "timeline()"
+    )
     if color not in ("reading", "category"):
         raise ValueError(f"timeline(color=...) can be 'reading' or 'category', not {color!r}.")
 
@@ -107,63 +112,130 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     last = max(d for d in [ev["date"].max(), ev["end_date"].max(), bands["end"].max()] if not pd.isna(d))
     domain = (pd.Timestamp(year=first.year, month=1, day=1), pd.Timestamp(year=last.year + 2, month=1, day=1))
     # With an offset, a row is a band and the offset counts from its top: start near its middle.
-    ev["lane"] = [lane + HEIGHT / (2 + 2 * ROW_PADDING) / 2 - LANE * 1.5 for lane in _lanes(ev, domain, WIDTH)]
-    x = alt.X("date:T", title="year", axis=alt.Axis(format="%Y"),
-              scale=alt.Scale(domain=[d.strftime("%Y-%m-%d") for d in domain], nice=False))
-    y = alt.Y("reading:N", title="mentioned in", sort=list(READING_COLOURS)[:2],
-              scale=alt.Scale(paddingOuter=ROW_PADDING, paddingInner=0))
+    ev["lane"] = [
+        lane + HEIGHT / (2 + 2 * ROW_PADDING) / 2 - LANE * 1.5 for lane in _lanes(ev, domain, WIDTH)
+    ]
+    x = alt.X(
+        "date:T",
+        title="year",
+        axis=alt.Axis(format="%Y"),
+        scale=alt.Scale(domain=[d.strftime("%Y-%m-%d") for d in domain], nice=False),
+    )
+    y = alt.Y(
+        "reading:N",
+        title="mentioned in",
+        sort=list(READING_COLOURS)[:2],
+        scale=alt.Scale(paddingOuter=ROW_PADDING, paddingInner=0),
+    )
     if color == "reading":
         colour = alt.Color("reading:N", title="reading", scale=colour_scale(READING_COLOURS, ev["reading"]))
     else:
         colour = alt.Color("category:N", title="kind of event")
-    tooltip = [alt.Tooltip("title:N", title="event"), alt.Tooltip("when:N", title="when"),
-               alt.Tooltip("category:N", title="kind"), alt.Tooltip("citation:N", title="citation")]
+    tooltip = [
+        alt.Tooltip("title:N", title="event"),
+        alt.Tooltip("when:N", title="when"),
+        alt.Tooltip("category:N", title="kind"),
+        alt.Tooltip("citation:N", title="citation"),
+    ]
 
-    band_tooltip = [alt.Tooltip("label:N", title="phase"), alt.Tooltip("years:N", title="years"),
-                    alt.Tooltip("summary:N", title="summary"), alt.Tooltip("citation:N", title="citation")]
-    band_layer = alt.Chart(inline_data(bands)).mark_rect(color=MUTED).encode(
-        x=alt.X("start:T"), x2="end:T", opacity=alt.Opacity("shade:Q", scale=None, legend=None),
-        tooltip=band_tooltip)
+    band_tooltip = [
+        alt.Tooltip("label:N", title="phase"),
+        alt.Tooltip("years:N", title="years"),
+        alt.Tooltip("summary:N", title="summary"),
+        alt.Tooltip("citation:N", title="citation"),
+    ]
+    band_layer = (
+        alt.Chart(inline_data(bands))
+        .mark_rect(color=MUTED)
+        .encode(
+            x=alt.X("start:T"),
+            x2="end:T",
+            opacity=alt.Opacity("shade:Q", scale=None, legend=None),
+            tooltip=band_tooltip,
+        )
+    )
     # The highlighted phase is a Vega-Lite param, so an explorer can move it in the browser.
     chosen = f"datum.phase == {PHASE_PARAM}"
     if highlight_phase is not None:
         band_layer = band_layer.encode(
             color=alt.condition(chosen, alt.value(HIGHLIGHT), alt.value(MUTED)),
-            opacity=alt.condition(chosen, alt.value(0.45), alt.value(0.07)))
+            opacity=alt.condition(chosen, alt.value(0.45), alt.value(0.07)),
+        )
 
     # Phase names sit in a strip at the top, staggered so that short phases do not overlap.
     middle = bands["start"].min() + (bands["end"].max() - bands["start"].min()) / 2
     bands["row"] = [8 + 15 * i for i in range(len(bands))]
     left, right = bands[bands["start"] < middle], bands[bands["start"] >= middle]
-    label_left = alt.Chart(inline_data(left)).mark_text(align="left", baseline="top", dx=3).encode(
-        x="start:T", y=alt.Y("row:Q", scale=None), text="label:N", tooltip=band_tooltip,
-        size=alt.Size("size:Q", scale=None, legend=None) if highlight_phase is None else
-        alt.condition(chosen, alt.value(14), alt.value(11)))
-    label_right = alt.Chart(inline_data(right)).mark_text(align="right", baseline="top", dx=-3).encode(
-        x="end:T", y=alt.Y("row:Q", scale=None), text="label:N", tooltip=band_tooltip,
-        size=alt.Size("size:Q", scale=None, legend=None) if highlight_phase is None else
-        alt.condition(chosen, alt.value(14), alt.value(11)))
+    label_left = (
+        alt.Chart(inline_data(left))
+        .mark_text(align="left", baseline="top", dx=3)
+        .encode(
+            x="start:T",
+            y=alt.Y("row:Q", scale=None),
+            text="label:N",
+            tooltip=band_tooltip,
+            size=alt.Size("size:Q", scale=None, legend=None)
+            if highlight_phase is None
+            else alt.condition(chosen, alt.value(14), alt.value(11)),
+        )
+    )
+    label_right = (
+        alt.Chart(inline_data(right))
+        .mark_text(align="right", baseline="top", dx=-3)
+        .encode(
+            x="end:T",
+            y=alt.Y("row:Q", scale=None),
+            text="label:N",
+            tooltip=band_tooltip,
+            size=alt.Size("size:Q", scale=None, legend=None)
+            if highlight_phase is None
+            else alt.condition(chosen, alt.value(14), alt.value(11)),
+        )
+    )
 
     lasting = ev[ev["end_date"].notna()]
-    lane = alt.YOffset("lane:Q", scale=None)  # events close in time step up and down, not on top of each other
-    spans = alt.Chart(inline_data(lasting)).mark_rule(strokeWidth=3, opacity=0.6).encode(
-        x=x, x2="end_date:T", y=y, yOffset=lane, color=colour, tooltip=tooltip)
-    points = alt.Chart(inline_data(ev)).mark_point(filled=True, size=POINT, opacity=0.85).encode(
-        x=x, y=y, yOffset=lane, color=colour, tooltip=tooltip,
-        shape=alt.Shape("reading:N", title="reading",
-                        scale=alt.Scale(domain=["sa1997", "essay2005"], range=["square", "circle"])))
+    lane = alt.YOffset(
+        "lane:Q", scale=None
+    )  # events close in time step up and down, not on top of each other
+    spans = (
+        alt.Chart(inline_data(lasting))
+        .mark_rule(strokeWidth=3, opacity=0.6)
+        .encode(x=x, x2="end_date:T", y=y, yOffset=lane, color=colour, tooltip=tooltip)
+    )
+    points = (
+        alt.Chart(inline_data(ev))
+        .mark_point(filled=True, size=POINT, opacity=0.85)
+        .encode(
+            x=x,
+            y=y,
+            yOffset=lane,
+            color=colour,
+            tooltip=tooltip,
+            shape=alt.Shape(
+                "reading:N",
+                title="reading",
+                scale=alt.Scale(domain=["sa1997", "essay2005"], range=["square", "circle"]),
+            ),
+        )
+    )
 
-    chart = alt.layer(band_layer, label_left, label_right, spans, points).properties(width=WIDTH, height=HEIGHT)
+    chart = alt.layer(band_layer, label_left, label_right, spans, points).properties(
+        width=WIDTH, height=HEIGHT
+    )
     if highlight_phase is not None:
         chart = chart.add_params(alt.param(name=PHASE_PARAM, value=int(highlight_phase)))
     phase_note = "" if highlight_phase is None else f" Phase {highlight_phase} is highlighted."
     return finish(
         chart,
         title="Events the readings mention, over essay2005's four phases",
-        description=(f"Timeline of {len(ev)} dated events, one row per reading, with the "
-                     f"{len(bands)} phases of the alliance that essay2005 describes shown as shaded "
-                     f"bands.{phase_note} Hover over a point for the event and where the reading "
-                     "mentions it."),
-        source=(f"events and phases tables, from {reading_names(['sa1997', 'essay2005'])}; "
-                "dates the texts leave out are from public sources (see each event's note)"),
+        description=(
+            f"Timeline of {len(ev)} dated events, one row per reading, with the "
+            f"{len(bands)} phases of the alliance that essay2005 describes shown as shaded "
+            f"bands.{phase_note} Hover over a point for the event and where the reading "
+            "mentions it."
+        ),
+        source=(
+            f"events and phases tables, from {reading_names(['sa1997', 'essay2005'])}; "
+            "dates the texts leave out are from public sources (see each event's note)"
+        ),
     )

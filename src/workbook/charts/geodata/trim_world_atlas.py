@@ -42,10 +42,12 @@ def ring(indexes, arcs) -> list[tuple[float, float]]:
 def clip(points, box):
     """Sutherland-Hodgman: a ring clipped to a rectangle (still a closed ring, maybe empty)."""
     west, east, south, north = box
-    edges = [(lambda p: p[0] >= west, lambda a, b: _cross_x(a, b, west)),
-             (lambda p: p[0] <= east, lambda a, b: _cross_x(a, b, east)),
-             (lambda p: p[1] >= south, lambda a, b: _cross_y(a, b, south)),
-             (lambda p: p[1] <= north, lambda a, b: _cross_y(a, b, north))]
+    edges = [
+        (lambda p: p[0] >= west, lambda a, b: _cross_x(a, b, west)),
+        (lambda p: p[0] <= east, lambda a, b: _cross_x(a, b, east)),
+        (lambda p: p[1] >= south, lambda a, b: _cross_y(a, b, south)),
+        (lambda p: p[1] <= north, lambda a, b: _cross_y(a, b, north)),
+    ]
     for inside, cross in edges:
         if not points:
             break
@@ -92,11 +94,17 @@ def main(source: str) -> None:
             rings = [thin(clip(ring(r, arcs), BOX)) for r in shape]
             if len(rings[0]) >= 6:
                 polygons.append([r for r in rings if len(r) >= 4])
-    feature = {"type": "Feature", "properties": {"name": "land"},
-               "geometry": {"type": "MultiPolygon", "coordinates": polygons}}
-    collection = {"type": "FeatureCollection", "features": [feature],
-                  "source": "Natural Earth 1:50m land via npm world-atlas 2.0.2 (public domain data), clipped to "
-                            f"{BOX[0]}-{BOX[1]} E, {BOX[2]}-{BOX[3]} N"}
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "land"},
+        "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+    }
+    collection = {
+        "type": "FeatureCollection",
+        "features": [feature],
+        "source": "Natural Earth 1:50m land via npm world-atlas 2.0.2 (public domain data), clipped to "
+        f"{BOX[0]}-{BOX[1]} E, {BOX[2]}-{BOX[3]} N",
+    }
     OUT.write_text(json.dumps(collection, separators=(",", ":")))
     print(f"{OUT.name}: {len(polygons)} polygons, {OUT.stat().st_size:,} bytes")
 
