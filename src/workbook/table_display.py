@@ -161,8 +161,8 @@ def dataframe_html(df: pd.DataFrame) -> str | None:
         return df._repr_html_()
 
 
-def install(shell=None) -> bool:
-    """Show every DataFrame in this kernel through :func:`dataframe_html`; False outside IPython."""
+def install(shell=None, html=dataframe_html) -> bool:
+    """Show every DataFrame in this kernel through ``html`` (:func:`dataframe_html`); False outside IPython."""
     if shell is None:
         try:
             from IPython import get_ipython
@@ -171,5 +171,5 @@ def install(shell=None) -> bool:
         shell = get_ipython()
     if shell is None:
         return False
-    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, dataframe_html)
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, html)
     return True

@@ -197,21 +197,10 @@ def scrollable_dataframes(shell=None) -> bool:
     """Show every DataFrame in a box a keyboard can reach (Tab) and scroll (arrows).
 
     A wide table otherwise makes JupyterLab's output area scroll sideways, and that area cannot
-    take focus (WCAG 2.1.1; axe's ``scrollable-region-focusable``).  The table is pandas' own HTML,
-    inside a labelled ``role="region"``, formatted by :mod:`workbook.table_display`.  Returns False outside IPython.
+    take focus (WCAG 2.1.1; axe's ``scrollable-region-focusable``).  The table inside is the one
+    :mod:`workbook.table_display` writes, in a labelled ``role="region"``.  False outside IPython.
     """
-    import pandas as pd
-
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
-        shell = get_ipython()
-    if shell is None:
-        return False
-
-    from ..table_display import dataframe_html  # years as 1994, counts as 145,000 (issue 12)
+    from ..table_display import dataframe_html, install  # years as 1994, counts as 145,000 (issue 12)
 
     def as_html(df):
         inner = dataframe_html(df)
@@ -223,5 +212,4 @@ def scrollable_dataframes(shell=None) -> bool:
             f'{columns} columns" style="overflow:auto; max-width:100%">{inner}</div>'
         )
 
-    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, as_html)
-    return True
+    return install(shell, as_html)

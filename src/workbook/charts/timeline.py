@@ -166,32 +166,21 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     middle = bands["start"].min() + (bands["end"].max() - bands["start"].min()) / 2
     bands["row"] = [8 + 15 * i for i in range(len(bands))]
     left, right = bands[bands["start"] < middle], bands[bands["start"] >= middle]
-    label_left = (
-        alt.Chart(inline_data(left))
-        .mark_text(align="left", baseline="top", dx=3)
-        .encode(
-            x="start:T",
-            y=alt.Y("row:Q", scale=None),
-            text="label:N",
-            tooltip=band_tooltip,
-            size=alt.Size("size:Q", scale=None, legend=None)
-            if highlight_phase is None
-            else alt.condition(chosen, alt.value(14), alt.value(11)),
-        )
+    size = (
+        alt.Size("size:Q", scale=None, legend=None)
+        if highlight_phase is None
+        else alt.condition(chosen, alt.value(14), alt.value(11))
     )
-    label_right = (
-        alt.Chart(inline_data(right))
-        .mark_text(align="right", baseline="top", dx=-3)
-        .encode(
-            x="end:T",
-            y=alt.Y("row:Q", scale=None),
-            text="label:N",
-            tooltip=band_tooltip,
-            size=alt.Size("size:Q", scale=None, legend=None)
-            if highlight_phase is None
-            else alt.condition(chosen, alt.value(14), alt.value(11)),
+
+    def phase_names(frame, align, x, dx):
+        return (
+            alt.Chart(inline_data(frame))
+            .mark_text(align=align, baseline="top", dx=dx)
+            .encode(x=x, y=alt.Y("row:Q", scale=None), text="label:N", tooltip=band_tooltip, size=size)
         )
-    )
+
+    label_left = phase_names(left, "left", "start:T", 3)
+    label_right = phase_names(right, "right", "end:T", -3)
 
     lasting = ev[ev["end_date"].notna()]
     lane = alt.YOffset(
