@@ -13,6 +13,7 @@ import re
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode, urlparse
 
 import requests
@@ -186,7 +187,10 @@ class HubUser:
             raise HubError(f"{self.name}: kernel start answered {answer.status_code}: {answer.text[:300]}")
         kernel_id = answer.json()["id"]
         try:
-            return asyncio.run(asyncio.wait_for(self._run(kernel_id, cells), timeout))
+            # In a thread of its own: the test process may already be running an event loop.
+            with ThreadPoolExecutor(max_workers=1) as own_thread:
+                job = own_thread.submit(asyncio.run, asyncio.wait_for(self._run(kernel_id, cells), timeout))
+                return job.result()
         finally:
             if not keep_kernel:
                 requests.delete(
