@@ -7,7 +7,7 @@ submissions (even students hand in the model answers, odd ones the blank release
 times, and times, in alternating order per run:
 
 1. plain ``nbgrader autograde NAME --force`` (nbgrader's own Execute, serial, unsandboxed);
-2. ``python -m workbook.autograde NAME --force`` with 1 worker (every submission in the sandbox);
+2. ``python -m workbook.course.autograde NAME --force`` with 1 worker (every submission in the sandbox);
 3. the same with one worker per core.
 
 Reports seconds per submission and the ratios to plain (targets: sandbox at 1 worker <= 1.15x,
@@ -31,8 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from workbook import regions  # noqa: E402
-from workbook.autograde import cores  # noqa: E402
+from workbook.course import regions  # noqa: E402
+from workbook.course.autograde import cores  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 START, END = "<!-- grading-sandbox:start -->", "<!-- grading-sandbox:end -->"
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "sandbox, 1 worker": [
             sys.executable,
             "-m",
-            "workbook.autograde",
+            "workbook.course.autograde",
             args.assignment,
             "--force",
             "--ParallelAutograde.workers=1",
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         f"sandbox, {workers} workers": [
             sys.executable,
             "-m",
-            "workbook.autograde",
+            "workbook.course.autograde",
             args.assignment,
             "--force",
             f"--ParallelAutograde.workers={workers}",

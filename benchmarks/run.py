@@ -430,7 +430,7 @@ def _fake_submissions(course: Path, assignment: str, count: int) -> None:
     """Students 0, 2, 4 … hand in the model answers; 1, 3, 5 … hand in the blank release."""
     import nbformat
 
-    from workbook import regions
+    from workbook.course import regions
 
     release = course / "release" / assignment
     source = course / "source" / assignment

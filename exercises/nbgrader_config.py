@@ -3,7 +3,7 @@
 # Run every nbgrader command from this folder (exercises/), e.g.
 #     nbgrader generate_assignment ex02_one_percent --force
 # or use the `workbook release` / `workbook grade` wrappers, which do that for you.
-# The preprocessors named "workbook.grading.*" come from this package (src/workbook/grading.py), so
+# The preprocessors named "workbook.course.grading.*" come from this package (src/workbook/course/grading.py), so
 # run nbgrader in the environment where the workbook is installed (pip install -e ".[instructor]").
 
 import os
@@ -45,7 +45,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "workbook.grading.RestoreMissingCells",
+    "workbook.course.grading.RestoreMissingCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
@@ -53,7 +53,7 @@ c.Autograde.sanitize_preprocessors = [
 # nbgrader's defaults with Execute replaced by the sandboxed one (`nbgrader autograde` here is then
 # sandboxed too, one submission at a time; `workbook grade` runs them in parallel).
 c.Autograde.autograde_preprocessors = [
-    "workbook.autograde.SandboxedExecute",
+    "workbook.course.autograde.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -69,8 +69,8 @@ c.Autograde.autograde_preprocessors = [
 # and show test cells only as passed or "ErrorName: message".
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "workbook.grading.ClearHiddenTests",
-    "workbook.grading.ClearMarkScheme",
-    "workbook.grading.HideGradeTracebacks",
+    "workbook.course.grading.ClearHiddenTests",
+    "workbook.course.grading.ClearMarkScheme",
+    "workbook.course.grading.HideGradeTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

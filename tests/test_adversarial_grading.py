@@ -25,7 +25,7 @@ import pytest
 import workbook
 
 pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
-from workbook import grading, regions, sandbox  # noqa: E402
+from workbook.course import grading, regions, sandbox  # noqa: E402
 
 pytestmark = pytest.mark.grading
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from workbook import cli
-from workbook import course as course_commands
+from workbook.course import commands as course_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -196,7 +196,7 @@ def test_bad_arguments_exit_with_2():
 
 def test_repairs_are_the_students_only_when_no_release_handed_that_out():
     pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
-    from workbook.grading import student_repairs
+    from workbook.course.grading import student_repairs
 
     # t1 was handed out twice (the instructor fixed it after the first release): either is untouched.
     handed = {"t1": {"checksum": ["v1", "v2"], "points": [1.0]}}

@@ -24,7 +24,7 @@ import pytest
 import workbook
 
 pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
-from workbook import grading, regions  # noqa: E402  (grading imports nbgrader)
+from workbook.course import grading, regions  # noqa: E402  (grading imports nbgrader)
 
 pytestmark = pytest.mark.grading
 
@@ -410,14 +410,14 @@ def test_nbgrader_config_sets_course_timeouts_and_feedback_preprocessors():
     assert config.CourseDirectory.course_id == "alliance-workbook"
     assert 0 < config.Execute.timeout <= 300
     feedback = config.GenerateFeedback.preprocessors
-    assert "workbook.grading.ClearHiddenTests" in feedback
-    assert "workbook.grading.HideGradeTracebacks" in feedback
-    assert "workbook.grading.RestoreMissingCells" in config.Autograde.sanitize_preprocessors
+    assert "workbook.course.grading.ClearHiddenTests" in feedback
+    assert "workbook.course.grading.HideGradeTracebacks" in feedback
+    assert "workbook.course.grading.RestoreMissingCells" in config.Autograde.sanitize_preprocessors
     # students' code runs sandboxed, also under plain `nbgrader autograde` in the course folder
     autograde = config.Autograde.autograde_preprocessors
-    assert "workbook.autograde.SandboxedExecute" in autograde
+    assert "workbook.course.autograde.SandboxedExecute" in autograde
     assert not any(p.endswith(".Execute") for p in autograde)
-    assert autograde.index("workbook.autograde.SandboxedExecute") < autograde.index(
+    assert autograde.index("workbook.course.autograde.SandboxedExecute") < autograde.index(
         "nbgrader.preprocessors.SaveAutoGrades"
     )
 

@@ -1,4 +1,4 @@
-"""The grading sandbox itself (workbook.sandbox), probed from inside by real code in a real kernel.
+"""The grading sandbox itself (workbook.course.sandbox), probed from inside by real code in a real kernel.
 
 One sandbox run tries everything a hostile submission might (read secrets, write the package, open
 sockets, make a user namespace); a second shows that killing the grader's runner keeps what ran.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import workbook
-from workbook import sandbox
+from workbook.course import sandbox
 
 pytestmark = pytest.mark.grading
 

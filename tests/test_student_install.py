@@ -302,7 +302,7 @@ def _secret_lines() -> set[str]:
 
     Lines that the student material shows anyway (``from workbook import load``) prove nothing.
     """
-    from workbook.grading import secret_lines
+    from workbook.course.grading import secret_lines
 
     found = set()
     for source in (ROOT / "exercises" / "source").glob("*/*.ipynb"):

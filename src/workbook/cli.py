@@ -35,8 +35,8 @@ import argparse
 import sys
 
 from ._common import FAILED, CliError
-from .course import cmd_grade, cmd_release
-from .course_init import cmd_course_init
+from .course.commands import cmd_grade, cmd_release
+from .course.init import cmd_course_init
 from .workspace import DEFAULT_STUDENT_DIR, cmd_start, cmd_update
 
 

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ._common import FAILED, OK, PARTLY, SKIP_PARTS, WORKBOOK_ROOT, CliError, _say
+from .._common import FAILED, OK, PARTLY, SKIP_PARTS, WORKBOOK_ROOT, CliError, _say
 
 
 def _course(args) -> Path:
@@ -305,7 +305,7 @@ def _autograde(
     )
     _say(f"$ autograde {name}: {how}")
     done = subprocess.run(
-        [sys.executable, "-m", "workbook.autograde", name, *options],
+        [sys.executable, "-m", "workbook.course.autograde", name, *options],
         cwd=course,
         env=_nbgrader_env(),
         text=True,

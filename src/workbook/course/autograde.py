@@ -1,13 +1,13 @@
 """nbgrader's autograde with every submission run in the sandbox, many at a time.
 
 - :class:`SandboxedExecute` replaces nbgrader's ``Execute`` preprocessor: the sanitized notebook's
-  code runs in :mod:`workbook.sandbox`, and only its checked outputs come back. nbgrader's own
+  code runs in :mod:`workbook.course.sandbox`, and only its checked outputs come back. nbgrader's own
   ``Execute`` runs only when the instructor declares the submissions trusted.
 - :class:`ParallelAutograde` is nbgrader's ``Autograde`` converter in two passes: sanitizing each
   submission (reading the gradebook) hands its notebook to a pool of sandboxes at once; then, in
   the same order, the trusted process writes each result (scores, autograded copy) serially, so
   sqlite has one writer and the result is the same as a serial run.
-- ``python -m workbook.autograde ASSIGNMENT [nbgrader options]`` runs it in a course folder; this is
+- ``python -m workbook.course.autograde ASSIGNMENT [nbgrader options]`` runs it in a course folder; this is
   what ``workbook grade`` calls. It writes a JSON report of what it repaired and stopped per student.
 """
 
@@ -62,7 +62,7 @@ def cores() -> int:
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's ``Execute``, with the code run in the grading sandbox (see workbook.sandbox).
+    """nbgrader's ``Execute``, with the code run in the grading sandbox (see workbook.course.sandbox).
 
     ``Execute.timeout`` (seconds per cell) still applies; the other limits are set here. With
     ``trusted_submissions`` it is nbgrader's plain ``Execute``: the code runs with your rights.

@@ -1,6 +1,6 @@
 """Runs INSIDE the grading sandbox: one notebook's code cells in a fresh kernel, results on stdout.
 
-Started by :mod:`workbook.sandbox` as ``python -I -m workbook.sandbox_runner``. Reads one JSON job
+Started by :mod:`workbook.course.sandbox` as ``python -I -m workbook.course.sandbox_runner``. Reads one JSON job
 from stdin (kernel command, the code cells, time limits), then writes one JSON line per event:
 ``{"event": "kernel_started"}``, ``{"index": i, "execution_count": n, "outputs": [...]}`` after each
 cell (so whatever ran survives if the student's code kills this process), ``{"event": ...}`` for a

@@ -4,7 +4,7 @@ Each run is a bubblewrap (``bwrap``) container with no network, its own process,
 namespaces, a fresh ``/proc`` and ``/dev``, and a read-only view of only what Python needs (the
 system's ``/usr``, this Python, its installed packages, the workbook package and its data). The
 submission's files are copied into a small private tmpfs; nothing on the host is writable. Inside,
-:mod:`workbook.sandbox_runner` starts the kernel and runs the cells; only JSON comes back on a pipe,
+:mod:`workbook.course.sandbox_runner` starts the kernel and runs the cells; only JSON comes back on a pipe,
 and :func:`run` checks it before anyone uses it.
 
 As root, bwrap sets the container up and ``setpriv`` then drops to an unprivileged uid of its own
@@ -353,7 +353,7 @@ def run(
         for path, _relative in files:
             opened.append(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC))
         command = _command(sandbox.binds(), slot, limits, [(fd, rel) for fd, (_p, rel) in zip(opened, files)])
-        command += [sandbox.python, "-I", "-m", "workbook.sandbox_runner"]
+        command += [sandbox.python, "-I", "-m", "workbook.course.sandbox_runner"]
         job = {
             "kernel_argv": kernel_argv,
             "cells": cells,

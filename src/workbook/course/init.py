@@ -12,8 +12,8 @@ import shutil
 from importlib import util
 from pathlib import Path
 
-from . import paths
-from ._common import OK, SKIP_PARTS, CliError, _say
+from .. import paths
+from .._common import OK, SKIP_PARTS, CliError, _say
 
 #: What a course folder is made of, relative to the kit.
 KIT_FILES = ("nbgrader_config.py", "INSTRUCTORS.md", "README.md")
