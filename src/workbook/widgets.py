@@ -476,7 +476,7 @@ class CeilingSlider(Explorer):
                 chart.properties(
                     description=(
                         f"Line chart of {len(self.records)} years of Japan's initial defence budget as a percent of GNP, "
-                        "with a dashed line at the ceiling chosen with the slider; years above it are drawn as orange "
+                        "with a dashed line at the ceiling chosen with the slider; years above it are drawn as purple "
                         "triangles and listed above the chart. A thick red line shows the essay's claim."
                     )
                 )
