@@ -163,6 +163,10 @@ def painted(svg: str) -> list[dict]:
     return found
 
 
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{round(v):02X}" for v in rgb)
+
+
 def too_faint(elements) -> list[str]:
     """Text under 4.5:1 and marks whose fill and outline are both under 3:1."""
     bad = []
@@ -172,7 +176,7 @@ def too_faint(elements) -> list[str]:
         best = max(contrast(c) for c in e["colours"].values())
         need = TEXT_MIN if e["kind"] == "text" else MARK_MIN
         if best < need:
-            hexes = ", ".join("#%02X%02X%02X" % tuple(round(v) for v in c) for c in e["colours"].values())
+            hexes = ", ".join(_hex(c) for c in e["colours"].values())
             bad.append(f"{e['role']} {e['what']!r} {hexes}: {best:.2f}:1 < {need}:1")
     return sorted(set(bad))
 
@@ -195,7 +199,7 @@ def too_close(colours) -> list[str]:
         for vision, matrix in (("normal", None), *MACHADO.items()):
             distance = delta_e(a, b, matrix)
             if distance < MIN_DELTA_E:
-                hexes = ["#%02X%02X%02X" % c for c in (a, b)]
+                hexes = [_hex(c) for c in (a, b)]
                 bad.append(f"{hexes[0]} / {hexes[1]} in {vision}: {distance:.1f} < {MIN_DELTA_E}")
     return bad
 

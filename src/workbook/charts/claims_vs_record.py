@@ -17,7 +17,7 @@ from ..data import load
 from ..provenance import record_citation
 from .helpers import finish, format_number, inline_data, require, source_line
 from .labels import free_spot, segment_boxes
-from .theme import HIGHLIGHT, MUTED, READING_COLOURS, SOURCE_COLOURS, TEXT_MUTED, colour_scale
+from .theme import HIGHLIGHT, MUTED, READING_COLOURS, SOURCE_COLOURS, TEXT_MUTED, colour_scale, outlined
 
 
 def _bars_with_values(df, y, x, tooltip, colour) -> list:
@@ -408,12 +408,17 @@ def compensation_chart(data=None):
     ]
     bars = (
         alt.Chart(inline_data(df))
-        .mark_bar(stroke="white")
+        .mark_bar(stroke="black", strokeWidth=1.5)
         .encode(
             y=y,
             x=alt.X("value:Q", title="people", stack="zero"),
             tooltip=tooltip,
-            color=alt.Color("group:N", title="group", legend=alt.Legend(orient="bottom", columns=1)),
+            # each group has its own colour and its own outline (solid, dashed, dotted)
+            **outlined(
+                "group",
+                "group",
+                alt.Color("group:N", title="group", legend=alt.Legend(orient="bottom", columns=1)),
+            ),
         )
     )
     labels = (
