@@ -241,7 +241,9 @@ _CSS = """
   box-shadow: none !important;
 }
 .%ROOT%, .%CHART% { max-width: 100%; box-sizing: border-box; }
-.%ROOT% .jupyter-widgets, .%ROOT% .widget-inline-hbox, .%ROOT% .widget-hbox, .%ROOT% .widget-vbox { max-width: 100%; min-width: 0; }
+.%ROOT% :is(.jupyter-widgets, .widget-inline-hbox, .widget-hbox, .widget-vbox) {
+  max-width: calc(100% - 2 * var(--jp-widgets-margin, 2px)); min-width: 0;
+}
 .%ROOT% .widget-hbox, .%ROOT% .widget-inline-hbox { flex-wrap: wrap; }
 .%ROOT% .widget-label, .%ROOT% .widget-label-basic { white-space: normal; max-width: 100%; height: auto; line-height: 1.3; }
 .%ROOT% .widget-slider .slider-container { flex: 1 1 8em; min-width: 8em; }
