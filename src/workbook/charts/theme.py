@@ -44,7 +44,7 @@ THEME_NAME = "workbook"
 
 @alt.theme.register(THEME_NAME, enable=True)
 def workbook_theme() -> alt.theme.ThemeConfig:
-    """The workbook's look: Okabe-Ito colours, larger text, a title on the left."""
+    """The workbook's look: colours that stand out on white, larger text, a title on the left."""
     return {
         "config": {
             "font": FONT,
