@@ -30,7 +30,43 @@ CHARTS = {
     "timeline phase 3": lambda: charts.timeline(highlight_phase=3),
     "timeline by category": lambda: charts.timeline(color="category"),
     "places_map Takeshima": lambda: charts.places_map(highlight="Takeshima"),
+    # The explorers' chosen states: the phase the stepper moves to, the claim or the record
+    # alone, and places the picker picks where names crowd (Okinawa/Futenma, the two Koreas).
+    **{
+        f"PhaseStepper phase {p}": (lambda p=p: _with_param(charts.timeline(highlight_phase=1), "phase", p))
+        for p in (1, 2, 4)
+    },
+    **{
+        f"ClaimVsRecord {subject} {view}": (
+            lambda s=subject, v=view: charts.with_view(charts.FOR_TABLE[s](), v)
+        )
+        for subject in charts.FOR_TABLE
+        for view in ("claim", "record")
+    },
+    **{
+        f"PlacePicker {place}": (lambda p=place: charts.places_map(highlight=p))
+        for place in (
+            "Okinawa",
+            "Futenma",
+            "Seoul",
+            "Pyongyang",
+            "Korean Demilitarized Zone",
+            "Hong Kong",
+            "Tokyo",
+        )
+    },
 }
+
+
+def _with_param(chart, name: str, value) -> dict:
+    """The chart's spec with its param ``name`` set to ``value`` (what a control does in the browser)."""
+    spec = chart.to_dict()
+    for param in spec.get("params", []):
+        if param.get("name") == name:
+            param["value"] = value
+    return spec
+
+
 #: Average letter width as a share of the font size (Helvetica/Arial: about 0.5-0.56).
 LETTER = 0.55
 #: Pixels two boxes may share before they count as overlapping (anti-aliasing, rounding).
@@ -182,7 +218,8 @@ def boxes_of(scene: dict) -> tuple[list[Box], dict]:
 
 @pytest.fixture(scope="module", params=list(CHARTS))
 def drawn(request):
-    spec = CHARTS[request.param]().to_dict()
+    made = CHARTS[request.param]()
+    spec = made if isinstance(made, dict) else made.to_dict()
     scene = vl_convert.vegalite_to_scenegraph(spec, vl_version=charts.static.VL_VERSION)
     boxes, frame = boxes_of(scene)
     return request.param, spec, scene, boxes, frame

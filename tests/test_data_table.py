@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import pytest
@@ -73,5 +74,11 @@ def test_dataframes_show_in_a_box_the_keyboard_can_reach():
         # inside the box: the workbook's own table display (issue 12), years and counts formatted
         assert f"{len(frame)} rows" in page and '<table id="T_wb' in page
         assert ">1996<" in page or ">1997<" in page, "a year prints as 1996, not 1,996"
+        # regions are told apart by their columns; no empty header cell in the corner
+        assert f"columns ({', '.join(map(str, list(frame.columns)[:4]))}" in page
+        assert not re.search(r"<th[^>]*>(&nbsp;|\s)*</th>", page), "an empty header cell"
+        other, _ = shell.display_formatter.format(load("phases"))
+        label = re.compile(r'aria-label="([^"]*)"')
+        assert label.search(other["text/html"]).group(1) != label.search(page).group(1)
     finally:
         InteractiveShell.clear_instance()

@@ -65,16 +65,17 @@ def test_phase_stepper_shows_the_chosen_phase():
     stepper = widgets.PhaseStepper()
     phases = load("phases").set_index("phase")
     stepper.phase.value = 3
-    assert phases.loc[3, "name"] in stepper.text.value
+    assert phases.loc[3, "name"] in stepper.status.value
+    assert phases.loc[3, "summary"] in stepper.text.value.replace("&#x27;", "'").replace("&quot;", '"')
     assert int(stepper.current["phase"]) == 3
-    assert f"{phases.loc[3, 'start_year']}-{phases.loc[3, 'end_year']}" in stepper.text.value
+    assert f"{phases.loc[3, 'start_year']}-{phases.loc[3, 'end_year']}" in stepper.status.value
     spec = _chart_spec(stepper)
     # One chart, drawn once: the slider moves its "phase" param (in the browser, or from code here).
     assert stepper.chart.params.phase == 3
     assert {"name": "phase", "value": 1} in spec["params"]  # drawn at the first phase
     assert "chosen with the Phase slider is highlighted" in spec["description"]
     stepper.phase.value = 1
-    assert phases.loc[1, "name"] in stepper.text.value and phases.loc[3, "name"] not in stepper.text.value
+    assert phases.loc[1, "name"] in stepper.status.value and phases.loc[3, "name"] not in stepper.status.value
     assert stepper.chart.params.phase == 1
     assert _chart_spec(stepper) == spec
 
@@ -89,7 +90,7 @@ def test_claim_explorer_filters_by_reading_topic_and_hedge():
     explorer.reading.value = "essay2005"
     assert len(explorer.matches) == explorer.count == int((claims["reading"] == "essay2005").sum())
     assert set(explorer.matches["reading"].astype(str)) == {"essay2005"}
-    assert f"<b>{explorer.count}</b>" in explorer.table.value
+    assert f"<b>{explorer.count}</b>" in explorer.summary.value
     topic = str(explorer.matches["topic"].iloc[0])
     explorer.topic.value = topic
     assert (explorer.matches["topic"].astype(str) == topic).all()
@@ -110,7 +111,7 @@ def test_claim_explorer_shows_zero_matches_without_error():
     explorer.topic.value = only_essay[0]
     explorer.reading.value = "sa1997"
     assert explorer.count == 0 and explorer.matches.empty
-    assert "<b>0</b> claims match" in explorer.table.value
+    assert "<b>0</b> claims match" in explorer.summary.value
 
 
 # --------------------------------------------------------------------------- ClaimVsRecord
@@ -255,7 +256,7 @@ def test_a_change_from_the_browser_is_not_sent_back_to_the_chart():
     sent = []
     stepper.chart.observe(lambda change: sent.append(change["new"]), names="_params")
     stepper.phase.set_state({"value": 2})  # what ipywidgets does with a message from the browser
-    assert stepper.phase.value == 2 and "Phase 2" in stepper.text.value
+    assert stepper.phase.value == 2 and "Phase 2" in stepper.status.value
     assert sent == []
     stepper.phase.value = 3  # from code: the chart must follow
     assert sent and stepper.chart.params.phase == 3
@@ -270,3 +271,33 @@ def test_claim_explorer_table_has_a_caption_headers_and_a_focusable_scroll_box()
     assert 'tabindex="0" role="region"' in html
     for claim_id in explorer.matches["claim_id"]:
         assert f"<td>{claim_id}</td>" in html
+
+
+def _live_regions(widget) -> list:
+    """Every widget inside ``widget`` that a screen reader announces when it changes."""
+    found = [widget] if "workbook-live" in getattr(widget, "_dom_classes", ()) else []
+    for child in getattr(widget, "children", ()):
+        found += _live_regions(child)
+    return found
+
+
+@pytest.mark.parametrize("cls", ALL_EXPLORERS, ids=lambda c: c.__name__)
+def test_live_regions_announce_one_line_never_a_table(cls):
+    """What is re-announced on every change is a short sentence ("12 claims match"), not the results."""
+    explorer = cls()
+    for control in _controls(explorer):  # operate each control once, to its last choice
+        options = getattr(control, "options", None)
+        if options:
+            control.value = options[-1] if not isinstance(options[-1], tuple) else options[-1][1]
+        elif isinstance(getattr(control, "max", None), (int, float)):
+            control.value = control.max
+    regions = _live_regions(explorer.widget)
+    if cls is not widgets.PlacePicker:  # issue 20 rewrites PlacePicker's text
+        assert regions, f"{cls.__name__}: nothing is announced when a control changes"
+    for region in regions:
+        text = region.value
+        assert "<table" not in text and "<h" not in text, f"{cls.__name__}: live region holds {text[:80]!r}"
+        if cls is not widgets.PlacePicker:
+            assert len(text) < 400 and text.count("<p") <= 1, (
+                f"{cls.__name__}: live region too long: {text!r}"
+            )

@@ -2,9 +2,11 @@
 
 One small widget, :class:`Access`, sits (invisibly) in each explorer.  In the browser it
 
-* keeps JupyterLab from taking the keys a control needs: arrows, Home/End, PageUp/PageDown,
-  Enter and Space pressed on a control inside the explorer no longer move the notebook's active
-  cell (ipywidgets issue #3912); keys with Ctrl/Alt/Shift/Meta still reach the notebook;
+* keeps JupyterLab from taking the keys a control needs: every key pressed on a control inside
+  the explorer stays there (arrows, letters typed ahead in a dropdown, digits in a value box), so
+  none runs a single-key notebook command such as ``m`` (ipywidgets issue #3912).  Tab moves on,
+  Escape leaves the control for its cell, and chords with Ctrl/Alt/Meta (and Shift+Enter) still
+  reach the notebook;
 * names the controls for assistive technology: each slider handle and dropdown gets its
   description as ``aria-label``, toggle buttons become a labelled group with ``aria-pressed``
   and arrow-key movement (one tab stop, as WAI-ARIA's toolbar pattern), the Play widget's
@@ -55,8 +57,6 @@ class Link:
 
 
 _ESM = r"""
-const KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End",
-                      "PageUp", "PageDown", "Enter", " ", "Spacebar"]);
 const PLAY = {"fa-play": "Play", "fa-pause": "Pause", "fa-stop": "Stop", "fa-retweet": "Repeat"};
 
 function labelOf(box) {
@@ -76,10 +76,21 @@ function decorate(root) {
   for (const live of root.querySelectorAll(".workbook-live")) setAttr(live, "aria-live", "polite");
   for (const box of root.querySelectorAll(".widget-slider")) {
     const name = labelOf(box);
+    const readout = box.querySelector(".widget-readout");
+    // Read the value as the readout shows it ("400"), not as a float ("399.99999999999994").
+    const shown = readout ? readout.textContent.trim() : "";
     for (const handle of box.querySelectorAll(".noUi-handle")) {
       if (name) setAttr(handle, "aria-label", name);
+      if (shown) setAttr(handle, "aria-valuetext", shown);
+    }
+    // The value box you can type into is a Tab stop: give it a name and a role.
+    if (readout && readout.getAttribute("contenteditable") === "true") {
+      setAttr(readout, "role", "textbox");
+      if (name) setAttr(readout, "aria-label", name + " (type a value)");
     }
   }
+  // ipywidgets writes a missing tooltip as the text "null".
+  for (const el of root.querySelectorAll('[title="null"], [title="undefined"]')) el.removeAttribute("title");
   for (const box of root.querySelectorAll(".widget-dropdown, .widget-select")) {
     const select = box.querySelector("select");
     const name = labelOf(box);
@@ -134,12 +145,25 @@ function moveInGroup(event, group) {
 }
 
 function guardKeys(root) {
-  // JupyterLab listens for shortcuts on the document (bubbling): stop the keys a control needs
-  // on their way up, after the control itself has handled them.
+  // JupyterLab's single-key commands (m: Markdown, a/b: new cell, x: cut, d d: delete, 1-6:
+  // heading, o: hide output, Shift+M: merge ...) listen on the document, bubbling.  Every key
+  // pressed inside a control stops here, after the control has used it (type-ahead in a
+  // dropdown, digits in a value box), except:
+  //  - Tab and Shift+Tab, which move on to the next control (no keyboard trap);
+  //  - Escape, which leaves the control for its cell (the notebook's command mode): the way out;
+  //  - chords with Ctrl, Alt or Meta, and Shift+Enter (run the cell), which stay the notebook's.
   root.addEventListener("keydown", event => {
-    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    if (event.target === root || !KEYS.has(event.key)) return;
+    if (event.target === root) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "Tab" || (event.shiftKey && event.key === "Enter")) return;
     event.stopPropagation();
+    if (event.key === "Escape") {
+      event.preventDefault();
+      const cell = root.closest(".jp-Cell");
+      const notebook = root.closest(".jp-Notebook");
+      if (notebook) notebook.focus(); else if (event.target.blur) event.target.blur();
+      if (cell) cell.scrollIntoView({block: "nearest"});
+    }
   });
 }
 
@@ -194,7 +218,7 @@ export default {
         requestAnimationFrame(() => { queued = false; decorate(root); });
       };
       observer = new MutationObserver(again);
-      observer.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
+      observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["class", "title"] });
       decorate(root);
     });
     return () => { undo.forEach(f => f()); if (observer) observer.disconnect(); };
@@ -203,10 +227,40 @@ export default {
 """.replace("%ROOT%", ROOT_CLASS).replace("%CHART%", CHART_CLASS)
 
 
+#: Focus you can see, and controls that reflow (loaded once per page with the first Access).
+#: - Focus: a 3 px outline in the workbook's blue (#0072B2, 5.2:1 on white; 2.4.7, 1.4.11),
+#:   2 px off the control so it never hides the control's own edge.  Plain ``:focus`` (not
+#:   ``:focus-visible``): a click shows it too, which does no harm and is never missing.
+#: - Reflow (1.4.10): nothing wider than the output area; rows of controls wrap; a long
+#:   description goes above its slider instead of pushing the slider off the screen; a chart
+#:   scales down with its box like a picture (the text alternative under it reflows).
+_CSS = """
+:is(.%ROOT%, .%CHART%) :is(button, select, input, textarea, summary, a, [tabindex], [contenteditable="true"], .noUi-handle):focus {
+  outline: 3px solid #0072B2 !important;
+  outline-offset: 2px !important;
+  box-shadow: none !important;
+}
+.%ROOT%, .%CHART% { max-width: 100%; box-sizing: border-box; }
+.%ROOT% :is(.jupyter-widgets, .widget-inline-hbox, .widget-hbox, .widget-vbox) {
+  max-width: calc(100% - 2 * var(--jp-widgets-margin, 2px)); min-width: 0;
+}
+.%ROOT% .widget-hbox, .%ROOT% .widget-inline-hbox { flex-wrap: wrap; }
+.%ROOT% .widget-label, .%ROOT% .widget-label-basic { white-space: normal; max-width: 100%; height: auto; line-height: 1.3; }
+.%ROOT% .widget-slider .slider-container { flex: 1 1 8em; min-width: 8em; }
+.%ROOT% select { max-width: 100%; min-width: 0; }
+.%ROOT% .widget-dropdown, .%ROOT% .widget-select { width: auto; }
+.%ROOT% .widget-toggle-buttons .widget-toggle-button { width: auto; max-width: 100%; white-space: normal; height: auto; }
+:is(.%ROOT%, .%CHART%) .vega-embed { max-width: 100%; }
+:is(.%ROOT%, .%CHART%) .vega-embed :is(canvas, svg.marks) { max-width: 100%; height: auto !important; }
+:is(.%ROOT%, .%CHART%) .widget-html-content { overflow-wrap: anywhere; max-width: 100%; }
+""".replace("%ROOT%", ROOT_CLASS).replace("%CHART%", CHART_CLASS)
+
+
 class Access(anywidget.AnyWidget):
     """Invisible helper in an explorer: guards keys, names controls, links controls to chart params."""
 
     _esm = _ESM
+    _css = _CSS
     links = traitlets.List(traitlets.Dict()).tag(sync=True)
 
     def __init__(self, links: list[Link] = (), **kwargs):

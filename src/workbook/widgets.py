@@ -227,13 +227,15 @@ class PhaseStepper(Explorer):
         )
         W.jslink((self.play, "value"), (self.phase, "value"))
         self.text = W.HTML()
-        self.text.add_class("workbook-live")
+        # A screen reader hears one line when the phase changes (the summary below stays readable).
+        self.status = W.HTML()
+        self.status.add_class("workbook-live")
         self.current = None
         self.phase.observe(self._update, names="value")
         self._update()
         # The chart is drawn once; the slider moves its "phase" param in the browser (no kernel).
         self.widget = explorer_box(
-            [W.HBox([self.play, self.phase]), self.text, self.chart, self.data_view],
+            [W.HBox([self.play, self.phase]), self.status, self.text, self.chart, self.data_view],
             [Link(self.phase, self.chart, PHASE_PARAM)],
         )
 
@@ -241,8 +243,11 @@ class PhaseStepper(Explorer):
         row = self.phases[self.phases["phase"] == self.phase.value].iloc[0]
         self.current = row
         citation = claim_citation(row, self._readings.loc[row["reading"]])
+        self.status.value = (
+            f"<p><strong>Phase {int(row['phase'])}: {_e(row['name'])} "
+            f"({int(row['start_year'])}-{int(row['end_year'])})</strong></p>"
+        )
         self.text.value = (
-            f"<h4>Phase {int(row['phase'])}: {_e(row['name'])} ({int(row['start_year'])}-{int(row['end_year'])})</h4>"
             f"<p>{_e(row['summary'])}</p>"
             f"<p><small>How the years are worked out: {_e(row['years_basis'])}</small></p>"
             f"<p><small>{_e(citation)}</small></p>"
@@ -276,14 +281,16 @@ class ClaimExplorer(Explorer):
         self.topic = self._dropdown("topic", "Topic:")
         self.hedge = self._dropdown("hedge", "Hedge word:")
         self.table = W.HTML()
-        self.table.add_class("workbook-live")
+        # Only the one-line count is announced ("12 claims match"), never the table itself.
+        self.summary = W.HTML()
+        self.summary.add_class("workbook-live")
         self.matches = self.claims
         self.count = len(self.claims)
         self._rows = _Rows(self._shown(self.claims))  # written once: a filter only picks rows
         for control in (self.reading, self.topic, self.hedge):
             control.observe(self._update, names="value")
         self._update()
-        self.widget = explorer_box([W.HBox([self.reading, self.topic, self.hedge]), self.table])
+        self.widget = explorer_box([W.HBox([self.reading, self.topic, self.hedge]), self.summary, self.table])
 
     def _dropdown(self, column: str, description: str) -> W.Dropdown:
         values = self.claims[column].dropna()
@@ -310,10 +317,8 @@ class ClaimExplorer(Explorer):
         table = self._rows.html(
             [int(i) for i in keep.to_numpy().nonzero()[0]], f"Claims that match: {self.count}"
         )
-        self.table.value = (
-            f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
-            + _scroll_box(table, found, 320)
-        )
+        self.summary.value = f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
+        self.table.value = _scroll_box(table, found, 320)
 
     def _shown(self, claims: pd.DataFrame) -> pd.DataFrame:
         """The claims as the table shows them: numbers formatted, a range as "low-high"."""
@@ -362,6 +367,8 @@ class ClaimVsRecord(Explorer):
             ],
         )
         self.table = W.HTML()
+        self.status = W.HTML()  # one line announced on each change: "Showing both: 12 rows."
+        self.status.add_class("workbook-live")
         self.rows = self.data
         columns = [
             c
@@ -375,7 +382,7 @@ class ClaimVsRecord(Explorer):
         self.view.observe(self._update, names="value")
         self._update()
         self.widget = explorer_box(
-            [self.view, self.chart, self.table],
+            [self.view, self.status, self.chart, self.table],
             [Link(self.view, self.chart, VIEW_PARAM, trait="index", values=VIEW_VALUES)],
         )
 
@@ -389,6 +396,7 @@ class ClaimVsRecord(Explorer):
             self.rows = self.data
         positions = [int(i) for i in self.data.index.get_indexer(self.rows.index)]
         caption = f"Rows shown ({self.view.value}): {len(self.rows)}"
+        self.status.value = f"<p>Showing {_e(self.view.value)}: {len(self.rows)} rows.</p>"
         self.table.value = _scroll_box(self._rows.html(positions, caption), caption, 420)
         self._set_param(VIEW_PARAM, VIEW_VALUES[VIEWS.index(self.view.value)], self.view)
 
@@ -422,7 +430,7 @@ class PlacePicker(Explorer):
         other = "none" if pd.isna(row["other_names"]) else row["other_names"]
         note = "" if pd.isna(row.get("note")) else f"<p>{_e(row['note'])}</p>"
         self.text.value = (
-            f"<h4>{_e(row['name'])}</h4>"
+            f"<p><strong>{_e(row['name'])}</strong></p>"
             f"<p><b>Other names:</b> {_e(other)}<br><b>Kind:</b> {_e(row['kind'])}<br>"
             f"<b>Disputed by:</b> {_e(row['dispute'])}<br><b>Mentioned in:</b> {_e(row['mentions'])}</p>{note}"
         )
@@ -476,7 +484,7 @@ class CeilingSlider(Explorer):
                 chart.properties(
                     description=(
                         f"Line chart of {len(self.records)} years of Japan's initial defence budget as a percent of GNP, "
-                        "with a dashed line at the ceiling chosen with the slider; years above it are drawn as orange "
+                        "with a dashed line at the ceiling chosen with the slider; years above it are drawn as purple "
                         "triangles and listed above the chart. A thick red line shows the essay's claim."
                     )
                 )
@@ -518,6 +526,7 @@ class ChartBuilder(Explorer):
             description="Colour by:", style=STYLE, tooltip="Optional column that colours the bars"
         )
         self.message = W.HTML()
+        self.message.add_class("workbook-live")  # "This can't be drawn: ..." is announced
         self._set_columns()
         self.table.observe(self._new_table, names="value")
         for control in (self.x, self.y, self.color):

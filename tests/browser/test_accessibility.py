@@ -38,6 +38,9 @@ KNOWN_UPSTREAM: dict[str, str] = {
     "e.g. 'Upload Files', and nbgrader's 'Validate') carry aria-pressed on plain buttons",
     "aria-required-children": "the notebook's cell list (@jupyterlab/notebook's windowed list) is role=feed, "
     "but its cells are not role=article",
+    "aria-input-field-name": "every code cell's editor (CodeMirror 6's .cm-content, role=textbox, in "
+    "@jupyterlab/codemirror) has no accessible name: one serious node per code cell; reproduction in "
+    "tests/browser/UPSTREAM.md",
     "button-name": "the collapse-heading toggle that JupyterLab adds beside each Markdown heading "
     "(.jp-collapseHeadingButton, @jupyterlab/cells) has no text or label",
 }
@@ -105,11 +108,15 @@ def check_outputs(notebook_page: NotebookPage) -> None:
 
 @pytest.fixture(scope="module")
 def blank_page(lab_server, browser):
-    """A notebook with one Markdown cell: JupyterLab's interface with nothing of ours in it."""
+    """A Markdown cell and a code cell: JupyterLab's interface (and its cell editor) with nothing of ours in it."""
     folder = lab_server.root / "a11y"
     folder.mkdir(exist_ok=True)
     notebook = {
-        "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Blank"}],
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# Blank"},
+            # A code cell too: its editor is where most upstream violations are (issue 23).
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "1 + 1"},
+        ],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4,
         "nbformat_minor": 5,

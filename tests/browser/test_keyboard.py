@@ -188,3 +188,165 @@ def test_explorers_pass_axe(explorers_page):
     from test_accessibility import check_outputs
 
     check_outputs(explorers_page)
+
+
+# --------------------------------------------------------------------------- keys stay in the control
+
+#: One control of each kind: (explorer, selector inside it).
+CONTROL_KINDS = {
+    "dropdown": ("ClaimExplorer", ".widget-dropdown select"),
+    "slider handle": ("CeilingSlider", ".widget-slider .noUi-handle"),
+    "slider value box": ("BudgetCalculator", ".widget-slider .widget-readout"),
+    "toggle buttons": ("ClaimVsRecord", ".widget-toggle-buttons button"),
+    "play button": ("PhaseStepper", ".widget-play button"),
+    "data table": ("CeilingSlider", "details.workbook-data-table > summary"),
+}
+#: JupyterLab's single-key commands in command mode: Markdown, raw, insert above/below, cut,
+#: heading, hide output, delete (d d), merge (Shift+M), undo.
+COMMAND_KEYS = ["m", "r", "a", "b", "x", "1", "o", "d", "d", "Shift+M", "z", "y"]
+
+JS_NOTEBOOK = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const cells = [...panel.querySelectorAll('.jp-Cell')];
+  return {cells: cells.map(c => [c.classList.contains('jp-CodeCell') ? 'code' : c.classList.contains('jp-MarkdownCell') ? 'markdown' : 'raw',
+                                 (c.querySelector('.jp-InputArea') || c).textContent.slice(0, 40),
+                                 !!c.querySelector('.workbook-explorer'),
+                                 c.classList.contains('jp-mod-outputsScrolled') || !!c.querySelector('.jp-OutputArea-output')]),
+          dirty: panel.querySelector('.jp-mod-dirty') !== null || document.title.startsWith('*')};
+}"""
+
+JS_FOCUS = """([name, selector]) => {
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')];
+  const cell = cells.find(c => (c.querySelector('.jp-InputArea') || c).textContent.includes('# ' + name));
+  const control = cell && cell.querySelector('.workbook-explorer ' + selector);
+  if (!control) return false;
+  control.scrollIntoView({block: 'center'});
+  control.focus();
+  return document.activeElement === control;
+}"""
+
+JS_WHERE = """(name) => {
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')];
+  const cell = cells.find(c => (c.querySelector('.jp-InputArea') || c).textContent.includes('# ' + name));
+  const root = cell.querySelector('.workbook-explorer');
+  return {inRoot: root.contains(document.activeElement), inNotebook: !!document.activeElement.closest('.jp-Notebook')};
+}"""
+
+
+@pytest.mark.parametrize("kind", list(CONTROL_KINDS))
+def test_letters_typed_in_a_control_never_reach_the_notebook(explorers_page, kind):
+    """Type-ahead and digits stay in the control: the cell keeps its type, the notebook its cells."""
+    page = explorers_page.page
+    name, selector = CONTROL_KINDS[kind]
+    before = page.evaluate(JS_NOTEBOOK)
+    assert page.evaluate(JS_FOCUS, [name, selector]), f"{kind}: could not focus {selector} in {name}"
+    for key in COMMAND_KEYS:
+        page.keyboard.press(key)
+        assert page.evaluate(JS_WHERE, name)["inRoot"], f"{kind}: focus left {name} after {key!r}"
+    after = page.evaluate(JS_NOTEBOOK)
+    assert after["cells"] == before["cells"], (
+        f"{kind}: typing {COMMAND_KEYS} in {name} changed the notebook: {before['cells']} -> {after['cells']}"
+    )
+    # Escape is the way out: focus goes back to the notebook (command mode), the cell unchanged.
+    page.keyboard.press("Escape")
+    where = page.evaluate(JS_WHERE, name)
+    assert not where["inRoot"] and where["inNotebook"], f"{kind}: Escape did not leave the control: {where}"
+    assert page.evaluate(JS_NOTEBOOK)["cells"] == before["cells"]
+
+
+# --------------------------------------------------------------------------- focus you can see
+
+JS_FOCUS_STYLE = """([name, selector]) => {
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')];
+  const cell = cells.find(c => (c.querySelector('.jp-InputArea') || c).textContent.includes('# ' + name));
+  const control = cell.querySelector('.workbook-explorer ' + selector);
+  control.scrollIntoView({block: 'center'});
+  control.focus();
+  const style = getComputedStyle(control);
+  const background = getComputedStyle(cell.querySelector('.jp-OutputArea-output') || cell).backgroundColor;
+  return {focused: document.activeElement === control, width: parseFloat(style.outlineWidth),
+          style: style.outlineStyle, colour: style.outlineColor, background};
+}"""
+
+
+def _rgb(css: str) -> tuple:
+    parts = [float(p) for p in css[css.index("(") + 1 : css.index(")")].replace("/", ",").split(",")]
+    alpha = parts[3] if len(parts) > 3 else 1.0
+    return tuple(alpha * c + (1 - alpha) * 255 for c in parts[:3]), alpha
+
+
+def _contrast(a, b) -> float:
+    def lum(rgb):
+        lin = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    low, high = sorted((lum(a), lum(b)))
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("kind", list(CONTROL_KINDS))
+def test_focus_indicator_is_at_least_2px_and_3_to_1(explorers_page, kind):
+    name, selector = CONTROL_KINDS[kind]
+    seen = explorers_page.page.evaluate(JS_FOCUS_STYLE, [name, selector])
+    assert seen["focused"], f"{kind}: could not focus it"
+    assert seen["style"] not in ("none", "hidden") and seen["width"] >= 2, f"{kind}: focus outline {seen}"
+    colour, _ = _rgb(seen["colour"])
+    background, alpha = _rgb(seen["background"])
+    background = background if alpha > 0 else (255, 255, 255)
+    assert _contrast(colour, background) >= 3, f"{kind}: focus outline {seen} is under 3:1"
+
+
+# --------------------------------------------------------------------------- reflow
+
+JS_CLIPPED = """() => {
+  const out = [];
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  for (const root of panel.querySelectorAll('.workbook-explorer')) {
+    const cell = root.closest('.jp-CodeCell');
+    const name = (cell.querySelector('.jp-InputArea') || cell).textContent.split('\\n')[0];
+    const area = root.closest('.jp-OutputArea-output') || root.parentElement;
+    const box = area.getBoundingClientRect();
+    const parts = root.querySelectorAll('select, button, .noUi-handle, .widget-readout, .widget-label, summary, .widget-html-content, .vega-embed canvas, .vega-embed svg.marks');
+    for (const el of parts) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1) {
+        out.push(`${name}: ${el.tagName.toLowerCase()}.${el.className} spans ${Math.round(r.left)}-${Math.round(r.right)} outside ${Math.round(box.left)}-${Math.round(box.right)}`);
+      }
+    }
+    if (area.scrollWidth > area.clientWidth + 1) out.push(`${name}: the output scrolls sideways (${area.scrollWidth} > ${area.clientWidth})`);
+  }
+  return {clipped: out, width: window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 720], ids=["320 CSS px", "200 % zoom of 1440 px"])
+def test_explorers_reflow_with_no_control_outside_the_output(explorers_page, width):
+    """WCAG 1.4.10: at 320 CSS px (and 1440 px at 200 % zoom, i.e. 720 CSS px) every control is inside its output."""
+    page = explorers_page.page
+    original = page.viewport_size
+    # A reader at 320 px closes JupyterLab's file browser (it would take the whole width): do so.
+    sidebar = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    opened = sidebar.count() > 0
+    if opened:
+        sidebar.first.click()
+    try:
+        page.set_viewport_size({"width": width, "height": 900})
+        explorers_page.wait_until(
+            lambda: page.evaluate(
+                "(w) => { const p = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');"
+                " return window.innerWidth === w && p.getBoundingClientRect().width <= w; }",
+                width,
+            ),
+            10,
+            f"the notebook to lay itself out at {width} px",
+        )
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        seen = page.evaluate(JS_CLIPPED)
+        if seen["clipped"]:
+            explorers_page.screenshot(label=f"reflow-{width}")
+        assert not seen["clipped"], f"at {width} px: " + "; ".join(seen["clipped"][:8])
+    finally:
+        page.set_viewport_size(original)
+        if opened:
+            page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab").first.click()

@@ -2,7 +2,9 @@
 
 Every chart here follows the same rules, so a student can trust (and copy) them:
 
-* colours come from the Okabe-Ito palette, which people with colour-blindness can tell apart;
+* colours come from the workbook's palette (Okabe-Ito's blue and vermillion, and colours chosen
+  to stand out on white and to stay apart for people with colour-blindness); a series is never
+  told by colour alone (a shape, an outline or a label goes with it);
 * the title says what the chart shows and the subtitle says where the numbers come from
   ("Source: ..."); a ``description`` is read out by screen readers;
 * hovering over a mark shows its ``citation``, so every figure can be traced to a reading

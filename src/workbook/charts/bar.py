@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from .helpers import finish, is_number_column, plain
-from .theme import READING_COLOURS, SOURCE_COLOURS, colour_scale
+from .theme import READING_COLOURS, SOURCE_COLOURS, colour_scale, outlined
 
 
 def bar(data, x, y, *, color=None, title, description, source):
@@ -53,6 +53,7 @@ def bar(data, x, y, *, color=None, title, description, source):
     along = alt.X(f"{category}:{category_type}") if not horizontal else alt.Y(f"{category}:{category_type}")
     length = alt.Y(f"{value}:Q") if not horizontal else alt.X(f"{value}:Q")
     encoding = {"x": along, "y": length} if not horizontal else {"y": along, "x": length}
+    outline = {}
     if color:
         colour_type = "Q" if is_number_column(data[color]) else "N"
         if color in ("source", "reading"):
@@ -60,6 +61,9 @@ def bar(data, x, y, *, color=None, title, description, source):
             encoding["color"] = alt.Color(f"{color}:N", scale=colour_scale(colours, df[color]))
         else:
             encoding["color"] = alt.Color(f"{color}:{colour_type}")
+        if colour_type == "N":  # each kind also gets its own outline, so colour is not the only sign
+            encoding.update(outlined(color, color, encoding["color"]))
+            outline = {"stroke": "black", "strokeWidth": 1.5}
     encoding["tooltip"] = [f"{c}:{'Q' if is_number_column(data[c]) else 'N'}" for c in columns]
-    chart = alt.Chart(alt.Data(values=df.to_dict(orient="records"))).mark_bar().encode(**encoding)
+    chart = alt.Chart(alt.Data(values=df.to_dict(orient="records"))).mark_bar(**outline).encode(**encoding)
     return finish(chart, title=title, description=description, source=source)

@@ -39,7 +39,7 @@ def count_claims(claims: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def claim_counts(claims=None, by="topic", include_none=False):
-    """Claims per ``by`` ("topic" or "hedge"), a bar each, coloured by the reading that makes them.
+    """Claims per ``by`` ("topic" or "hedge"): a bar per reading, coloured and labelled with that reading.
 
     Rows whose ``by`` value is "none" (claims with no hedge) are left out unless
     ``include_none=True``: they would dwarf the rest.
@@ -59,31 +59,51 @@ def claim_counts(claims=None, by="topic", include_none=False):
         claims = claims[~is_none]
     counts = count_claims(claims, by)
     order = counts.groupby(by)["claims"].sum().sort_values(ascending=False).index.tolist()
-    chart = (
+    counts["label"] = [f"{r}: {n}" for r, n in zip(counts["reading"], counts["claims"])]
+    readings = [r for r in READING_COLOURS if r in set(counts["reading"])]
+    # One bar per reading side by side (not stacked), each with its reading written at its end:
+    # the colour is never the only way to tell the readings apart (WCAG 1.4.1).
+    y = alt.Y(f"{by}:N", sort=order, title=axis_title)
+    offset = alt.YOffset("reading:N", sort=readings, title="reading")
+    tooltip = [
+        f"{by}:N",
+        "reading:N",
+        "claims:Q",
+        alt.Tooltip("ids:N", title="claim ids"),
+        "citation:N",
+    ]
+    bars = (
         alt.Chart(inline_data(counts))
         .mark_bar()
         .encode(
-            y=alt.Y(f"{by}:N", sort=order, title=axis_title),
-            x=alt.X("claims:Q", title="number of claims", stack="zero"),
+            y=y,
+            yOffset=offset,
+            tooltip=tooltip,
+            # room past the longest bar for its label ("essay2005: 15")
+            x=alt.X(
+                "claims:Q",
+                title="number of claims",
+                scale=alt.Scale(domainMax=int(counts["claims"].max() * 1.3) + 1),
+            ),
             color=alt.Color(
                 "reading:N", title="reading", scale=colour_scale(READING_COLOURS, counts["reading"])
             ),
-            tooltip=[
-                f"{by}:N",
-                "reading:N",
-                "claims:Q",
-                alt.Tooltip("ids:N", title="claim ids"),
-                "citation:N",
-            ],
         )
-        .properties(width=460, height=alt.Step(step))
+    )
+    labels = (
+        alt.Chart(inline_data(counts))
+        .mark_text(align="left", baseline="middle", dx=4, fontSize=11)
+        .encode(y=y, yOffset=offset, tooltip=tooltip, x="claims:Q", text="label:N")
+    )
+    chart = alt.layer(bars, labels).properties(
+        width=460, height=alt.Step(step * max(len(readings), 1) * 0.75)
     )
     return finish(
         chart,
         title=title,
         description=(
-            f"Stacked bar chart counting {len(claims)} claims across {len(order)} {plural}, coloured by "
-            f"the reading that makes them.{left_out}"
+            f"Bar chart counting {len(claims)} claims across {len(order)} {plural}: one bar per reading, "
+            f"coloured by the reading that makes the claims and labelled with its name and count.{left_out}"
         ),
         source=f"claims table, from {reading_names(sorted(counts['reading'].unique(), reverse=True))}",
     )

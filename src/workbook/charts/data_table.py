@@ -207,9 +207,14 @@ def scrollable_dataframes(shell=None) -> bool:
         if inner is None:  # pandas' HTML display switched off
             return None
         rows, columns = df.shape
+        # Regions are told apart by their columns, not only their size ("Table: 4 rows, 3 columns").
+        names = ", ".join(map(str, list(df.columns)[:4])) + (", ..." if columns > 4 else "")
+        label = html.escape(f"Table: {rows} rows, {columns} columns ({names})", quote=True)
+        # pandas' blank corner above the row labels is an empty header cell: make it a plain cell.
+        inner = inner.replace('<th class="blank level0" >&nbsp;</th>', '<td class="blank level0"></td>')
         return (
-            f'<div class="workbook-table" tabindex="0" role="region" aria-label="Table: {rows} rows, '
-            f'{columns} columns" style="overflow:auto; max-width:100%">{inner}</div>'
+            f'<div class="workbook-table" tabindex="0" role="region" aria-label="{label}" '
+            f'style="overflow:auto; max-width:100%">{inner}</div>'
         )
 
     return install(shell, as_html)

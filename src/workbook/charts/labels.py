@@ -14,6 +14,10 @@ def _overlaps(box, boxes) -> bool:
     return any(left < r and l < right and top < b and t < bottom for l, t, r, b in boxes)  # noqa: E741 - left, top, right, bottom
 
 
+#: More spots for the chosen place's (larger) name, tried before it may cover a neighbour.
+FARTHER = [(10, -18, "left"), (-10, -18, "right"), (10, 18, "left"), (-10, 18, "right"), (14, 0, "left")]
+
+
 def place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
     """Put each name beside its point where it hits no other name or point (else leave it off).
 
@@ -26,7 +30,9 @@ def place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
         i: ((row["longitude"] - west) * per_degree, (north - row["latitude"]) * per_degree)
         for i, row in shown.iterrows()
     }
-    taken = [(x - 5, y - 5, x + 5, y + 5) for x, y in pixels.values()]
+    # a point's half-width: the chosen one is drawn larger (area 300 px^2, about 9 px from its centre)
+    half = {i: 9 if row["chosen"] else 5 for i, row in shown.iterrows()}
+    taken = [(x - half[i], y - half[i], x + half[i], y + half[i]) for i, (x, y) in pixels.items()]
     spots = [
         (8, 0, "left"),
         (-8, 0, "right"),
@@ -39,13 +45,17 @@ def place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
     for i, row in shown.sort_values("chosen", ascending=False).iterrows():
         size = 15 if row["chosen"] else 10
         text_width, (x, y) = 0.6 * size * len(str(row["name"])), pixels[i]
-        # the chosen place always gets a label: on the map if any spot fits, else the first spot
-        tries = spots + ([spots[0] + (True,)] if row["chosen"] else [])
-        for dx, dy, align, *forced in tries:
+        # the chosen place always gets a label: a free spot (near, then a little farther), else
+        # any spot on the map, else the first spot
+        tries = [(*spot, "free") for spot in spots]
+        if row["chosen"]:
+            tries += [(*spot, "free") for spot in FARTHER]
+            tries += [(*spot, "any") for spot in spots] + [(*spots[0], "forced")]
+        for dx, dy, align, mode in tries:
             left = x + dx if align == "left" else x + dx - text_width
             label_box = (left, y + dy - size / 2, left + text_width, y + dy + size / 2)
             on_map = label_box[0] >= 0 and label_box[2] <= width and label_box[1] >= 0
-            if forced or (on_map and (row["chosen"] or not _overlaps(label_box, taken))):
+            if mode == "forced" or (on_map and (mode == "any" or not _overlaps(label_box, taken))):
                 taken.append(label_box)
                 rows.append(
                     {

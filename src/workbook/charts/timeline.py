@@ -8,7 +8,7 @@ import pandas as pd
 from ..data import load
 from ..provenance import claim_citation
 from .helpers import finish, inline_data, reading_names, readings_table, require
-from .theme import HIGHLIGHT, MUTED, READING_COLOURS, colour_scale
+from .theme import HIGHLIGHT, READING_COLOURS, SHADE, colour_scale
 
 
 def _when(row) -> str:
@@ -144,9 +144,11 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
         alt.Tooltip("summary:N", title="summary"),
         alt.Tooltip("citation:N", title="citation"),
     ]
+    # The shading is decoration (aria=False): the phases are told by their names and edges, and
+    # the chosen one by its larger name; the points must keep their contrast on top of it.
     band_layer = (
         alt.Chart(inline_data(bands))
-        .mark_rect(color=MUTED)
+        .mark_rect(color=SHADE, aria=False)
         .encode(
             x=alt.X("start:T"),
             x2="end:T",
@@ -158,8 +160,8 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     chosen = f"datum.phase == {PHASE_PARAM}"
     if highlight_phase is not None:
         band_layer = band_layer.encode(
-            color=alt.condition(chosen, alt.value(HIGHLIGHT), alt.value(MUTED)),
-            opacity=alt.condition(chosen, alt.value(0.45), alt.value(0.07)),
+            color=alt.condition(chosen, alt.value(HIGHLIGHT), alt.value(SHADE)),
+            opacity=alt.condition(chosen, alt.value(0.18), alt.value(0.07)),
         )
 
     # Phase names sit in a strip at the top, staggered so that short phases do not overlap.
@@ -188,12 +190,12 @@ def timeline(events=None, phases=None, highlight_phase=None, color="reading"):
     )  # events close in time step up and down, not on top of each other
     spans = (
         alt.Chart(inline_data(lasting))
-        .mark_rule(strokeWidth=3, opacity=0.6)
+        .mark_rule(strokeWidth=3)
         .encode(x=x, x2="end_date:T", y=y, yOffset=lane, color=colour, tooltip=tooltip)
     )
     points = (
         alt.Chart(inline_data(ev))
-        .mark_point(filled=True, size=POINT, opacity=0.85)
+        .mark_point(filled=True, size=POINT, opacity=1)
         .encode(
             x=x,
             y=y,
