@@ -128,9 +128,9 @@ def finish(chart, *, title: str, description: str, source: str):
 
 def to_svg(chart) -> str:
     """The chart as SVG text, drawn without a browser or the internet (for tests and handouts)."""
-    import vl_convert
+    from .static import svg
 
-    return vl_convert.vegalite_to_svg(chart.to_dict(), vl_version="6.4")
+    return svg(chart.to_dict())
 
 
 def is_number_column(column: pd.Series) -> bool:
