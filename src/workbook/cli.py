@@ -27,6 +27,10 @@ The readings are not shipped with the workbook; a student adds the copy their co
     workbook readings add FILE    check the copy against the paragraphs the tables cite, keep it
                                   for every notebook (WORKBOOK_READINGS, or the user's data folder)
     workbook readings where       where copies are looked for, and which are usable
+
+Settings (environment variables, listed in ``workbook.settings``)::
+
+    workbook config               every WORKBOOK_* setting with its current value
 """
 
 from __future__ import annotations
@@ -117,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
         return run(args)
 
     readings.set_defaults(func=cmd_readings)
+
+    # -- config: every WORKBOOK_* setting with its current value (workbook.settings)
+    config = sub.add_parser(
+        "config",
+        help="list every WORKBOOK_* setting with its current value",
+        description="Print every environment variable the workbook reads, its current value (or the "
+        "default in use), who reads it and what it is for.",
+    )
+
+    def cmd_config(args):
+        from .settings import cmd_config as run
+
+        return run(args)
+
+    config.set_defaults(func=cmd_config)
 
     for name, helptext, func in (
         ("release", "instructors: generate the student version of the exercises", cmd_release),
