@@ -53,7 +53,7 @@ def cache_path() -> Path:
     import vl_convert
     from altair.jupyter.jupyter_chart import load_js_src
 
-    key = "|".join([alt.__version__, vl_convert.__version__, static.VL_VERSION, load_js_src()])
+    key = "|".join([alt.__version__, vl_convert.__version__, static.VL_VERSION, load_js_src()])  # type: ignore[attr-defined]
     return cache_dir() / f"jupyterchart-{hashlib.sha256(key.encode()).hexdigest()[:20]}.js"
 
 

@@ -40,7 +40,7 @@ def active() -> bool:
         return False
     alt = sys.modules.get("altair")
     try:
-        return int(str(alt.__version__).split(".")[0]) == SUPPORTED_MAJOR
+        return int(str(getattr(alt, "__version__", "")).split(".")[0]) == SUPPORTED_MAJOR
     except (AttributeError, ValueError):
         return False
 
@@ -102,7 +102,7 @@ def reuse_class_table(from_dict_class=None) -> bool:
     if original is None or getattr(original, "_workbook_cached", False):
         return original is not None
     tables: dict = {}
-    broken = []
+    broken: list[bool] = []
 
     def __init__(self, wrapper_classes, /, *args, **kwargs):
         if args or kwargs or broken or not active():  # a newer signature, or switched off
@@ -120,8 +120,8 @@ def reuse_class_table(from_dict_class=None) -> bool:
             tables[key] = table
         return None
 
-    __init__._workbook_cached = True
-    __init__.__wrapped__ = original
+    __init__._workbook_cached = True  # type: ignore[attr-defined]
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
     from_dict_class.__init__ = __init__
     return True
 
@@ -140,7 +140,7 @@ def widget_mimebundle(spec: dict, embed_options=None):
     try:
         import altair as alt
 
-        widget = alt.JupyterChart(None, embed_options=embed_options)
+        widget = alt.JupyterChart(None, embed_options=embed_options)  # type: ignore[arg-type]
         if not hasattr(widget, "spec"):
             return None
         widget.spec = spec
