@@ -76,6 +76,17 @@ def _installer() -> list[str]:
     return [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "on"]
 
 
+def compile_bytecode() -> None:
+    """Compile the installed packages' bytecode once, as pip does (uv leaves it to first import).
+
+    The tests run with PYTHONDONTWRITEBYTECODE, so without it every process (pytest, each worker,
+    kernel and ``workbook`` subprocess) compiled pandas, Altair, nbgrader... from source again: 7.6 s
+    of a 21 s test collection (benchmarks/RESULTS.md). Files meant for other Pythons are skipped.
+    """
+    code = "import compileall, sysconfig; compileall.compile_dir(sysconfig.get_paths()['purelib'], quiet=2, workers=0)"
+    _quiet(PYTHON, "-c", code)
+
+
 def ensure_environment(mode: str) -> None:
     """Create .venv and install the workbook (editable) with the extras ``mode`` needs."""
     if sys.version_info < (3, 10):  # noqa: UP036 - bootstrap runs on whatever python3 the machine has
@@ -86,7 +97,9 @@ def ensure_environment(mode: str) -> None:
     extras = EXTRAS[mode]
     unpinned = os.environ.get("WORKBOOK_UNPINNED") == "1"  # test against the newest releases
     pins = b"unpinned" if unpinned else (CONSTRAINTS.read_bytes() if CONSTRAINTS.exists() else b"")
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + pins + extras.encode()).hexdigest()
+    # "bytecode": venvs made before installs compiled their bytecode are redone once.
+    recipe = (ROOT / "pyproject.toml").read_bytes() + pins + extras.encode() + b"bytecode"
+    digest = hashlib.sha256(recipe).hexdigest()
     stamp = VENV / f".installed{extras or '[core]'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
@@ -103,6 +116,7 @@ def ensure_environment(mode: str) -> None:
     installer = _installer()
     also = ["pip"] if "uv" in Path(installer[0]).name else []  # keep `.venv/bin/pip` for users
     run(*installer, *pinned, "-e", f".{extras}", *also)
+    compile_bytecode()
     stamp.write_text(digest)
     say(f"installed in {time.monotonic() - started:.0f} s")
 
@@ -155,12 +169,16 @@ def lab(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
-    """Run pytest; on both cores (one worker per test file) unless the arguments choose otherwise."""
+    """Run every tier of pytest; on both cores (one worker per test file) unless the arguments choose.
+
+    ``-m ""`` undoes pyproject's default selection (the fast tier); a ``-m`` among ``args`` comes
+    later and wins.
+    """
     ensure_environment("test")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args)
     workers = [] if chosen else ["-n", "2", "--dist", "loadfile"]
-    run(PYTHON, "-m", "pytest", *workers, *args, env=env)
+    run(PYTHON, "-m", "pytest", "-m", "", *workers, *args, env=env)
 
 
 def instructor(args: list[str]) -> None:

@@ -88,6 +88,7 @@ def _pages(tmp_path: Path, config_path: str | None) -> dict[str, int]:
             server.wait()
 
 
+@pytest.mark.slow  # a subprocess or server of its own
 def test_student_launch_hides_nbgrader_and_instructor_keeps_formgrader(tmp_path, monkeypatch):
     monkeypatch.setattr(bootstrap, "VENV", tmp_path / "venv")
     folder = bootstrap.student_config()

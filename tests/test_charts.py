@@ -195,6 +195,7 @@ def test_theme_is_registered_and_enabled_with_its_palette():
     assert charts.personnel_chart().to_dict()["config"]["range"]["category"] == charts.PALETTE
 
 
+@pytest.mark.slow  # a subprocess or server of its own
 def test_import_outside_a_kernel_keeps_the_default_renderer():
     code = "import altair as alt, workbook.charts as c; print(alt.renderers.active, c.in_kernel())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -238,6 +238,7 @@ def test_submissions_that_cannot_be_graded_are_flagged_with_what_to_do(tmp_path)
     assert all(f"workbook grade ex --student {s}" in flags[s] for s in flags)
 
 
+@pytest.mark.slow  # a subprocess or server of its own
 def test_grade_refuses_without_the_sandbox_and_says_how_to_fix_it(tmp_path):
     pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
     course_dir = tmp_path / "course"
@@ -266,6 +267,7 @@ def test_grade_arguments_for_workers_student_and_trusted():
     assert cli.build_parser().parse_args(["grade"]).trusted_submissions is False
 
 
+@pytest.mark.slow  # a subprocess or server of its own
 def test_console_entry_point_runs(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "workbook.cli", "start", "--help"], capture_output=True, text=True, timeout=60

@@ -566,6 +566,7 @@ def test_threads_see_the_same_failure_every_time(monkeypatch, data_copy):
     assert "claims.csv" in messages.pop()
 
 
+@pytest.mark.slow  # a subprocess or server of its own
 def test_public_load_is_safe_across_threads_in_a_fresh_process(tmp_path):
     """The issue's own reproduction: eight threads calling ``load`` in a cold process."""
     import subprocess

@@ -11,6 +11,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.slow  # a real kernel
+
 CELLS = [
     "import workbook\nfrom workbook import load, check",  # 0
     'workbook.checks.register("99.1", kind="integer", expected=lambda: 7, hints=("h1", "h2"))',

@@ -62,6 +62,7 @@ def test_unknown_table_lists_the_names():
     assert "'claim'" in message and "claims" in message and "personnel" in message
 
 
+@pytest.mark.slow  # a subprocess or server of its own
 def test_runtime_does_not_import_the_validation_framework():
     code = (
         "import sys, workbook; [workbook.load(n) for n in workbook.tables()['name']]; "

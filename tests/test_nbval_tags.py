@@ -40,6 +40,7 @@ def _tagged_notebook(folder: Path, stored: str) -> Path:
     return path
 
 
+@pytest.mark.slow  # a subprocess or server of its own
 def test_nbval_lax_compares_a_tagged_cell(tmp_path):
     """One nbval run over two tagged cells: the one whose stored output still matches passes, the other fails."""
     same, changed = _tagged_notebook(tmp_path, "42\n"), _tagged_notebook(tmp_path, "41\n")

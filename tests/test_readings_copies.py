@@ -186,6 +186,7 @@ def test_a_broken_copy_is_passed_over_for_a_good_one(store, essay, tmp_path, mon
 # --------------------------------------------------------------------------- adding a copy
 
 
+@pytest.mark.slow  # a subprocess of its own
 def test_adding_a_copy_keeps_it_for_every_later_kernel(store, essay, tmp_path):
     offered = tmp_path / "course essay.txt"
     offered.write_bytes(essay)

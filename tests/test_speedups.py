@@ -3,7 +3,7 @@ charts come out the same with them on or off, and jsonschema keeps its "iri" che
 
 The Altair changes are simulated on the real classes (restored after each test): a renamed
 ``_FromDict.class_dict``, a new keyword on ``_FromDict.__init__``, ``JupyterChart(None)`` refused,
-``jupyter_renderer`` moved, a new major version.
+a new major version.
 """
 
 from __future__ import annotations
@@ -105,10 +105,8 @@ def test_jupyter_chart_refusing_none_falls_back_to_altairs_renderer(bundle_cache
     assert WIDGET in data
 
 
-def test_jupyter_renderer_moved_falls_back_to_public_steps(bundle_cache, monkeypatch):
-    from altair.vegalite.v6 import display
-
-    monkeypatch.delattr(display, "jupyter_renderer")
+def test_altairs_path_takes_only_public_steps(bundle_cache, monkeypatch):
+    monkeypatch.setitem(sys.modules, "altair.vegalite.v6.display", None)  # importing it fails
     selection = _text_encoded_chart().add_params(alt.selection_point()).to_dict()
     assert offline.has_params(selection)
     data, _ = offline.render(selection)  # params always take Altair's path
@@ -136,6 +134,7 @@ def test_another_major_version_switches_the_speedups_off(bundle_cache, monkeypat
     assert charts.to_svg(charts.personnel_chart()).startswith("<svg")
 
 
+@pytest.mark.slow  # a subprocess or server of its own
 @pytest.mark.parametrize("switch", ["", "1"], ids=["speedups on", "speedups off"])
 def test_charts_draw_in_a_fresh_process_with_the_speedups_on_or_off(switch, tmp_path):
     """Import time is where the switch matters most: Altair's import, its class table, its renderer."""
@@ -152,7 +151,11 @@ checker = jsonschema.FormatChecker()
 print(json.dumps({"drawn": drawn, "memo": getattr(schemapi._FromDict.__init__, "_workbook_cached", False),
                   "grammar_at_import": grammar_at_import, "widget": "application/vnd.jupyter.widget-view+json" in bundle,
                   "iri_bad": checker.conforms("http://exa mple.org/ä", "iri"),
-                  "iri_good": checker.conforms("http://example.org/ä", "iri")}))
+                  "iri_good": checker.conforms("http://example.org/ä", "iri"),
+                  "iri_ref": [checker.conforms("/a/b?c", "iri-reference"), checker.conforms("a b", "iri-reference")],
+                  "registered_by": sorted({f.__module__ for f, _ in jsonschema.FormatChecker.checkers.values()}),
+                  "real_module": "is_valid_syntax" in vars(__import__("rfc3987_syntax"))
+                                 and hasattr(sys.modules["rfc3987_syntax"], "__file__")}))
 """
     env = {**__import__("os").environ, "WORKBOOK_NO_SPEEDUPS": switch, "WORKBOOK_CACHE": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
@@ -164,6 +167,9 @@ print(json.dumps({"drawn": drawn, "memo": getattr(schemapi._FromDict.__init__, "
     if switch == "":
         assert not found["grammar_at_import"]  # the second of import time saved
     assert (found["iri_bad"], found["iri_good"]) == (False, True)  # jsonschema's "iri" check kept
+    assert found["iri_ref"] == [True, False]  # and its "iri-reference" check
+    assert found["registered_by"] == ["jsonschema._format"]  # nothing written into its registry
+    assert found["real_module"]  # the stand-in is gone once Altair is imported
 
 
 def test_iri_checks_are_registered_like_jsonschemas_own():
@@ -177,5 +183,13 @@ def test_iri_checks_are_registered_like_jsonschemas_own():
         assert {"iri", "iri-reference"} <= set(checker.checkers)
         assert checker.conforms("https://例え.jp/パス", "iri")
         assert not checker.conforms("not an iri at all ::", "iri")
+        assert checker.conforms("../パス?q=1", "iri-reference")
+        assert not checker.conforms("a b", "iri-reference")
     validator = jsonschema.Draft202012Validator({"format": "iri"}, format_checker=jsonschema.FormatChecker())
     assert list(validator.iter_errors("exa mple")) and not list(validator.iter_errors("http://example.org/"))
+
+
+def test_the_vega_lite_version_is_the_one_altair_writes():
+    written = charts.claims_by_topic().to_dict()["$schema"]  # .../vega-lite/v6.4.1.json
+    assert f"/v{charts.static.VL_VERSION}." in written
+    assert charts.to_svg(charts.claims_by_topic()) == charts.static.svg(charts.claims_by_topic().to_dict())

@@ -27,6 +27,12 @@ The readings are not shipped with the workbook; a student adds the copy their co
     workbook readings add FILE    check the copy against the paragraphs the tables cite, keep it
                                   for every notebook (WORKBOOK_READINGS, or the user's data folder)
     workbook readings where       where copies are looked for, and which are usable
+
+Settings (environment variables, listed in ``workbook.settings``)::
+
+    workbook config               every WORKBOOK_* setting with its current value
+    workbook data check [FOLDER]  after editing a table: Frictionless and the loader, each fault
+                                  with its file, row and column
 """
 
 from __future__ import annotations
@@ -117,6 +123,45 @@ def build_parser() -> argparse.ArgumentParser:
         return run(args)
 
     readings.set_defaults(func=cmd_readings)
+
+    # -- config: every WORKBOOK_* setting with its current value (workbook.settings)
+    config = sub.add_parser(
+        "config",
+        help="list every WORKBOOK_* setting with its current value",
+        description="Print every environment variable the workbook reads, its current value (or the "
+        "default in use), who reads it and what it is for.",
+    )
+
+    def cmd_config(args):
+        from .settings import cmd_config as run
+
+        return run(args)
+
+    config.set_defaults(func=cmd_config)
+
+    # -- data check: Frictionless and the workbook's loader over a data folder an instructor edited
+    data = sub.add_parser("data", help="instructors: check a data folder after editing a table")
+    data_sub = data.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = data_sub.add_parser(
+        "check",
+        help="validate the tables (Frictionless, then the workbook's loader)",
+        description="Validate FOLDER/datapackage.json and its tables with Frictionless (types, "
+        "constraints, keys), then load every table as a notebook would. Each fault names the "
+        "file, the row (header = row 1) and the column. Exit 0 when sound, 1 with faults.",
+    )
+    check.add_argument(
+        "folder",
+        nargs="?",
+        metavar="FOLDER",
+        help="the data folder (default: WORKBOOK_DATA, else the shipped data)",
+    )
+
+    def cmd_data_check(args):
+        from .datacheck import cmd_data_check as run
+
+        return run(args)
+
+    check.set_defaults(func=cmd_data_check)
 
     for name, helptext, func in (
         ("release", "instructors: generate the student version of the exercises", cmd_release),

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import html
 import itertools
-import math
 import re
 
 import pandas as pd
+
+from .numbers import format_number  # noqa: F401 - one formatter for tables and charts
 
 #: Columns whose numbers are years (no thousands separator): "year", "start_year", "period_end", ...
 YEAR_COLUMN = re.compile(r"(^|_)(year|years|period_start|period_end|start_year|end_year)($|_)|^(start|end)$")
@@ -28,22 +29,6 @@ MAX_TEXT_EM = 36
 def is_year_column(name) -> bool:
     """True for a column whose numbers are years ("year", "period_start", "end_year", ...)."""
     return bool(YEAR_COLUMN.search(str(name).lower()))
-
-
-def format_number(value, year: bool = False) -> str:
-    """One number for reading: 145000.0 -> "145,000", 0.997 -> "0.997", a year 1994.0 -> "1994", blank -> ""."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    number = float(value)
-    if year and number.is_integer():
-        return f"{number:.0f}"
-    if number.is_integer():
-        return f"{number:,.0f}"
-    if abs(number) >= 1e6:
-        return f"{number:,.2f}"
-    return f"{number:,.6g}" if abs(number) >= 1 else f"{number:.4g}"
 
 
 def format_range(low, high, year: bool = False) -> str:

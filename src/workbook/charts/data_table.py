@@ -14,6 +14,8 @@ import datetime as _dt
 import html
 import re
 
+from ..numbers import format_number
+
 #: Nothing is cut from a table below this many rows; past it the rest is counted, not shown.
 MAX_ROWS = 400
 #: Position channels whose field is shown when a layer has no tooltip.
@@ -90,14 +92,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return (
-            f"{value:,.0f}"
-            if value.is_integer() and abs(value) >= 10000
-            else (f"{value:g}" if value.is_integer() else f"{value:,.6g}")
-        )
-    if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, (int, float)):  # whole numbers under 10,000 are years or labels here
+        return format_number(value, year=float(value).is_integer() and abs(value) < 10000)
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     text = str(value)

@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from ..data import load
+from ..numbers import format_number  # noqa: F401 - the one formatter, for chart labels too
 from ..provenance import reading_label
 
 
@@ -65,11 +66,6 @@ def require(data: pd.DataFrame, columns: list[str], what: str) -> None:
             f"{what} needs the column(s) {', '.join(map(repr, missing))}; this table has: "
             f"{', '.join(map(str, data.columns))}."
         )
-
-
-def format_number(value: float) -> str:
-    """1.0 -> '1', 145000.0 -> '145,000', 0.997 -> '0.997'."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
 def wrap_subtitle(text: str, width: int = 95) -> list[str]:
@@ -128,9 +124,9 @@ def finish(chart, *, title: str, description: str, source: str):
 
 def to_svg(chart) -> str:
     """The chart as SVG text, drawn without a browser or the internet (for tests and handouts)."""
-    import vl_convert
+    from .static import svg
 
-    return vl_convert.vegalite_to_svg(chart.to_dict(), vl_version="6.4")
+    return svg(chart.to_dict())
 
 
 def is_number_column(column: pd.Series) -> bool:

@@ -52,9 +52,8 @@ def cache_path() -> Path:
     """The cache file for this Altair, vl-convert and Vega-Lite (their versions name the file)."""
     import vl_convert
     from altair.jupyter.jupyter_chart import load_js_src
-    from altair.utils._importers import vl_version_for_vl_convert
 
-    key = "|".join([alt.__version__, vl_convert.__version__, vl_version_for_vl_convert(), load_js_src()])
+    key = "|".join([alt.__version__, vl_convert.__version__, static.VL_VERSION, load_js_src()])  # type: ignore[attr-defined]
     return cache_dir() / f"jupyterchart-{hashlib.sha256(key.encode()).hexdigest()[:20]}.js"
 
 
@@ -186,14 +185,11 @@ def has_params(spec) -> bool:
 
 
 def altair_renderer(spec: dict, **metadata):
-    """Altair's own offline "jupyter" renderer (or, if it has moved, the same steps in public API)."""
-    metadata = {**metadata, "offline": True}
-    try:
-        from altair.vegalite.v6.display import jupyter_renderer
-    except ImportError:
-        jupyter_renderer = None
-    if callable(jupyter_renderer):
-        return jupyter_renderer(spec, **metadata)
+    """What Altair's offline "jupyter" renderer does, in Altair's public API only.
+
+    (Its renderer function lives in ``altair.vegalite.v6.display``, a module named after one
+    Vega-Lite major version; these three public steps are all it does.)
+    """
     alt.JupyterChart.enable_offline(True)
     chart = alt.JupyterChart(chart=alt.Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
     return chart._repr_mimebundle_()

@@ -30,7 +30,10 @@ LAND_BOX = (98.0, 162.0, 2.0, 54.0)
 def land_features() -> tuple:
     """East Asia's land outlines (GeoJSON features), read from the package, never the internet."""
     text = (
-        resources.files(__package__).joinpath("geodata", "east_asia_land.geojson").read_text(encoding="utf-8")
+        resources.files(__package__)
+        .joinpath("geodata")
+        .joinpath("east_asia_land.geojson")
+        .read_text(encoding="utf-8")
     )
     return tuple(json.loads(text)["features"])
 

@@ -3,8 +3,8 @@
 Altair is correct but slow in three places every notebook pays for (see benchmarks/README.md):
 
 1. ``import altair`` pulls in jsonschema, which imports ``rfc3987_syntax`` and builds an IRI grammar
-   (~1 s a kernel).  We hide it while Altair is imported, then give jsonschema its "iri" checks back,
-   built on their first use instead of at import.
+   (~1 s a kernel).  While Altair is imported, that module is a stand-in that imports the real one
+   on first use; jsonschema's own checks and registries are left as jsonschema makes them.
 2. Every encoding given as text (``x="year:Q"``) rebuilds a table of ~600 schema classes (~2 ms a
    channel).  :func:`reuse_class_table` builds it once (vega/altair PR #3547 proposes the same).
 3. Altair's "jupyter" renderer validates each spec twice more (40-220 ms a chart).
@@ -21,6 +21,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import types
 
 #: The Altair major version these speed-ups were written and tested against.
 SUPPORTED_MAJOR = 6
@@ -39,7 +40,7 @@ def active() -> bool:
         return False
     alt = sys.modules.get("altair")
     try:
-        return int(str(alt.__version__).split(".")[0]) == SUPPORTED_MAJOR
+        return int(str(getattr(alt, "__version__", "")).split(".")[0]) == SUPPORTED_MAJOR
     except (AttributeError, ValueError):
         return False
 
@@ -48,63 +49,38 @@ def active() -> bool:
 
 
 def import_altair():
-    """``import altair``, without building the IRI grammar at import when that can be avoided."""
-    hide = wanted() and "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
-    if not hide:
-        return importlib.import_module("altair")
-    sys.modules["rfc3987_syntax"] = None  # `import rfc3987_syntax` raises ImportError meanwhile
-    try:
-        alt = importlib.import_module("altair")
-    finally:
-        if sys.modules.get("rfc3987_syntax", ...) is None:
-            del sys.modules["rfc3987_syntax"]  # whoever imports it later gets it as usual
-    restore_iri_checks()
-    return alt
+    """``import altair``, without building the IRI grammar at import when that can be avoided.
 
-
-def _lazy_iri_check(kind: str):
-    """jsonschema's "iri"/"iri-reference" check, importing ``rfc3987_syntax`` on its first use."""
-
-    def check(instance: object) -> bool:
-        if not isinstance(instance, str):
-            return True
-        from rfc3987_syntax import is_valid_syntax
-
-        return is_valid_syntax(kind, instance)
-
-    check.__name__ = f"is_{kind.replace('-', '_')}"
-    return check
-
-
-def restore_iri_checks() -> list[str]:
-    """Give jsonschema back the "iri" format checks it skipped while ``rfc3987_syntax`` was hidden.
-
-    They are registered just as jsonschema registers them (drafts 7, 2019-09, 2020-12 and the
-    ``FormatChecker`` class), but the grammar is only built when an "iri" value is first checked.
-    Returns the formats put back (none when jsonschema already has them or the package is absent).
+    While Altair (and so jsonschema) is imported, ``rfc3987_syntax`` is a stand-in whose only name,
+    ``is_valid_syntax``, imports the real module on its first call and hands over to it.  jsonschema
+    registers its own "iri" checks as it always does, calling the stand-in's function: nothing is
+    written into jsonschema's format registries, every check answers as it would have, and the
+    grammar is built only if an "iri" value is ever checked.  Afterwards ``import rfc3987_syntax``
+    gives the real module again.
     """
+    defer = (
+        wanted()
+        and "jsonschema" not in sys.modules
+        and "rfc3987_syntax" not in sys.modules
+        and importlib.util.find_spec("rfc3987_syntax") is not None
+    )
+    if not defer:
+        return importlib.import_module("altair")
+    stand_in = types.ModuleType("rfc3987_syntax", "Stand-in: the real module is imported on first use.")
+    stand_in.is_valid_syntax = _is_valid_syntax_on_first_use
+    sys.modules["rfc3987_syntax"] = stand_in
     try:
-        import jsonschema
+        return importlib.import_module("altair")
+    finally:
+        if sys.modules.get("rfc3987_syntax") is stand_in:
+            del sys.modules["rfc3987_syntax"]  # whoever imports it later gets the real module
 
-        if importlib.util.find_spec("rfc3987_syntax") is None:
-            return []
-        drafts = [
-            jsonschema.Draft7Validator.FORMAT_CHECKER,
-            jsonschema.Draft201909Validator.FORMAT_CHECKER,
-            jsonschema.Draft202012Validator.FORMAT_CHECKER,
-        ]
-        restored = []
-        for kind in ("iri", "iri-reference"):
-            if kind in jsonschema.FormatChecker.checkers:
-                continue
-            check = _lazy_iri_check(kind)
-            for checker in drafts:
-                checker.checks(kind, raises=ValueError)(check)
-            jsonschema.FormatChecker.checkers[kind] = (check, ValueError)
-            restored.append(kind)
-        return restored
-    except (ImportError, AttributeError, TypeError):  # jsonschema changed: leave it as it is
-        return []
+
+def _is_valid_syntax_on_first_use(*args, **kwargs):
+    """``rfc3987_syntax.is_valid_syntax``, importing the module (and its grammar) when first called."""
+    from rfc3987_syntax import is_valid_syntax
+
+    return is_valid_syntax(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------- 2. one class table
@@ -126,7 +102,7 @@ def reuse_class_table(from_dict_class=None) -> bool:
     if original is None or getattr(original, "_workbook_cached", False):
         return original is not None
     tables: dict = {}
-    broken = []
+    broken: list[bool] = []
 
     def __init__(self, wrapper_classes, /, *args, **kwargs):
         if args or kwargs or broken or not active():  # a newer signature, or switched off
@@ -144,8 +120,8 @@ def reuse_class_table(from_dict_class=None) -> bool:
             tables[key] = table
         return None
 
-    __init__._workbook_cached = True
-    __init__.__wrapped__ = original
+    __init__._workbook_cached = True  # type: ignore[attr-defined]
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
     from_dict_class.__init__ = __init__
     return True
 
@@ -164,7 +140,7 @@ def widget_mimebundle(spec: dict, embed_options=None):
     try:
         import altair as alt
 
-        widget = alt.JupyterChart(None, embed_options=embed_options)
+        widget = alt.JupyterChart(None, embed_options=embed_options)  # type: ignore[arg-type]
         if not hasattr(widget, "spec"):
             return None
         widget.spec = spec

@@ -24,8 +24,17 @@ RERUN_EXPLORER = (
     "This is a picture of the explorer's chart as it first appeared, saved with the notebook. "
     "Run this cell to use the explorer again."
 )
-#: The Vega-Lite version Altair 6.3 writes (vl-convert must draw with the same one).
-VL_VERSION = "6.4"
+
+
+def vega_lite_version() -> str:
+    """The Vega-Lite version this Altair writes, as vl-convert names it ("6.4" for Altair 6.3)."""
+    import altair
+
+    return ".".join(altair.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+#: The one place the Vega-Lite version is decided: vl-convert draws with the one Altair writes.
+VL_VERSION = vega_lite_version()
 
 # The picture's output is the one right before the widget's output.  While that widget has drawn
 # something (an element inside its view), the picture is hidden; while it has not (loading, or the
