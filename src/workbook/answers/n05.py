@@ -10,8 +10,8 @@ from workbook.data import load
 
 from ._shared import count_rows
 
-#: Seas a student might name (not all are in the places table: the Philippine Sea is where the 1996
-#: carriers really went).
+#: Seas a student might name (not all are in the places table: the Philippine Sea is a distractor, a
+#: sea near Taiwan that the places table does not hold).
 SEA_CHOICES = ["Sea of Japan", "East China Sea", "South China Sea", "Philippine Sea"]
 
 

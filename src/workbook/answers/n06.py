@@ -77,16 +77,16 @@ why_the_word_matters = written("06.5", prompt="why the word 'compensated' matter
     "06.6",
     kind="percent",
     abs_tol=0.06,
-    prompt="how far the essay's Yasukuni figure is from the shrine's total, in %",
+    prompt="how far the essay's Yasukuni figure is from the recorded exact total, in %",
     hints=(
-        "Which Yasukuni row is the shrine's total for all wars? The larger of the two.",
+        "Which Yasukuni row is the exact total for all wars? The largest of them.",
         "How far A is from B, in percent of B: (A - B) / B * 100. The record is the base.",
         "A similar gap: a round 3,000 against a record of 2,950 is (3000 - 2950) / 2950 * 100, about "
         "1.7 % above.",
     ),
 )
 def shrine_gap_percent() -> float:
-    """How far the essay's round Yasukuni figure is from the shrine's own total, in % of the record."""
+    """How far the essay's round Yasukuni figure is from the recorded exact total (a secondary page), in %."""
     claims = load("claims").set_index("claim_id")
     shrine = rows_where(load("records"), subject="yasukuni", claim_id=CLAIM_SHRINE)
     total = float(shrine["value"].max())  # the all-wars total, not the 1941-45 part
