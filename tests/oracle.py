@@ -114,6 +114,17 @@ def _whole_decades_in_phase_two() -> list[str]:
     return [f"the {d}s" for d in range(1900, 2100, 10) if row["start_year"] <= d and d + 9 <= row["end_year"]]
 
 
+def _assertion(assertion_id: str, column: str) -> str:
+    table = csv("assertions")
+    return str(_only(table.loc[table["assertion_id"] == assertion_id, column]))
+
+
+def _aid_lead_verdict() -> str:
+    record = _value(csv("records"), "record_id", _assertion("sa1997-a74a", "record_id"))
+    stated = _value(csv("claims"), "claim_id", "sa1997-74a")
+    return "true as written" if record <= stated else "false"
+
+
 def _larger_aid_error() -> str:
     sa, essay = _aid_error("sa1997"), _aid_error("essay2005")
     return "equal" if sa == essay else ("sa1997" if sa > essay else "essay2005")
@@ -129,6 +140,13 @@ ORACLE = {
     "01.1": lambda: int(_phase(2)["end_year"] - _phase(2)["start_year"]),
     "01.2": lambda: _events_in_phase("sa1997", 3),
     "01.4": lambda: _whole_decades_in_phase_two()[0],
+    "01.6": lambda: _assertion("sa1997-a63a", "kind"),
+    "02.6": lambda: _assertion("essay2005-a12b", "measure_by"),
+    "03.6": lambda: _assertion("sa1997-a42a", "measure_by"),
+    "04.5": lambda: _assertion("essay2005-a19a", "kind"),
+    "05.7": lambda: _assertion("essay2005-a12c", "measure_by"),
+    "06.7": lambda: _assertion("essay2005-a21a", "kind"),
+    "07.7": _aid_lead_verdict,
     "02.1": lambda: _years_above_one_since_ceiling(),
     "02.2": lambda: _mean_share_under_ceiling(),
     "02.4": lambda: (

@@ -61,6 +61,9 @@ def namespace() -> dict:
     claims, records, events = load("claims"), load("records"), load("events")
     phases, readings = load("phases"), load("readings")
 
+    def load_assertions():
+        return load("assertions")
+
     def rec(record_id):
         return float(records.set_index("record_id").loc[record_id, "value"])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from workbook.checks import exercise, written
 from workbook.data import load
 
-from ._shared import public_record, rows_where
+from ._shared import MEASURES, assertion_field, public_record, rows_where
 
 
 def _ceiling_rows():
@@ -26,6 +26,7 @@ def ceiling_years() -> tuple[int, int]:
 
 @exercise(
     "02.1",
+    move="corroboration",
     kind="ids",
     wants="a list of years, like [1111, 2222]",
     item="year",
@@ -49,6 +50,7 @@ def years_above_since_ceiling() -> list[int]:
 
 @exercise(
     "02.2",
+    move="corroboration",
     kind="percent",
     abs_tol=0.002,
     prompt="the average share from the ceiling's year to the year before it was dropped",
@@ -69,11 +71,14 @@ def mean_share_under_ceiling() -> float:
     return float(record.loc[record["year"].between(set_in, dropped - 1), "value"].mean())
 
 
-chart_reading = written("02.3", prompt="what the chart shows about the essay's 'approximately' figure")
+chart_reading = written(
+    "02.3", move="corroboration", prompt="what the chart shows about the essay's 'approximately' figure"
+)
 
 
 @exercise(
     "02.4",
+    move="close reading",
     kind="choice",
     choices=["GDP", "GNP"],
     prompt="which measure the 1976 ceiling and the yearly record use",
@@ -87,4 +92,22 @@ def ceiling_basis() -> str:
     return str(_ceiling_rows()["basis"].iloc[0])
 
 
-fair_hedge = written("02.5", prompt="whether 'approximately' is a fair hedge, and a better phrase")
+fair_hedge = written(
+    "02.5", move="close reading", prompt="whether 'approximately' is a fair hedge, and a better phrase"
+)
+
+
+@exercise(
+    "02.6",
+    move="corroboration",
+    kind="choice",
+    choices=MEASURES,
+    prompt="what would test essay2005's claim that Japan is far readier to use its forces",
+    hints=(
+        "Whose readiness is it: a budget's, an institution's, or the country's mood?",
+        "A budget series measures what was spent, not what people would accept. What asks people?",
+    ),
+)
+def readiness_measure() -> str:
+    """What would measure essay2005 ¶12's 'far more ready to countenance the use of the military'."""
+    return assertion_field("essay2005-a12b", "measure_by")

@@ -8,13 +8,14 @@ from __future__ import annotations
 from workbook.checks import exercise, written
 from workbook.data import load
 
-from ._shared import one_value, percent_fall, public_record
+from ._shared import MEASURES, assertion_field, one_value, percent_fall, public_record
 
 SERVICE_CHOICES = ["all three services", "Ground SDF", "Maritime SDF", "Air SDF"]
 
 
 @exercise(
     "03.1",
+    move="close reading",
     kind="percent",
     abs_tol=0.15,
     prompt="the percentage cut the text's own two figures imply",
@@ -33,6 +34,7 @@ def text_cut() -> float:
 
 @exercise(
     "03.2",
+    move="corroboration",
     kind="percent",
     abs_tol=0.15,
     prompt="the percentage cut in Ground SDF total authorised strength, from the record",
@@ -50,12 +52,15 @@ def record_cut() -> float:
 
 
 chart_reading = written(
-    "03.3", prompt="what the personnel chart shows about the text's figures and the record"
+    "03.3",
+    move="corroboration",
+    prompt="what the personnel chart shows about the text's figures and the record",
 )
 
 
 @exercise(
     "03.4",
+    move="close reading",
     kind="choice",
     choices=SERVICE_CHOICES,
     prompt="which service the text's 'SDF troops' figures belong to",
@@ -75,4 +80,25 @@ def service_of_text_figures() -> str:
     return services.pop()
 
 
-left_out = written("03.5", prompt="what the text's sentence on troop numbers leaves out, and why it matters")
+left_out = written(
+    "03.5",
+    move="contextualisation",
+    prompt="what the text's sentence on troop numbers leaves out, and why it matters",
+)
+
+
+@exercise(
+    "03.6",
+    move="corroboration",
+    kind="choice",
+    choices=MEASURES,
+    prompt="what would test sa1997's forecast that Japan will not soon project military power",
+    hints=(
+        "A forecast is tested by what happened next. Where would you find that?",
+        "Not an opinion (no poll) and not a yearly figure (no series): what kind of source lists what a country "
+        "later planned and acquired?",
+    ),
+)
+def power_projection_measure() -> str:
+    """What would test sa1997 ¶42's forecast about power projection."""
+    return assertion_field("sa1997-a42a", "measure_by")

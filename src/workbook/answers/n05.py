@@ -8,7 +8,7 @@ from __future__ import annotations
 from workbook.checks import exercise, written
 from workbook.data import load
 
-from ._shared import count_rows
+from ._shared import MEASURES, assertion_field, count_rows
 
 #: Seas a student might name (not all are in the places table: the Philippine Sea is a distractor, a
 #: sea near Taiwan that the places table does not hold).
@@ -17,6 +17,7 @@ SEA_CHOICES = ["Sea of Japan", "East China Sea", "South China Sea", "Philippine 
 
 @exercise(
     "05.1",
+    move="contextualisation",
     kind="integer",
     prompt="how many places in the places table are disputed",
     hints=(
@@ -38,6 +39,7 @@ def topic_claims(reading: str, topic: str = "north_korea") -> int:
 
 @exercise(
     "05.2",
+    move="contextualisation",
     kind="integer",
     prompt="how many north_korea claims sa1997 makes",
     hints=(
@@ -53,6 +55,7 @@ def sa1997_north_korea_claims() -> int:
 
 @exercise(
     "05.3",
+    move="contextualisation",
     kind="integer",
     prompt="how many north_korea claims essay2005 makes",
     hints=(
@@ -66,11 +69,14 @@ def essay2005_north_korea_claims() -> int:
     return topic_claims("essay2005")
 
 
-map_reading = written("05.4", prompt="what the map shows about where the disputed places lie")
+map_reading = written(
+    "05.4", move="contextualisation", prompt="what the map shows about where the disputed places lie"
+)
 
 
 @exercise(
     "05.5",
+    move="corroboration",
     kind="choice",
     choices=SEA_CHOICES,
     prompt="in which sea the Japan-China economic-zone boundary is disputed",
@@ -85,4 +91,22 @@ def eez_dispute_sea() -> str:
     return str(places.loc["east_china_sea", "name"])
 
 
-threat_picture = written("05.6", prompt="how the threat picture changed between sa1997 and essay2005")
+threat_picture = written(
+    "05.6", move="contextualisation", prompt="how the threat picture changed between sa1997 and essay2005"
+)
+
+
+@exercise(
+    "05.7",
+    move="sourcing",
+    kind="choice",
+    choices=MEASURES,
+    prompt="what would test essay2005's ranking of North Korea first among Tokyo's concerns",
+    hints=(
+        "Whose concerns are they? Who would have written them down at the time?",
+        "A ranking of a government's worries is best checked in what that government itself published.",
+    ),
+)
+def first_concern_measure() -> str:
+    """What would test essay2005 ¶12's 'first and foremost' ranking of North Korea."""
+    return assertion_field("essay2005-a12c", "measure_by")
