@@ -76,20 +76,41 @@ chart_reading = written(
 )
 
 
+def ceiling_basis() -> str:
+    """The basis (GNP or GDP) the ceiling was set on: the first ceiling row's basis."""
+    return str(_ceiling_rows()["basis"].iloc[0])
+
+
+SLIP_VERDICTS = [
+    "the figure is far off",
+    "the size holds but the yardstick is misnamed",
+    "the record cannot say",
+]
+
+
 @exercise(
     "02.4",
     move="close reading",
     kind="choice",
-    choices=["GDP", "GNP"],
-    prompt="which measure the 1976 ceiling and the yearly record use",
+    choices=SLIP_VERDICTS,
+    prompt="what the essay's GDP (for the record's GNP) does to its 'approximately 1%'",
     hints=(
-        "Look at the 'basis' column of the ceiling rows in section 4.",
-        "The glossary entry 'GNP vs GDP' also says which one the 1976 ceiling used.",
+        "Two questions: is the record's share near 1 in the claim's years, and is it a share of the measure the "
+        "essay names?",
+        "Compare the claim's words with the 'basis' of the record, then the record's range in the claim's "
+        "period with the claim's figure.",
     ),
 )
-def ceiling_basis() -> str:
-    """The basis (GNP or GDP) the ceiling was set on: the first ceiling row's basis."""
-    return str(_ceiling_rows()["basis"].iloc[0])
+def basis_slip_verdict() -> str:
+    """Whether the essay's figure holds in size while naming the wrong yardstick (GDP for GNP)."""
+    claim = rows_where(load("claims"), claim_id="essay2005-06d").iloc[0]
+    record = public_record(load("defence_spending"))
+    in_period = record[record["year"].between(claim["period_start"], claim["period_end"])]
+    if in_period.empty:
+        return SLIP_VERDICTS[2]
+    close = abs(float(in_period["value"].mean()) - float(claim["value"])) <= 0.15
+    misnamed = "GDP" in str(claim["evidence"]) and ceiling_basis() != "GDP"
+    return SLIP_VERDICTS[1] if close and misnamed else SLIP_VERDICTS[0]
 
 
 fair_hedge = written(

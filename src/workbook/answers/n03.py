@@ -8,7 +8,7 @@ from __future__ import annotations
 from workbook.checks import exercise, written
 from workbook.data import load
 
-from ._shared import MEASURES, assertion_field, one_value, percent_fall, public_record
+from ._shared import MEASURES, assertion_field, one_value, percent_fall, public_record, rows_where
 
 SERVICE_CHOICES = ["all three services", "Ground SDF", "Maritime SDF", "Air SDF"]
 
@@ -58,17 +58,31 @@ chart_reading = written(
 )
 
 
+PERSONNEL_RECORDS = ["r031", "r032", "r033", "r034", "r035"]
+
+
 @exercise(
     "03.4",
-    move="close reading",
+    move="corroboration",
     kind="choice",
-    choices=SERVICE_CHOICES,
-    prompt="which service the text's 'SDF troops' figures belong to",
+    choices=PERSONNEL_RECORDS,
+    prompt="which record shows that the text's 'before' figure cannot be the whole SDF",
     hints=(
-        "Look at the 'service' column of the public record rows in the personnel table.",
-        "Find the record row with the same value as the text's 'after' figure and read its service.",
+        "If 180,000 were all three services, no record could count more people in all of them.",
+        "Compare each personnel record's group and value with the text's 'before' figure: which one counts every "
+        "service, and what does its size rule out?",
     ),
 )
+def record_ruling_out_whole_sdf() -> str:
+    """The record of all services whose size exceeds the text's 'before' figure (so 180,000 is one service)."""
+    before = float(rows_where(load("claims"), claim_id="sa1997-39b")["value"].iloc[0])
+    records = rows_where(load("records"), subject="personnel")
+    larger = records[(records["group"] == "all services") & (records["value"] > before)]
+    if len(larger) != 1:
+        raise LookupError(f"expected one all-services record above {before}, found {len(larger)}")
+    return str(larger["record_id"].iloc[0])
+
+
 def service_of_text_figures() -> str:
     """The service of the public record rows linked to the text's two figures (sa1997-39a/39b)."""
     records = load("records")

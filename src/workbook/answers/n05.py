@@ -74,17 +74,33 @@ map_reading = written(
 )
 
 
+PLACE_VERDICTS = [
+    "it undoes the point: no such dispute existed",
+    "it does not: the dispute is real, only put in the wrong sea",
+    "cannot tell from the tables",
+]
+
+
 @exercise(
     "05.5",
     move="corroboration",
     kind="choice",
-    choices=SEA_CHOICES,
-    prompt="in which sea the Japan-China economic-zone boundary is disputed",
+    choices=PLACE_VERDICTS,
+    prompt="whether the essay's wrong sea for the zone dispute weakens its point in ¶13",
     hints=(
-        "Read the places table's notes for the seas, and the glossary entry for 'exclusive economic zone'.",
-        "Look at where the Senkaku Islands are on the map: the zone quarrel is in the same sea.",
+        "Separate two questions: did Japan and China quarrel over their zones, and where?",
+        "Find on the map which sea the places table says holds a Japan-China dispute over zones, and ask "
+        "whether ¶13's argument depends on the sea's name.",
     ),
 )
+def eez_slip_verdict() -> str:
+    """Whether the zone dispute is real (a Japan-China dispute in a sea of the places table) though misplaced."""
+    places = load("places").set_index("place_id")
+    disputants = str(places.loc["east_china_sea", "dispute"])
+    real = "Japan" in disputants and "China" in disputants
+    return PLACE_VERDICTS[1] if real else PLACE_VERDICTS[2]
+
+
 def eez_dispute_sea() -> str:
     """The sea where the Japan-China economic-zone boundary is disputed (the places table's name)."""
     places = load("places").set_index("place_id")

@@ -66,12 +66,16 @@ compensated_word = Exercise(
     "06.4",
     move="close reading",
     kind="choice",
-    expected="no",
-    choices=["yes", "no", "cannot tell"],
-    prompt="is 'compensated' the right word for what the record describes?",
+    expected="payments by the Japanese state, as legal compensation",
+    choices=[
+        "more recipients than the record counts",
+        "payments by the Japanese state, as legal compensation",
+        "payments made before the fund closed",
+    ],
+    prompt="what the essay would need to show for 'compensated' to be the right word",
     hints=(
-        "Read the note column of the compensation records, and the glossary's 'Asian Women's Fund'.",
-        "What did the fund pay, and from whose money? Is that what 'compensation' by a state means?",
+        "A word can be wrong even when a count is right. What does 'compensate' say about who pays, and why?",
+        "Read the record's notes: what did the fund pay, from whose money? What would have to differ?",
     ),
 )
 
