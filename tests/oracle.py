@@ -136,6 +136,13 @@ def _basis_slip_verdict() -> str:
     return "the figure is far off"
 
 
+def _north_korea_weight() -> str:
+    shares = {r: (claims_of(r)["topic"] == "north_korea").mean() for r in ("sa1997", "essay2005")}
+    if shares["sa1997"] == shares["essay2005"]:
+        return "the same"
+    return max(shares, key=shares.get)
+
+
 def _larger_aid_error() -> str:
     sa, essay = _aid_error("sa1997"), _aid_error("essay2005")
     return "equal" if sa == essay else ("sa1997" if sa > essay else "essay2005")
@@ -178,7 +185,7 @@ ORACLE = {
     "04.3": lambda: "less than",  # golden: the other upper-bound hedge (checked in use)
     "05.1": lambda: int((csv("places")["dispute"].str.strip() != "none").sum()),
     "05.2": lambda: int((claims_of("sa1997")["topic"] == "north_korea").sum()),
-    "05.3": lambda: int((claims_of("essay2005")["topic"] == "north_korea").sum()),
+    "05.3": lambda: _north_korea_weight(),
     "05.5": lambda: (
         "it does not: the dispute is real, only put in the wrong sea"
     ),  # golden (checked in places)

@@ -53,20 +53,32 @@ def sa1997_north_korea_claims() -> int:
     return topic_claims("sa1997")
 
 
+WEIGHT_CHOICES = ["sa1997", "essay2005", "the same"]
+
+
+def topic_share(reading: str, topic: str = "north_korea") -> float:
+    """A topic's claims as a share of all the reading's claims."""
+    return topic_claims(reading, topic) / count_rows(load("claims"), reading=reading)
+
+
 @exercise(
     "05.3",
     move="contextualisation",
-    kind="integer",
-    prompt="how many north_korea claims essay2005 makes",
+    kind="choice",
+    choices=WEIGHT_CHOICES,
+    prompt="which reading gives North Korea more weight among its figures",
     hints=(
-        "Two conditions on the claims table: the topic, and the reading.",
-        "Combine the two conditions with &, each in brackets; .sum() counts the rows where both are True.",
-        'A similar count: `((claims["reading"] == "sa1997") & (claims["kind"] == "rank")).sum()` '
-        "counts sa1997's claims of kind rank.",
+        "The two texts differ in length, so a raw count compares lengths as much as interest. What would "
+        "compare like with like?",
+        "Divide each reading's north_korea count by all of that reading's claims, then compare the two shares.",
     ),
 )
-def essay2005_north_korea_claims() -> int:
-    return topic_claims("essay2005")
+def north_korea_weight() -> str:
+    """The reading whose claims give North Korea the larger share (or 'the same')."""
+    shares = {r: topic_share(r) for r in WEIGHT_CHOICES[:2]}
+    if abs(shares["sa1997"] - shares["essay2005"]) < 1e-9:
+        return "the same"
+    return max(shares, key=shares.get)
 
 
 map_reading = written(
