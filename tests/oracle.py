@@ -114,6 +114,35 @@ def _whole_decades_in_phase_two() -> list[str]:
     return [f"the {d}s" for d in range(1900, 2100, 10) if row["start_year"] <= d and d + 9 <= row["end_year"]]
 
 
+def _assertion(assertion_id: str, column: str) -> str:
+    table = csv("assertions")
+    return str(_only(table.loc[table["assertion_id"] == assertion_id, column]))
+
+
+def _aid_lead_verdict() -> str:
+    record = _value(csv("records"), "record_id", _assertion("sa1997-a74a", "record_id"))
+    stated = _value(csv("claims"), "claim_id", "sa1997-74a")
+    return "true as written" if record <= stated else "false"
+
+
+def _basis_slip_verdict() -> str:
+    claim = csv("claims").set_index("claim_id").loc["essay2005-06d"]
+    budget, _, _ = _budget_since_ceiling()
+    shares = budget.loc[budget["year"].between(claim["period_start"], claim["period_end"]), "value"]
+    ceiling = csv("records").query("subject == 'defence_spending' and group == 'ceiling'")
+    misnamed = "GDP" in claim["evidence"] and set(ceiling["basis"]) == {"GNP"}
+    if abs(shares.mean() - claim["value"]) <= 0.15 and misnamed:
+        return "the size holds but the yardstick is misnamed"
+    return "the figure is far off"
+
+
+def _north_korea_weight() -> str:
+    shares = {r: (claims_of(r)["topic"] == "north_korea").mean() for r in ("sa1997", "essay2005")}
+    if shares["sa1997"] == shares["essay2005"]:
+        return "the same"
+    return max(shares, key=shares.get)
+
+
 def _larger_aid_error() -> str:
     sa, essay = _aid_error("sa1997"), _aid_error("essay2005")
     return "equal" if sa == essay else ("sa1997" if sa > essay else "essay2005")
@@ -129,14 +158,16 @@ ORACLE = {
     "01.1": lambda: int(_phase(2)["end_year"] - _phase(2)["start_year"]),
     "01.2": lambda: _events_in_phase("sa1997", 3),
     "01.4": lambda: _whole_decades_in_phase_two()[0],
+    "01.6": lambda: _assertion("sa1997-a63a", "kind"),
+    "02.6": lambda: _assertion("essay2005-a12b", "measure_by"),
+    "03.6": lambda: _assertion("sa1997-a42a", "measure_by"),
+    "04.5": lambda: _assertion("essay2005-a19a", "kind"),
+    "05.7": lambda: _assertion("essay2005-a12c", "measure_by"),
+    "06.7": lambda: _assertion("essay2005-a21a", "kind"),
+    "07.7": _aid_lead_verdict,
     "02.1": lambda: _years_above_one_since_ceiling(),
     "02.2": lambda: _mean_share_under_ceiling(),
-    "02.4": lambda: (
-        csv("records")
-        .query("subject == 'defence_spending' and group == 'ceiling'")
-        .sort_values("year")["basis"]
-        .iloc[0]
-    ),
+    "02.4": lambda: _basis_slip_verdict(),
     "03.1": lambda: (
         (_value(csv("claims"), "claim_id", "sa1997-39b") - _value(csv("claims"), "claim_id", "sa1997-39a"))
         / _value(csv("claims"), "claim_id", "sa1997-39b")
@@ -145,20 +176,26 @@ ORACLE = {
     "03.2": lambda: (
         (_personnel("total (before)") - _personnel("total (after)")) / _personnel("total (before)") * 100
     ),
-    "03.4": lambda: "Ground SDF",  # golden: the linked records measure the GSDF (checked)
+    "03.4": lambda: _only(
+        csv("records")
+        .query("subject == 'personnel' and group == 'all services'")
+        .loc[lambda r: r["value"] > _value(csv("claims"), "claim_id", "sa1997-39b"), "record_id"]
+    ),
     "04.1": lambda: _fuel("U.S. vessels") / _fuel("all recipients") * 100,
     "04.3": lambda: "less than",  # golden: the other upper-bound hedge (checked in use)
     "05.1": lambda: int((csv("places")["dispute"].str.strip() != "none").sum()),
     "05.2": lambda: int((claims_of("sa1997")["topic"] == "north_korea").sum()),
-    "05.3": lambda: int((claims_of("essay2005")["topic"] == "north_korea").sum()),
-    "05.5": lambda: "East China Sea",  # golden: the Japan-China zone quarrel (checked in places)
+    "05.3": lambda: _north_korea_weight(),
+    "05.5": lambda: (
+        "it does not: the dispute is real, only put in the wrong sea"
+    ),  # golden (checked in places)
     "06.1": lambda: int(round(_recorded_recipients())),
     "06.2": lambda: (
         (_value(csv("claims"), "claim_id", "essay2005-21d") - _recorded_recipients())
         / _recorded_recipients()
         * 100
     ),
-    "06.4": lambda: "no",  # golden: not state compensation (checked in the notes)
+    "06.4": lambda: "payments by the Japanese state, as legal compensation",  # golden (checked in the notes)
     "06.6": lambda: _shrine_gap(),
     "07.1": lambda: _hedged("sa1997"),
     "07.2": lambda: _hedged("essay2005"),

@@ -38,6 +38,8 @@ def test_golden_answers_still_hold_in_the_data():
     assert linked["measure"].str.startswith("GSDF").all() and len(linked) == 2  # 03.4
     notes = " ".join(records.loc[records["subject"] == "compensation", "note"].dropna())
     assert "not state compensation" in notes  # 06.4
+    seas = csv("places").set_index("place_id")
+    assert {"Japan", "China"} <= set(seas.loc["east_china_sea", "dispute"].split("; "))  # 05.5
     assert records["unit"].nunique() > 1  # 08.3
     places = csv("places").set_index("place_id")
     assert places.loc["east_china_sea", "name"] == "East China Sea"  # 05.5

@@ -10,7 +10,7 @@ import pytest
 import workbook
 from workbook.texts import normalise, paragraphs
 
-EVIDENCE_TABLES = ["claims", "events", "phases"]
+EVIDENCE_TABLES = ["claims", "events", "phases", "assertions"]
 PROSE_COLUMNS = {
     "claims": ["paraphrase", "measure"],
     "events": ["title", "note"],
@@ -20,6 +20,7 @@ PROSE_COLUMNS = {
     "places": ["note"],
     "records": ["note"],
     "readings": ["dated_by"],
+    "assertions": ["paraphrase", "what_would_measure"],
 }
 
 

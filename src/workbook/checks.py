@@ -54,7 +54,18 @@ from . import cell_runs
 from .answer_kinds import KINDS, PLACEHOLDER, Unreadable, describe, judge, norm_text, shorten, wants
 from .errors import DataError
 
-__all__ = ["exercise", "written", "Exercise", "register", "check", "reset", "ids", "CheckResult", "KINDS"]
+__all__ = [
+    "exercise",
+    "written",
+    "Exercise",
+    "register",
+    "check",
+    "reset",
+    "ids",
+    "CheckResult",
+    "KINDS",
+    "MOVES",
+]
 
 RUBRIC = "WRITTEN_ANSWERS.md"  # beside the notebooks, in the repository and in a student's folder
 
@@ -99,6 +110,9 @@ class CheckResult:
 
 _ID_PATTERN = re.compile(r"(\d{2})\.\S+")
 
+#: The historian's moves an exercise can train (Stanford History Education Group, *Reading Like a Historian*).
+MOVES = ("sourcing", "contextualisation", "close reading", "corroboration")
+
 
 @dataclass(frozen=True)
 class Exercise:
@@ -120,6 +134,8 @@ class Exercise:
     - ``item``: the word for one value of an "ids" answer in messages (default "id").
     - ``prompt``: what the exercise asks, in a few words (used when listing a notebook's checks).
     - ``rubric``: where the marking notes are (default ``WRITTEN_ANSWERS.md``, the guide beside the notebooks).
+    - ``move``: the historian's move the exercise trains, one of ``MOVES`` (Stanford's *Reading Like a
+      Historian*): sourcing, contextualisation, close reading, corroboration.  Progress reports group by it.
 
     Calling an exercise computes its expected answer (so ``n03.text_cut()`` still works).
     """
@@ -135,9 +151,12 @@ class Exercise:
     rubric: str | None = None
     wants: str | None = None
     item: str = ""
+    move: str = ""
 
     def __post_init__(self):
         check_id, kind = self.check_id, self.kind
+        if self.move and self.move not in MOVES:
+            raise ValueError(f"check {check_id}: move must be one of {', '.join(MOVES)}; got {self.move!r}")
         if not isinstance(check_id, str) or not _ID_PATTERN.fullmatch(check_id):
             raise ValueError(f'check ids look like "02.1" (notebook number, dot, exercise); got {check_id!r}')
         if kind not in KINDS:
@@ -175,9 +194,9 @@ def exercise(check_id: str, *, kind: str, **options) -> Callable[[Callable], Exe
     return declare
 
 
-def written(check_id: str, *, prompt: str, rubric: str | None = None) -> Exercise:
+def written(check_id: str, *, prompt: str, rubric: str | None = None, move: str = "") -> Exercise:
     """Declare a written exercise: not judged; the student is pointed to the rubric."""
-    return Exercise(check_id, "text", prompt=prompt, rubric=rubric)
+    return Exercise(check_id, "text", prompt=prompt, rubric=rubric, move=move)
 
 
 # --------------------------------------------------------------------------- the registry

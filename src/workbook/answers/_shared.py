@@ -41,3 +41,27 @@ def percent_difference(value: float, base: float) -> float:
 def percent_fall(before: float, after: float) -> float:
     """A fall from ``before`` to ``after``, as a percentage of ``before``."""
     return -percent_difference(after, before)
+
+
+#: The kinds of assertion and the kinds of measure in the ``assertions`` table (its schema's enums).
+ASSERTION_KINDS = [
+    "public opinion",
+    "leaders' opinion",
+    "trend",
+    "forecast",
+    "superlative",
+    "cause",
+    "judgement",
+    "unstated quantity",
+]
+MEASURES = ["poll", "series", "record of events", "documents", "cannot be measured"]
+
+
+def assertion_field(assertion_id: str, column: str) -> str:
+    """One column of one row of the ``assertions`` table, as text."""
+    from workbook import load  # here, so that declaring the answers reads no data
+
+    rows = rows_where(load("assertions"), assertion_id=assertion_id)
+    if len(rows) != 1:
+        raise LookupError(f"expected one assertion {assertion_id!r}, found {len(rows)}")
+    return str(rows[column].iloc[0])

@@ -24,6 +24,7 @@ def claims_per_paragraph(reading: str) -> float:
 
 @exercise(
     "00.1",
+    move="close reading",
     kind="integer",
     prompt="how many claims essay2005 makes",
     hints=(
@@ -40,6 +41,7 @@ def essay_claims() -> int:
 
 @exercise(
     "00.2",
+    move="contextualisation",
     kind="number",
     abs_tol=0.01,
     prompt="essay2005's claims per paragraph",
@@ -56,6 +58,7 @@ def essay_claims_per_paragraph() -> float:
 
 @exercise(
     "00.3",
+    move="sourcing",
     kind="choice",
     choices=["sa1997", "essay2005"],
     prompt="which reading is the U.S. government publication",
@@ -73,4 +76,4 @@ def government_publication() -> str:
     return str(hits["id"].iloc[0])
 
 
-why_paragraphs = written("00.4", prompt="why a citation needs a paragraph number")
+why_paragraphs = written("00.4", move="sourcing", prompt="why a citation needs a paragraph number")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from workbook.checks import exercise, written
 from workbook.data import load
 
+from ._shared import ASSERTION_KINDS, assertion_field
+
 DECADES = ["the 1970s", "the 1980s", "the 1990s", "the 2000s"]
 
 
@@ -32,6 +34,7 @@ def events_in_phase(reading: str, number: int) -> int:
 
 @exercise(
     "01.1",
+    move="contextualisation",
     kind="integer",
     prompt="how many years phase 2 lasts in the phases table",
     hints=(
@@ -49,6 +52,7 @@ def phase_two_length() -> int:
 
 @exercise(
     "01.2",
+    move="contextualisation",
     kind="integer",
     prompt="how many sa1997 events fall in phase 3",
     hints=(
@@ -63,11 +67,14 @@ def sa1997_events_in_phase_three() -> int:
     return events_in_phase("sa1997", 3)
 
 
-attention = written("01.3", prompt="where each reading's attention falls on the timeline, and why")
+attention = written(
+    "01.3", move="sourcing", prompt="where each reading's attention falls on the timeline, and why"
+)
 
 
 @exercise(
     "01.4",
+    move="close reading",
     kind="choice",
     choices=DECADES,
     prompt="which decade the essay meant by 'the first half of the1990s'",
@@ -87,4 +94,22 @@ def decade_meant() -> str:
     return f"the {inside[0]}s"
 
 
-decade_evidence = written("01.5", prompt="evidence for the decade the essay meant, and what the slip changes")
+decade_evidence = written(
+    "01.5", move="corroboration", prompt="evidence for the decade the essay meant, and what the slip changes"
+)
+
+
+@exercise(
+    "01.6",
+    move="close reading",
+    kind="choice",
+    choices=ASSERTION_KINDS,
+    prompt="what kind of assertion sa1997 ¶63 makes about Northeast Asia",
+    hints=(
+        "Read the words again: do they report what people think, how something has changed, or what is to come?",
+        "Look at the verbs' tense: which kind of assertion can only be tested by waiting to see?",
+    ),
+)
+def volatile_region_kind() -> str:
+    """The kind of sa1997's assertion that Northeast Asia will stay volatile."""
+    return assertion_field("sa1997-a63a", "kind")

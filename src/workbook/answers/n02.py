@@ -8,7 +8,7 @@ from __future__ import annotations
 from workbook.checks import exercise, written
 from workbook.data import load
 
-from ._shared import public_record, rows_where
+from ._shared import MEASURES, assertion_field, public_record, rows_where
 
 
 def _ceiling_rows():
@@ -26,6 +26,7 @@ def ceiling_years() -> tuple[int, int]:
 
 @exercise(
     "02.1",
+    move="corroboration",
     kind="ids",
     wants="a list of years, like [1111, 2222]",
     item="year",
@@ -49,6 +50,7 @@ def years_above_since_ceiling() -> list[int]:
 
 @exercise(
     "02.2",
+    move="corroboration",
     kind="percent",
     abs_tol=0.002,
     prompt="the average share from the ceiling's year to the year before it was dropped",
@@ -69,22 +71,64 @@ def mean_share_under_ceiling() -> float:
     return float(record.loc[record["year"].between(set_in, dropped - 1), "value"].mean())
 
 
-chart_reading = written("02.3", prompt="what the chart shows about the essay's 'approximately' figure")
-
-
-@exercise(
-    "02.4",
-    kind="choice",
-    choices=["GDP", "GNP"],
-    prompt="which measure the 1976 ceiling and the yearly record use",
-    hints=(
-        "Look at the 'basis' column of the ceiling rows in section 4.",
-        "The glossary entry 'GNP vs GDP' also says which one the 1976 ceiling used.",
-    ),
+chart_reading = written(
+    "02.3", move="corroboration", prompt="what the chart shows about the essay's 'approximately' figure"
 )
+
+
 def ceiling_basis() -> str:
     """The basis (GNP or GDP) the ceiling was set on: the first ceiling row's basis."""
     return str(_ceiling_rows()["basis"].iloc[0])
 
 
-fair_hedge = written("02.5", prompt="whether 'approximately' is a fair hedge, and a better phrase")
+SLIP_VERDICTS = [
+    "the figure is far off",
+    "the size holds but the yardstick is misnamed",
+    "the record cannot say",
+]
+
+
+@exercise(
+    "02.4",
+    move="close reading",
+    kind="choice",
+    choices=SLIP_VERDICTS,
+    prompt="what the essay's GDP (for the record's GNP) does to its 'approximately 1%'",
+    hints=(
+        "Two questions: is the record's share near 1 in the claim's years, and is it a share of the measure the "
+        "essay names?",
+        "Compare the claim's words with the 'basis' of the record, then the record's range in the claim's "
+        "period with the claim's figure.",
+    ),
+)
+def basis_slip_verdict() -> str:
+    """Whether the essay's figure holds in size while naming the wrong yardstick (GDP for GNP)."""
+    claim = rows_where(load("claims"), claim_id="essay2005-06d").iloc[0]
+    record = public_record(load("defence_spending"))
+    in_period = record[record["year"].between(claim["period_start"], claim["period_end"])]
+    if in_period.empty:
+        return SLIP_VERDICTS[2]
+    close = abs(float(in_period["value"].mean()) - float(claim["value"])) <= 0.15
+    misnamed = "GDP" in str(claim["evidence"]) and ceiling_basis() != "GDP"
+    return SLIP_VERDICTS[1] if close and misnamed else SLIP_VERDICTS[0]
+
+
+fair_hedge = written(
+    "02.5", move="close reading", prompt="whether 'approximately' is a fair hedge, and a better phrase"
+)
+
+
+@exercise(
+    "02.6",
+    move="corroboration",
+    kind="choice",
+    choices=MEASURES,
+    prompt="what would test essay2005's claim that Japan is far readier to use its forces",
+    hints=(
+        "Whose readiness is it: a budget's, an institution's, or the country's mood?",
+        "A budget series measures what was spent, not what people would accept. What asks people?",
+    ),
+)
+def readiness_measure() -> str:
+    """What would measure essay2005 ¶12's 'far more ready to countenance the use of the military'."""
+    return assertion_field("essay2005-a12b", "measure_by")

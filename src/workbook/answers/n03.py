@@ -8,13 +8,14 @@ from __future__ import annotations
 from workbook.checks import exercise, written
 from workbook.data import load
 
-from ._shared import one_value, percent_fall, public_record
+from ._shared import MEASURES, assertion_field, one_value, percent_fall, public_record, rows_where
 
 SERVICE_CHOICES = ["all three services", "Ground SDF", "Maritime SDF", "Air SDF"]
 
 
 @exercise(
     "03.1",
+    move="close reading",
     kind="percent",
     abs_tol=0.15,
     prompt="the percentage cut the text's own two figures imply",
@@ -33,6 +34,7 @@ def text_cut() -> float:
 
 @exercise(
     "03.2",
+    move="corroboration",
     kind="percent",
     abs_tol=0.15,
     prompt="the percentage cut in Ground SDF total authorised strength, from the record",
@@ -50,20 +52,37 @@ def record_cut() -> float:
 
 
 chart_reading = written(
-    "03.3", prompt="what the personnel chart shows about the text's figures and the record"
+    "03.3",
+    move="corroboration",
+    prompt="what the personnel chart shows about the text's figures and the record",
 )
+
+
+PERSONNEL_RECORDS = ["r031", "r032", "r033", "r034", "r035"]
 
 
 @exercise(
     "03.4",
+    move="corroboration",
     kind="choice",
-    choices=SERVICE_CHOICES,
-    prompt="which service the text's 'SDF troops' figures belong to",
+    choices=PERSONNEL_RECORDS,
+    prompt="which record shows that the text's 'before' figure cannot be the whole SDF",
     hints=(
-        "Look at the 'service' column of the public record rows in the personnel table.",
-        "Find the record row with the same value as the text's 'after' figure and read its service.",
+        "If 180,000 were all three services, no record could count more people in all of them.",
+        "Compare each personnel record's group and value with the text's 'before' figure: which one counts every "
+        "service, and what does its size rule out?",
     ),
 )
+def record_ruling_out_whole_sdf() -> str:
+    """The record of all services whose size exceeds the text's 'before' figure (so 180,000 is one service)."""
+    before = float(rows_where(load("claims"), claim_id="sa1997-39b")["value"].iloc[0])
+    records = rows_where(load("records"), subject="personnel")
+    larger = records[(records["group"] == "all services") & (records["value"] > before)]
+    if len(larger) != 1:
+        raise LookupError(f"expected one all-services record above {before}, found {len(larger)}")
+    return str(larger["record_id"].iloc[0])
+
+
 def service_of_text_figures() -> str:
     """The service of the public record rows linked to the text's two figures (sa1997-39a/39b)."""
     records = load("records")
@@ -75,4 +94,25 @@ def service_of_text_figures() -> str:
     return services.pop()
 
 
-left_out = written("03.5", prompt="what the text's sentence on troop numbers leaves out, and why it matters")
+left_out = written(
+    "03.5",
+    move="contextualisation",
+    prompt="what the text's sentence on troop numbers leaves out, and why it matters",
+)
+
+
+@exercise(
+    "03.6",
+    move="corroboration",
+    kind="choice",
+    choices=MEASURES,
+    prompt="what would test sa1997's forecast that Japan will not soon project military power",
+    hints=(
+        "A forecast is tested by what happened next. Where would you find that?",
+        "Not an opinion (no poll) and not a yearly figure (no series): what kind of source lists what a country "
+        "later planned and acquired?",
+    ),
+)
+def power_projection_measure() -> str:
+    """What would test sa1997 ¶42's forecast about power projection."""
+    return assertion_field("sa1997-a42a", "measure_by")

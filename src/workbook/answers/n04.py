@@ -9,7 +9,7 @@ from __future__ import annotations
 from workbook.checks import Exercise, exercise, written
 from workbook.data import load
 
-from ._shared import one_value, public_record
+from ._shared import ASSERTION_KINDS, assertion_field, one_value, public_record
 
 HEDGE_CHOICES = [
     "approximately",
@@ -26,6 +26,7 @@ HEDGE_CHOICES = [
 
 @exercise(
     "04.1",
+    move="corroboration",
     kind="percent",
     abs_tol=0.5,
     prompt="the U.S. vessels' share of the fuel Japan delivered up to August 2007, in percent",
@@ -44,13 +45,16 @@ def us_share_of_japans_fuel() -> float:
 
 
 chart_reading = written(
-    "04.2", prompt="what the fuel chart shows, and why the essay's share is not a bar on it"
+    "04.2",
+    move="close reading",
+    prompt="what the fuel chart shows, and why the essay's share is not a bar on it",
 )
 
 #: A FIXED answer, not computed: like "as much as", "less than" says the true figure is at most
 #: the number given (an upper bound).  tests/test_answers_oracle.py checks the claims use it.
 upper_bound_hedge = Exercise(
     "04.3",
+    move="close reading",
     kind="choice",
     expected="less than",
     choices=HEDGE_CHOICES,
@@ -61,4 +65,23 @@ upper_bound_hedge = Exercise(
     ),
 )
 
-checkable = written("04.4", prompt="could the essay's fuel-share claim be checked, and what would you need")
+checkable = written(
+    "04.4", move="sourcing", prompt="could the essay's fuel-share claim be checked, and what would you need"
+)
+
+
+@exercise(
+    "04.5",
+    move="close reading",
+    kind="choice",
+    choices=ASSERTION_KINDS,
+    prompt="what kind of assertion essay2005 ¶19 makes about how Japan took the new missions",
+    hints=(
+        "Whose view is it about: the government's, the author's, or the voters'?",
+        "The sentence says how a whole people has reacted so far. Which kind of assertion is about what a public "
+        "thinks?",
+    ),
+)
+def tolerance_kind() -> str:
+    """The kind of essay2005 ¶19's assertion that Japanese opinion has been tolerant."""
+    return assertion_field("essay2005-a19a", "kind")

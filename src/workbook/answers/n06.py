@@ -9,7 +9,7 @@ from __future__ import annotations
 from workbook import load
 from workbook.checks import Exercise, exercise, written
 
-from ._shared import percent_difference, public_record, rows_where
+from ._shared import ASSERTION_KINDS, assertion_field, percent_difference, public_record, rows_where
 
 CLAIM_COUNT = "essay2005-21d"  # "over five hundred have in fact been so compensated"
 CLAIM_SHRINE = "essay2005-22a"  # Yasukuni, "two and half million"
@@ -17,6 +17,7 @@ CLAIM_SHRINE = "essay2005-22a"  # Yasukuni, "two and half million"
 
 @exercise(
     "06.1",
+    move="corroboration",
     kind="integer",
     prompt="total individual recipients in the public record",
     hints=(
@@ -39,6 +40,7 @@ def claimed_count() -> float:
 
 @exercise(
     "06.2",
+    move="corroboration",
     kind="percent",
     tolerance=0.01,
     prompt="how far the essay's count is above the recorded total, in %",
@@ -54,40 +56,66 @@ def gap_percent() -> float:
     return percent_difference(claimed_count(), recorded_total())
 
 
-limits = written("06.3", prompt="what the chart and widget show, and what they cannot show")
+limits = written(
+    "06.3", move="corroboration", prompt="what the chart and widget show, and what they cannot show"
+)
 
 #: A FIXED answer, not computed: the fund paid "atonement money" from private donations, which is
 #: not state compensation (the records' own notes say so; tests/test_answers_oracle.py checks them).
 compensated_word = Exercise(
     "06.4",
+    move="close reading",
     kind="choice",
-    expected="no",
-    choices=["yes", "no", "cannot tell"],
-    prompt="is 'compensated' the right word for what the record describes?",
+    expected="payments by the Japanese state, as legal compensation",
+    choices=[
+        "more recipients than the record counts",
+        "payments by the Japanese state, as legal compensation",
+        "payments made before the fund closed",
+    ],
+    prompt="what the essay would need to show for 'compensated' to be the right word",
     hints=(
-        "Read the note column of the compensation records, and the glossary's 'Asian Women's Fund'.",
-        "What did the fund pay, and from whose money? Is that what 'compensation' by a state means?",
+        "A word can be wrong even when a count is right. What does 'compensate' say about who pays, and why?",
+        "Read the record's notes: what did the fund pay, from whose money? What would have to differ?",
     ),
 )
 
-why_the_word_matters = written("06.5", prompt="why the word 'compensated' matters to the essay's argument")
+why_the_word_matters = written(
+    "06.5", move="contextualisation", prompt="why the word 'compensated' matters to the essay's argument"
+)
 
 
 @exercise(
     "06.6",
+    move="corroboration",
     kind="percent",
     abs_tol=0.06,
-    prompt="how far the essay's Yasukuni figure is from the shrine's total, in %",
+    prompt="how far the essay's Yasukuni figure is from the recorded exact total, in %",
     hints=(
-        "Which Yasukuni row is the shrine's total for all wars? The larger of the two.",
+        "Which Yasukuni row is the exact total for all wars? The largest of them.",
         "How far A is from B, in percent of B: (A - B) / B * 100. The record is the base.",
         "A similar gap: a round 3,000 against a record of 2,950 is (3000 - 2950) / 2950 * 100, about "
         "1.7 % above.",
     ),
 )
 def shrine_gap_percent() -> float:
-    """How far the essay's round Yasukuni figure is from the shrine's own total, in % of the record."""
+    """How far the essay's round Yasukuni figure is from the recorded exact total (a secondary page), in %."""
     claims = load("claims").set_index("claim_id")
     shrine = rows_where(load("records"), subject="yasukuni", claim_id=CLAIM_SHRINE)
     total = float(shrine["value"].max())  # the all-wars total, not the 1941-45 part
     return percent_difference(float(claims.loc[CLAIM_SHRINE, "value"]), total)
+
+
+@exercise(
+    "06.7",
+    move="close reading",
+    kind="choice",
+    choices=ASSERTION_KINDS,
+    prompt="what kind of assertion essay2005 ¶21 makes about school textbooks",
+    hints=(
+        "Is there a number in the sentence? Is there a word that stands in for one?",
+        "'The large majority' is a share, said without a figure. Which kind fits an amount given in words only?",
+    ),
+)
+def textbooks_kind() -> str:
+    """The kind of essay2005 ¶21's assertion about textbooks."""
+    return assertion_field("essay2005-a21a", "kind")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from workbook import load
 from workbook.checks import exercise, written
 
-from ._shared import percent_difference, rows_where
+from ._shared import assertion_field, percent_difference, rows_where
 
 READINGS = ("sa1997", "essay2005")
 
@@ -21,6 +21,7 @@ def hedged_percent(reading: str) -> float:
 
 @exercise(
     "07.1",
+    move="close reading",
     kind="percent",
     tolerance=0.01,
     prompt="share of sa1997's claims that are hedged, in %",
@@ -37,6 +38,7 @@ def sa1997_hedged() -> float:
 
 @exercise(
     "07.2",
+    move="close reading",
     kind="percent",
     tolerance=0.01,
     prompt="share of essay2005's claims that are hedged, in %",
@@ -51,7 +53,7 @@ def essay2005_hedged() -> float:
     return hedged_percent("essay2005")
 
 
-hedge_counts = written("07.3", prompt="what the hedge counts say about each reading")
+hedge_counts = written("07.3", move="sourcing", prompt="what the hedge counts say about each reading")
 
 
 def _aid_spending() -> tuple[float, float]:
@@ -65,6 +67,7 @@ def _aid_spending() -> tuple[float, float]:
 
 @exercise(
     "07.4",
+    move="corroboration",
     kind="percent",
     tolerance=0.01,
     prompt="by how many percent Japan's aid exceeded the U.S.'s in the record",
@@ -90,6 +93,7 @@ def aid_error(reading: str) -> float:
 
 @exercise(
     "07.5",
+    move="corroboration",
     kind="choice",
     choices=["sa1997", "essay2005", "equal"],
     prompt="which reading has the larger error on foreign aid",
@@ -105,4 +109,26 @@ def larger_aid_error() -> str:
     return max(errors, key=errors.get)
 
 
-views = written("07.6", prompt="how the 1997 and 2005 views differ")
+views = written("07.6", move="contextualisation", prompt="how the 1997 and 2005 views differ")
+
+
+AID_VERDICTS = ["true as written", "false", "the record cannot tell"]
+
+
+@exercise(
+    "07.7",
+    move="corroboration",
+    kind="choice",
+    choices=AID_VERDICTS,
+    prompt="does the record bear out sa1997's 'Since 1993 ... the world's largest provider of foreign aid'",
+    hints=(
+        "Find the record the assertion links to, and compare its year with the year the text gives.",
+        "If Japan was already the largest donor before 1993 and stayed so, is 'since 1993' wrong, or just late?",
+    ),
+)
+def aid_lead_verdict() -> str:
+    """Whether the linked record bears out sa1997 ¶74's superlative about aid."""
+    records = load("records").set_index("record_id")
+    first_year = float(records.loc[assertion_field("sa1997-a74a", "record_id"), "value"])
+    stated = float(rows_where(load("claims"), claim_id="sa1997-74a")["value"].iloc[0])
+    return AID_VERDICTS[0] if first_year <= stated else AID_VERDICTS[1]

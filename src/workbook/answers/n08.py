@@ -21,6 +21,7 @@ CHOICES_08_3 = [
 
 @exercise(
     "08.1",
+    move="close reading",
     kind="integer",
     prompt="essay2005 claims of kind 'count', from your tidy table",
     hints=(
@@ -40,12 +41,15 @@ def essay_counts() -> int:
     return int(hit["claims"].sum())
 
 
-your_chart = written("08.2", prompt="what your chart shows and cannot show", rubric=RUBRIC)
+your_chart = written(
+    "08.2", move="corroboration", prompt="what your chart shows and cannot show", rubric=RUBRIC
+)
 
 #: A FIXED answer, not computed: summing the records' values adds percentages, people and dollars
 #: together (tests/test_answers_oracle.py checks the records do mix units).
 why_misleading = Exercise(
     "08.3",
+    move="close reading",
     kind="choice",
     expected=MIXED_UNITS,
     choices=CHOICES_08_3,
@@ -56,4 +60,4 @@ why_misleading = Exercise(
     ),
 )
 
-argument = written("08.4", prompt="your argument (300-500 words)", rubric=RUBRIC)
+argument = written("08.4", move="corroboration", prompt="your argument (300-500 words)", rubric=RUBRIC)
