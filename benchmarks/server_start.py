@@ -133,8 +133,9 @@ Median of {args.runs} fresh processes each, variants interleaved. Seconds; targe
 {chr(10).join(rows)}
 
 "as pinned" is what the classroom, `bootstrap.py` and CI install; "upstream newest" is the same
-with jsonschema's newest release (the before); "extra removed" is not installable with pip and only
-shows that rfc3987-syntax is the whole difference."""
+with jsonschema's newest release (the before); "extra removed" is not installable with pip and is
+shown only for rfc3987-syntax's share. Three processes on a loaded machine are noisy: read the rows
+against each other, not as absolute seconds (an idle profile: rfc3987-syntax was 1.4 s of 2.7 s)."""
     print(body)
     if not args.no_write:
         write_section("server_start", "Server start: imports (`benchmarks/server_start.py`)", body)
