@@ -135,7 +135,7 @@ Median of {args.runs} fresh processes each, variants interleaved. Seconds; targe
 "as pinned" is what the classroom, `bootstrap.py` and CI install; "upstream newest" is the same
 with jsonschema's newest release (the before); "extra removed" is not installable with pip and is
 shown only for rfc3987-syntax's share. Three processes on a loaded machine are noisy: read the rows
-against each other, not as absolute seconds (an idle profile: rfc3987-syntax was 1.4 s of 2.7 s)."""
+against each other, not as absolute seconds (in a -X importtime profile at load 9, rfc3987-syntax was 1.4 s of 2.7 s)."""
     print(body)
     if not args.no_write:
         write_section("server_start", "Server start: imports (`benchmarks/server_start.py`)", body)
