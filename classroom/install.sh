@@ -84,10 +84,13 @@ fi
 # Everyone: no "news" pop-up, and a notebook opens with the (only) Python kernel instead of asking
 # which kernel to use (the workbook's notebooks carry no kernel metadata).  Students get
 # nbgrader's assignment list only: the per-role labconfig hides the instructors' panels.
+# A Run All clicked while the kernel is still starting is dropped by JupyterLab without a word
+# (README: "Run All right after a kernel starts"): enableKernelInitNotification makes Lab say so.
 mkdir -p "$CLASSROOM_VENV/share/jupyter/lab/settings"
 cat > "$CLASSROOM_VENV/share/jupyter/lab/settings/overrides.json" <<'JSON'
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false},
- "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}
+ "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true,
+                                            "enableKernelInitNotification": true}}
 JSON
 chmod -R a+rX "$CLASSROOM_VENV"
 

@@ -11,11 +11,14 @@
 # - nbgrader's filesystem exchange is shared by every user; the course id and exchange root come
 #   from $CLASSROOM_ETC/jupyter/{students,instructors}/nbgrader_config.py, chosen by the user's group.
 
+import asyncio
 import grp
 import ipaddress
 import os
 import pwd
 from urllib.parse import urlparse
+
+from jupyterhub.spawner import LocalProcessSpawner
 
 c = get_config()  # noqa: F821 (provided by JupyterHub)
 
@@ -91,8 +94,6 @@ c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [os.path.join(VENV, "bin", "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.LocalProcessSpawner.ip = "127.0.0.1"
-c.Spawner.start_timeout = 120
-c.Spawner.http_timeout = 120
 c.Spawner.environment = {
     "PATH": os.path.join(VENV, "bin") + ":/usr/local/bin:/usr/bin:/bin",
     # git refuses to clone a repository another account owns ("dubious ownership") unless a
@@ -115,6 +116,51 @@ def pre_spawn_hook(spawner):
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
+
+# --- a class arriving together (issue 20; figures in benchmarks/RESULTS.md, "hub_load") -----------------
+# A server's start is ~3 s of CPU (Python imports, mostly); on 2 cores 30 students clicking the link in
+# the same minute all start together and finish in ~40-60 s.  Set deliberately, not left to defaults:
+# - concurrent_spawn_limit: servers starting at once before the hub answers 429 "Too many users trying
+#   to log in right now, try again in N s" (a student sees that as a failure).  A seminar-sized class
+#   must fit under it; JupyterHub's default (100) would let a large class thrash a small machine where
+#   nobody's server comes up within the timeouts below.  CLASSROOM_SPAWN_LIMIT overrides it.
+# - start_timeout, http_timeout: the spawner below returns once the server listens, so both bound the
+#   whole start (imports, server extensions) under a class's load: 120 s, above the 90 s target for 30.
+# - the proxy: configurable-http-proxy keeps its defaults of no request timeout on purpose (a kernel's
+#   websocket and nbgitpuller's progress stream are long-lived); the hub checks it every 5 s and the
+#   proxy's routes are kept in the hub's database, so a restarted proxy gets them back.
+c.JupyterHub.concurrent_spawn_limit = int(env.get("CLASSROOM_SPAWN_LIMIT", "40") or 0)
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+
+
+class ListeningLocalProcessSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner whose start returns when the server accepts connections (checked every 0.1 s).
+
+    The hub then asks the server over HTTP at once; without this it polls with an exponential
+    back-off of up to 5 s between tries (2.3 s lost in one measured start; benchmarks/hub_load.py's
+    "listening → hub says ready").  The server binds its port only when it is ready to serve.
+    """
+
+    async def start(self):
+        ip, port = await super().start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.http_timeout
+        while loop.time() < deadline and self.proc.poll() is None:  # exited: the hub reports it
+            try:
+                _, writer = await asyncio.open_connection(ip or "127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            break
+        return ip, port
+
+
+c.JupyterHub.spawner_class = ListeningLocalProcessSpawner
+c.ConfigurableHTTPProxy.check_running_interval = 5
+# A slow start shows the hub's progress page after 10 s instead of a browser spinning on the login POST.
+c.JupyterHub.tornado_settings.update({"slow_spawn_timeout": 10})  # merged with any other settings
 
 # --- idle servers are stopped (their files stay) ---------------------------------------------------------
 idle = int(env.get("CLASSROOM_IDLE_MINUTES", "60") or 0)

@@ -8,6 +8,7 @@ a new major version.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -166,10 +167,14 @@ print(json.dumps({"drawn": drawn, "memo": getattr(schemapi._FromDict.__init__, "
     assert found["memo"] is (switch == "")
     if switch == "":
         assert not found["grammar_at_import"]  # the second of import time saved
-    assert (found["iri_bad"], found["iri_good"]) == (False, True)  # jsonschema's "iri" check kept
-    assert found["iri_ref"] == [True, False]  # and its "iri-reference" check
-    assert found["registered_by"] == ["jsonschema._format"]  # nothing written into its registry
-    assert found["real_module"]  # the stand-in is gone once Altair is imported
+    # jsonschema's "iri" checks kept where jsonschema has them: 4.25+ builds them on rfc3987-syntax;
+    # constraints.txt pins 4.24, which checks no "iri" (README: "Pinned around upstream").
+    has_iri = importlib.util.find_spec("rfc3987_syntax") is not None
+    assert (found["iri_bad"], found["iri_good"]) == ((False, True) if has_iri else (True, True))
+    if has_iri:
+        assert found["iri_ref"] == [True, False]  # and its "iri-reference" check
+        assert found["registered_by"] == ["jsonschema._format"]  # nothing written into its registry
+        assert found["real_module"]  # the stand-in is gone once Altair is imported
 
 
 def test_iri_checks_are_registered_like_jsonschemas_own():

@@ -781,20 +781,26 @@ class NotebookPage:
         return self.page.evaluate(JS_RUN_STATE, PANEL)
 
     def run_all(self, timeout: float = 300.0) -> None:
-        """Run > Run All Cells, as a student would, then wait until every cell has finished."""
+        """Run > Run All Cells, once, as a student would, then wait until every cell has finished.
+
+        ``open`` has waited for the kernel's own kernel_info_reply: Run All clicked while JupyterLab
+        is still starting the kernel is dropped by Lab (see README, "Run All right after a kernel
+        starts"), which is what a student gets told by the classroom's kernel-initializing notice.
+        """
         start = time.monotonic()
-        for attempt in range(2):
-            self.page.locator(
-                ".lm-MenuBar-item .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")
-            ).first.click()
-            self.page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-            try:
-                self.wait_until(lambda: bool(self.traffic.code), 15, "Run All to send cells to the kernel")
-                break
-            except TimeoutError:
-                self.page.keyboard.press("Escape")
-                if attempt:
-                    raise
+        self.page.locator(
+            ".lm-MenuBar-item .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")
+        ).first.click()
+        self.page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+        try:
+            self.wait_until(lambda: bool(self.traffic.code), 60, "Run All to send cells to the kernel")
+        except TimeoutError as error:
+            toasts = self.page.evaluate(
+                "() => [...document.querySelectorAll('.Toastify__toast')].map(e => e.textContent.slice(0, 200))"
+            )
+            raise TimeoutError(
+                f"{error}; kernel ready: {self.traffic.kernel_ready}; notices: {toasts}"
+            ) from None
         self.wait_idle(timeout, start)
         self.timings["run"] = time.monotonic() - start
 

@@ -41,6 +41,7 @@ class HubUser:
         self.timeout = timeout
         self.http = requests.Session()
         self.token: str | None = None
+        self.last_run: dict[str, float] = {}  # seconds of the last run(): kernel_start, cells
 
     # ------------------------------------------------------------------ hub
     def login(self) -> requests.Response:
@@ -182,15 +183,20 @@ class HubUser:
         Each result: {"stdout": text, "error": "Name: message" or None}.  The kernel is deleted
         after, unless keep_kernel (then the caller deletes it, e.g. after measuring its memory).
         """
+        started = time.monotonic()
         answer = self.post("/api/kernels", json={"name": "python3"})
         if answer.status_code != 201:
             raise HubError(f"{self.name}: kernel start answered {answer.status_code}: {answer.text[:300]}")
         kernel_id = answer.json()["id"]
+        self.last_run = {"kernel_start": time.monotonic() - started}
         try:
             # In a thread of its own: the test process may already be running an event loop.
+            started = time.monotonic()
             with ThreadPoolExecutor(max_workers=1) as own_thread:
                 job = own_thread.submit(asyncio.run, asyncio.wait_for(self._run(kernel_id, cells), timeout))
-                return job.result()
+                results = job.result()
+            self.last_run["cells"] = time.monotonic() - started
+            return results
         finally:
             if not keep_kernel:
                 requests.delete(

@@ -485,6 +485,13 @@ def _browser_student(state, sync_playwright) -> float:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, env=env)
         page = None
         journal: list[str] = []
+        kernel_ready = False
+
+        def frame(text) -> None:
+            nonlocal kernel_ready
+            journal.append("ws<- " + str(text)[:160])
+            kernel_ready = kernel_ready or "kernel_info_reply" in str(text)[:2000]
+
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
@@ -501,7 +508,7 @@ def _browser_student(state, sync_playwright) -> float:
                 "websocket",
                 lambda ws: (
                     journal.append(f"websocket {ws.url}"),
-                    ws.on("framereceived", lambda f: journal.append("ws<- " + str(f)[:160])),
+                    ws.on("framereceived", frame),
                     ws.on("framesent", lambda f: journal.append("ws-> " + str(f)[:160])),
                     ws.on("close", lambda _ws: journal.append(f"websocket closed {ws.url}")),
                 ),
@@ -518,49 +525,40 @@ def _browser_student(state, sync_playwright) -> float:
                 re.compile(rf"/user/{re.escape(user.name)}/lab/tree/{TARGET}/"), timeout=150_000
             )
             panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+            # The kernel is ready when it has answered Lab's kernel_info_request on its websocket (the
+            # execution indicator says "idle" before a kernel exists). A Run All clicked before that is
+            # refused by Lab with the "kernel is still initializing" notice the classroom turns on
+            # (README: "Run All right after a kernel starts"): click once, when a student could.
+            deadline = time.monotonic() + 120
+            while not kernel_ready:
+                assert time.monotonic() < deadline, "the notebook's kernel never answered kernel_info"
+                page.wait_for_timeout(200)
             page.wait_for_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
-            # Run All from the menu. Right after the kernel connects, Lab may still be busy setting
-            # it up and drop the command: try again until a cell is queued or has run.
-            started_js = """(panel) => [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt')]
-                                .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
-            for _attempt in range(4):
-                page.click("li.lm-MenuBar-item:has-text('Run')")
-                page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
-                try:
-                    page.wait_for_function(started_js, arg=panel, timeout=15_000)
-                    break
-                except Exception:  # noqa: BLE001 - nothing queued: try once more
-                    page.keyboard.press("Escape")
-            else:
-                raise AssertionError("Run All never started a cell in JupyterLab")
+            page.click("li.lm-MenuBar-item:has-text('Run')")
+            page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
             # Done when the saved notebook has every code cell run. (Lab renders only the cells in
             # view, so the page's prompts cannot tell; the file on the server can.)
             deadline = time.monotonic() + float(os.environ.get("WORKBOOK_HUB_RUN_TIMEOUT", "180"))
-            done_before, stalled_since, reruns = -1, time.monotonic(), 0
+            code, unread = [], ""
             while True:
                 page.keyboard.press("Control+s")
                 page.wait_for_timeout(2000)
-                saved = user.read_notebook(f"{TARGET}/{NOTEBOOK}")
-                code = [c for c in saved["cells"] if c["cell_type"] == "code"]
-                if all(c.get("execution_count") for c in code):
-                    break
-                # On a loaded machine Lab has been seen to run only the first cell of a Run All sent
-                # while the new kernel was still settling (not reproduced on a quiet one). When the
-                # kernel is idle and nothing has run for 30 s, Run All again (at most twice; logged).
-                done = sum(bool(c.get("execution_count")) for c in code)
-                if done != done_before:
-                    done_before, stalled_since = done, time.monotonic()
-                idle = page.query_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
-                if idle and reruns < 2 and time.monotonic() - stalled_since > 30:
-                    journal.append(f"Run All stalled after {done} of {len(code)} cells: running all again")
-                    reruns += 1
-                    stalled_since = time.monotonic()
-                    page.click("li.lm-MenuBar-item:has-text('Run')")
-                    page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
-                assert time.monotonic() < deadline, (
-                    f"Run All in JupyterLab ran {sum(bool(c.get('execution_count')) for c in code)}"
-                    f" of {len(code)} code cells"
-                )
+                # Read what the server has; a read that meets the save half-way answers 400: read again.
+                answer = user.get(f"/api/contents/{TARGET}/{NOTEBOOK}", params={"content": "1"})
+                if answer.status_code == 200:
+                    code = [c for c in answer.json()["content"]["cells"] if c["cell_type"] == "code"]
+                    if code and all(c.get("execution_count") for c in code):
+                        break
+                else:
+                    unread = f"; last read answered {answer.status_code}: {answer.text[:200]}"
+                if time.monotonic() > deadline:
+                    notices = page.evaluate(
+                        "() => [...document.querySelectorAll('.Toastify__toast')].map(e => e.textContent)"
+                    )
+                    raise AssertionError(
+                        f"one Run All in JupyterLab ran {sum(bool(c.get('execution_count')) for c in code)}"
+                        f" of {len(code)} code cells (notices: {notices}{unread})"
+                    )
             page.wait_for_selector(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']")
             # Lab keeps the kernel: shut it down as a student closing the tab would not.
             for session in user.get("/api/sessions").json():
