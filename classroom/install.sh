@@ -2,7 +2,7 @@
 # Install the alliance-workbook classroom on this machine and start it (run as root):
 #
 #     sudo classroom/install.sh            # install (or upgrade) and start
-#     sudo classroom/stop                  # stop the hub, the proxy and every user's server
+#     sudo classroom/stop [--all]          # stop the hub (--all: the proxy and every server too)
 #
 # What it does (each step is skipped when already done, so running it again upgrades in place):
 #   1. Debian packages: python3-venv, git, nodejs/npm (Node >= 20 is needed by the proxy).
