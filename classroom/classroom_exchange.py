@@ -178,8 +178,11 @@ class ClassroomCollect(InstalledFolders, ExchangeCollect):
         line = "\t".join(
             [now, self.coursedir.assignment_id, f"made by {owner}", f"claims {claimed}", message]
         )
-        with open(os.path.join(self.coursedir.root, FLAG_FILE), "a") as f:
+        path = os.path.join(self.coursedir.root, FLAG_FILE)
+        with open(path, "a") as f:
             f.write(line + "\n")
+        if os.stat(path).st_uid == os.getuid():
+            os.chmod(path, 0o660)  # every instructor (the course folder's group) appends to it
 
 
 class ClassroomList(InstalledFolders, ExchangeList):

@@ -930,9 +930,11 @@ def test_limits_per_student_are_enforced_by_the_kernel_and_named_in_the_notebook
         assert requests_get(f"{state.url}/hub/health").status_code == 200
         neighbour = _user(state, "s1").run(["import pandas\nprint(sum(range(10**6)))"], timeout=120)[0]
         assert neighbour["error"] is None and neighbour["stdout"].strip() == str(sum(range(10**6)))
-        # The busy loops together get at most the one core of the CPU limit.
-        throttled = (cpu / "cpu.stat").read_text()
-        assert int(re.search(r"nr_throttled (\d+)", throttled).group(1)) > 0, throttled
+        # The busy loops run inside the student's CPU cgroup (capped at CLASSROOM_CPU_LIMIT cores).
+        # Whether the cap bites depends on the machine's load (on a busy machine a loop never gets
+        # a whole core): that it does is for a benchmark, not a test.
+        inside = {int(p) for p in (cpu / "cgroup.procs").read_text().split()}
+        assert set(groups[1:]) <= inside, f"busy loops {groups[1:]} outside {cpu}"
     finally:
         for group in groups:
             try:
