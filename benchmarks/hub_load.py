@@ -204,7 +204,9 @@ def main(argv=None) -> int:
         for row, mb in zip(rows, with_kernel):
             row["mb"] = mb
     finally:
-        subprocess.run(["bash", str(CLASSROOM / "stop"), "--all"], env=env, stdout=subprocess.DEVNULL, timeout=180)
+        subprocess.run(
+            ["bash", str(CLASSROOM / "stop"), "--all"], env=env, stdout=subprocess.DEVNULL, timeout=180
+        )
         subprocess.run(
             ["bash", str(CLASSROOM / "remove-user"), *names],
             env=env,
