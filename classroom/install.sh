@@ -2,15 +2,16 @@
 # Install the alliance-workbook classroom on this machine and start it (run as root):
 #
 #     sudo classroom/install.sh            # install (or upgrade) and start
-#     sudo classroom/stop                  # stop the hub, the proxy and every user's server
+#     sudo classroom/stop [--all]          # stop the hub (--all: the proxy and every server too)
 #
 # What it does (each step is skipped when already done, so running it again upgrades in place):
 #   1. Debian packages: python3-venv, git, nodejs/npm (Node >= 20 is needed by the proxy).
 #   2. $CLASSROOM_PREFIX/venv: a venv made from /usr/bin/python3 (readable by every user) holding
 #      the workbook (student install), JupyterHub, nbgitpuller and nbgrader: `pip install ".[hub]"`.
 #   3. $CLASSROOM_PREFIX/proxy: configurable-http-proxy from classroom/package-lock.json.
-#   4. The Linux groups of students and instructors, nbgrader's exchange ($CLASSROOM_EXCHANGE, mode
-#      1777), the course folder ($CLASSROOM_SRV/course, a copy of exercises/, instructors only), the
+#   4. The Linux groups of students and instructors, nbgrader's exchange ($CLASSROOM_EXCHANGE, owned
+#      by root, an inbox per student: see classroom_exchange.py), the course folder
+#      ($CLASSROOM_SRV/course, a copy of exercises/, instructors only), the
 #      content repository that nbgitpuller links pull from ($CLASSROOM_SRV/content.git).
 #   5. $CLASSROOM_ETC: classroom.env (the settings), per-role Jupyter configuration.
 #   6. Starts the hub: a systemd service when systemd runs, else classroom/start.
@@ -27,7 +28,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-apt) APT=0 ;;
     --no-start) START=0 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +37,16 @@ done
 . "$HERE/settings.sh"
 classroom_need_root
 umask 022
+# TLS (optional): nginx in front, and then the hub's proxy listens on loopback only.
+TLS=0
+if [ -n "${CLASSROOM_TLS_CERT:-}" ] || [ -n "${CLASSROOM_TLS_KEY:-}" ]; then
+  [ -r "${CLASSROOM_TLS_CERT:-}" ] && [ -r "${CLASSROOM_TLS_KEY:-}" ] || classroom_die "CLASSROOM_TLS_CERT and \
+CLASSROOM_TLS_KEY must both name readable files (the certificate chain and its key, PEM)"
+  TLS=1
+  port="${CLASSROOM_BIND_URL##*:}"; port="${port%%/*}"
+  case "$port" in ''|*[!0-9]*) port=8000 ;; esac
+  CLASSROOM_BIND_URL="http://127.0.0.1:$port"
+fi
 
 # --- 1. Debian packages ---------------------------------------------------------------------------------
 if [ "$APT" = 1 ]; then
@@ -44,6 +55,7 @@ if [ "$APT" = 1 ]; then
   command -v git >/dev/null || need+=(git)
   command -v node >/dev/null || need+=(nodejs)
   command -v npm >/dev/null || need+=(npm)
+  [ "$TLS" = 1 ] && ! command -v nginx >/dev/null && need+=(nginx)
   if [ ${#need[@]} -gt 0 ]; then
     classroom_say "installing Debian packages: ${need[*]}"
     apt-get update -q >/dev/null
@@ -92,6 +104,18 @@ cat > "$CLASSROOM_VENV/share/jupyter/lab/settings/overrides.json" <<'JSON'
  "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true,
                                             "enableKernelInitNotification": true}}
 JSON
+# The classroom's nbgrader exchange (per-student inboxes, a collect that refuses impersonation).
+purelib="$("$CLASSROOM_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+install -m 644 "$HERE/classroom_exchange.py" "$purelib/classroom_exchange.py"
+# Limits per student (cgroups, made by the hub's spawner), and in every kernel a hint naming the
+# limit a student's code hit.
+install -m 644 "$HERE/classroom_limits.py" "$purelib/classroom_limits.py"
+mkdir -p "$CLASSROOM_VENV/etc/ipython"
+cat > "$CLASSROOM_VENV/etc/ipython/ipython_kernel_config.py" <<'PY'
+# Written by classroom/install.sh: a classroom limit's error says which limit it was.
+c = get_config()  # noqa: F821
+c.IPKernelApp.exec_lines.append("import classroom_limits as _cl; _cl.hint(); del _cl")
+PY
 chmod -R a+rX "$CLASSROOM_VENV"
 
 # The data folder: the wheel ships it (importlib.resources); an older wheel without it reads a copy.
@@ -126,7 +150,20 @@ done
 mkdir -p "$CLASSROOM_STATE" "$CLASSROOM_EXCHANGE" "$CLASSROOM_SRV"
 chmod 755 "$CLASSROOM_SRV"
 chmod 700 "$CLASSROOM_STATE"
-chmod 1777 "$CLASSROOM_EXCHANGE"   # nbgrader makes <course>/inbound write-only (733) on release
+# The exchange: made here, owned by root, so that the kernel decides who writes what (see
+# classroom_exchange.py): students cannot create course folders, list who submitted, or write
+# anywhere but their own inbox (inbound/<student>/, made by add-user).
+exchange_course="$CLASSROOM_EXCHANGE/$CLASSROOM_COURSE_ID"
+mkdir -p "$exchange_course/outbound" "$exchange_course/feedback" "$exchange_course/inbound"
+chown root:root "$CLASSROOM_EXCHANGE" "$exchange_course"
+chmod 755 "$CLASSROOM_EXCHANGE" "$exchange_course"
+chown root:"$CLASSROOM_INSTRUCTORS" "$exchange_course/outbound" "$exchange_course/feedback" "$exchange_course/inbound"
+chmod 2775 "$exchange_course/outbound"   # instructors release; everyone reads
+chmod 2771 "$exchange_course/feedback"   # instructors write; a student reaches only their own file
+chmod 0751 "$exchange_course/inbound"    # instructors list the inboxes; students only pass through
+for student in $(getent group "$CLASSROOM_STUDENTS" | cut -d: -f4 | tr ',' ' '); do
+  classroom_inbox "$student"
+done
 if [ ! -d "$CLASSROOM_COURSE" ]; then
   classroom_say "course folder: $CLASSROOM_COURSE (from exercises/)"
   mkdir -p "$CLASSROOM_COURSE"
@@ -150,7 +187,8 @@ chmod -R a+rX "$CLASSROOM_ETC/jupyter"
   echo "# A variable set in the environment wins over its line here."
   for name in CLASSROOM_PREFIX CLASSROOM_SRV CLASSROOM_EXCHANGE CLASSROOM_COURSE_ID CLASSROOM_STUDENTS \
       CLASSROOM_INSTRUCTORS CLASSROOM_BIND_URL CLASSROOM_HUB_PORT CLASSROOM_PROXY_API_PORT CLASSROOM_AUTH \
-      CLASSROOM_IDLE_MINUTES CLASSROOM_DATA; do
+      CLASSROOM_IDLE_MINUTES CLASSROOM_DATA CLASSROOM_MEMORY_LIMIT CLASSROOM_CPU_LIMIT CLASSROOM_PIDS_LIMIT \
+      CLASSROOM_CGROUP CLASSROOM_DISK_QUOTA CLASSROOM_QUOTA_PATHS CLASSROOM_TLS_CERT CLASSROOM_TLS_KEY CLASSROOM_TLS_PORT; do
     printf ': "${%s:=%s}"\n' "$name" "${!name}"
   done
 } > "$CLASSROOM_ETC/classroom.env"
@@ -173,6 +211,17 @@ chmod -R a+rX "$CLASSROOM_PREFIX/classroom"
 # The content repository (what nbgitpuller links deliver): the notebooks of the installed workbook.
 if [ ! -d "$CLASSROOM_CONTENT" ]; then
   "$HERE/publish" --source "$REPO"
+fi
+
+# --- TLS: nginx's site for the classroom ---------------------------------------------------------------------------
+if [ "$TLS" = 1 ]; then
+  command -v nginx >/dev/null || classroom_die "CLASSROOM_TLS_CERT is set but nginx is missing: apt-get install nginx"
+  sed -e "s#@CERT@#$CLASSROOM_TLS_CERT#g" -e "s#@KEY@#$CLASSROOM_TLS_KEY#g" -e "s#@PORT@#$port#g" \
+    -e "s#@TLS_PORT@#${CLASSROOM_TLS_PORT:-443}#g" "$HERE/tls/nginx-classroom.conf" > "$CLASSROOM_ETC/nginx-classroom.conf"
+  ln -sf "$CLASSROOM_ETC/nginx-classroom.conf" /etc/nginx/conf.d/alliance-classroom.conf
+  nginx -t -q || classroom_die "nginx refused the classroom's site ($CLASSROOM_ETC/nginx-classroom.conf)"
+  if [ -d /run/systemd/system ]; then systemctl reload-or-restart nginx; elif pgrep -x nginx >/dev/null; then nginx -s reload; else nginx; fi
+  classroom_say "TLS: nginx serves https on port ${CLASSROOM_TLS_PORT:-443}; the hub listens on $CLASSROOM_BIND_URL only"
 fi
 
 # --- 6. start -----------------------------------------------------------------------------------------------------

@@ -43,9 +43,11 @@ c.ConfigurableHTTPProxy.pid_file = os.path.join(STATE, "proxy.pid")
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(STATE, "jupyterhub.sqlite")
 c.JupyterHub.cookie_secret_file = os.path.join(STATE, "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = os.path.join(STATE, "jupyterhub.pid")
-# Stopping the hub stops the proxy and every user's server (classroom/stop relies on it).
-c.JupyterHub.cleanup_servers = True
-c.JupyterHub.cleanup_proxy = True
+# Stopping the hub leaves the proxy and users' servers running, so that a restart or an upgrade
+# (classroom/stop, then start) does not interrupt anyone: the new hub finds both again.
+# `classroom/stop --all` stops every server and the proxy first.
+c.JupyterHub.cleanup_servers = False
+c.JupyterHub.cleanup_proxy = False
 
 # --- who may log in ------------------------------------------------------------------------------------
 if AUTH == "pam":
@@ -157,7 +159,7 @@ class ListeningLocalProcessSpawner(LocalProcessSpawner):
         return ip, port
 
 
-c.JupyterHub.spawner_class = ListeningLocalProcessSpawner
+# (the spawner class is set below: ClassroomSpawner, this one with the per-student cgroup)
 c.ConfigurableHTTPProxy.check_running_interval = 5
 # A slow start shows the hub's progress page after 10 s instead of a browser spinning on the login POST.
 c.JupyterHub.tornado_settings.update({"slow_spawn_timeout": 10})  # merged with any other settings
@@ -185,6 +187,62 @@ if idle > 0:
             "command": [os.path.join(VENV, "bin", "python3"), "-c", culler, f"--timeout={idle * 60}"],
         }
     ]
+
+# --- limits per student: a cgroup each (classroom_limits.py, installed into the venv) ---------------------
+import classroom_limits  # noqa: E402
+from jupyterhub.spawner import LocalProcessSpawner  # noqa: E402
+
+LIMITS = classroom_limits.settings(env)
+
+
+class ClassroomSpawner(ListeningLocalProcessSpawner):
+    """The listening spawner above, whose server runs in the user's own cgroup; stopping it ends everything."""
+
+    def make_preexec_fn(self, name):
+        drop_to_user = super().make_preexec_fn(name)
+        folders = classroom_limits.prepare(name, LIMITS)
+
+        def preexec():
+            classroom_limits.enter(folders, LIMITS)
+            drop_to_user()
+
+        return preexec
+
+    async def stop(self, now=False):
+        try:
+            await super().stop(now=now)
+        finally:
+            killed = classroom_limits.end_all(self.user.name, LIMITS)
+            if killed:
+                self.log.info("ended %d leftover process(es) of %s", killed, self.user.name)
+
+
+c.JupyterHub.spawner_class = ClassroomSpawner
+c.Spawner.environment.update(
+    {
+        k: env[k]
+        for k in ("CLASSROOM_MEMORY_LIMIT", "CLASSROOM_CPU_LIMIT", "CLASSROOM_PIDS_LIMIT")
+        if env.get(k)
+    }
+)
+c.JupyterHub.shutdown_on_logout = True  # logging out stops the server, and with it every process
+
+# --- the administrator's scripts (remove-user) talk to the hub with a token only root can read ------------
+_admin_token_file = os.path.join(STATE, "admin-api-token")
+if not os.path.isfile(_admin_token_file):
+    import secrets
+
+    with open(os.open(_admin_token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as _f:
+        _f.write(secrets.token_hex(32))
+with open(_admin_token_file) as _f:
+    c.JupyterHub.services.append({"name": "classroom-admin", "api_token": _f.read().strip()})
+c.JupyterHub.load_roles.append(
+    {
+        "name": "classroom-admin",
+        "services": ["classroom-admin"],
+        "scopes": ["admin:users", "admin:servers", "tokens", "list:users"],
+    }
+)
 
 local = os.path.join(ETC, "jupyterhub_config_local.py")
 if os.path.isfile(local):

@@ -228,6 +228,8 @@ def classroom(hub_prerequisites):
         CLASSROOM_COURSE_ID=COURSE_ID,
         CLASSROOM_IDLE_MINUTES="60",
         CLASSROOM_AUTH=os.environ.get("WORKBOOK_HUB_AUTH", "pam"),
+        CLASSROOM_CGROUP=f"{tag}-classroom",  # the students' cgroups (issue 19)
+        CLASSROOM_PIDS_LIMIT="256",
     )
     names = {"teacher": f"{tag}-teach", **{key: f"{tag}-{key}" for key in PLANS}, "outsider": f"{tag}-out"}
     passwords = {name: secrets.token_urlsafe(12) for name in names.values()}
@@ -300,7 +302,7 @@ def classroom(hub_prerequisites):
         problems = []
         t = time.monotonic()
         stopped = subprocess.run(
-            ["bash", str(CLASSROOM / "stop")],
+            ["bash", str(CLASSROOM / "stop"), "--all"],  # every server too (plain stop keeps them)
             env=env,
             text=True,
             timeout=120,
@@ -344,6 +346,11 @@ def classroom(hub_prerequisites):
                 subprocess.run(["userdel", "-r", name], capture_output=True)
         for group in (env["CLASSROOM_STUDENTS"], env["CLASSROOM_INSTRUCTORS"]):
             subprocess.run(["groupdel", group], capture_output=True)
+        for controller in ("memory", "cpu", "pids"):  # the students' cgroups' folder (emptied by remove-user)
+            try:
+                _cgroup(state, controller, "").rmdir()
+            except (OSError, StopIteration):
+                pass
         shutil.rmtree(base, ignore_errors=True)
         timings["total"] = time.monotonic() - started
         print("\nclassroom test timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
@@ -730,3 +737,372 @@ def test_an_update_is_pulled_and_keeps_the_students_edits(classroom):
         assert "notebook 01 has a reading list" in student.read_file(f"{TARGET}/NEWS.md")
     assert user.read_file(path) == before, "the pull changed the student's edited notebook"
     assert "My own note" in user.read_file(path)
+
+
+# ------------------------------------------------------------------------------------ hostile students
+# (issue 19: each test here stands on its own: selected alone with -k, it logs in and releases
+# what it needs; after the tests above, it reuses their logins and release.)
+
+VICTIM, ATTACKER = "s1", "s5"
+
+
+def _user(state, key) -> HubUser:
+    """The logged-in user with a running server (logs in and starts it when no earlier test did)."""
+    if key not in state.users:
+        user = HubUser(state.url, state.names[key], state.passwords[state.names[key]])
+        assert user.login().status_code == 302, f"{key}: login refused"
+        user.make_token()
+        user.start_server()
+        user.wait_ready()
+        state.users[key] = user
+    return state.users[key]
+
+
+def _released(state) -> None:
+    if not (state.exchange / COURSE_ID / "outbound" / EXERCISE).is_dir():
+        instructor_shell(
+            _user(state, "teacher"),
+            f"workbook release {EXERCISE} --course . --no-validate",
+            f"nbgrader release_assignment {EXERCISE}",
+        )
+
+
+def _md5(path: Path) -> str:
+    import hashlib
+
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def _kernel_json(user: HubUser, code: str) -> dict:
+    """Run code that prints one JSON line in the user's own kernel; the parsed line."""
+    result = user.run([code], timeout=120)[0]
+    assert result["error"] is None, f"{user.name}: {result['error']}\n{result['stdout']}"
+    return json.loads(result["stdout"].strip().splitlines()[-1])
+
+
+def test_impersonation_at_submit_and_at_collect_is_refused_and_flagged(classroom):
+    state = classroom
+    _released(state)
+    victim, attacker = _user(state, VICTIM), _user(state, ATTACKER)
+    solutions, points = source_answers()
+    path = f"{EXERCISE}/{EXERCISE}.ipynb"
+    for key, user in ((VICTIM, victim), (ATTACKER, attacker)):
+        if not user.exists(path):
+            user.nbgrader("fetch", COURSE_ID, EXERCISE)
+            user.save_notebook(path, _answered(user.read_notebook(path), PLANS[key], solutions))
+    victim.nbgrader("submit", COURSE_ID, EXERCISE)  # the genuine, latest submission of the victim
+    inbound = state.exchange / COURSE_ID / "inbound"
+    own = sorted((inbound / victim.name).iterdir())
+    assert own and all(p.name.startswith(victim.name + "+") for p in own), own
+    genuine = _md5(own[-1] / f"{EXERCISE}.ipynb")
+    for folder in [state.exchange, state.exchange / COURSE_ID, *own]:
+        assert not folder.stat().st_mode & 0o002, f"{folder} is writable by everyone"
+
+    later = "2099-01-01 00:00:00.000000 UTC"
+    forged = f"{victim.name}+{EXERCISE}+{later}"
+    blank = str(state.exchange / COURSE_ID / "outbound" / EXERCISE / f"{EXERCISE}.ipynb")
+    attempts = {
+        "submit --student": (
+            f"subprocess.run(['nbgrader', 'submit', {EXERCISE!r}, '--course', {COURSE_ID!r},"
+            f" '--student', {victim.name!r}], capture_output=True, text=True)"
+        ),
+        "into the victim's inbox": f"os.makedirs({str(inbound / victim.name / forged)!r})",
+        "a folder in the inbound root": f"os.makedirs({str(inbound / forged)!r})",
+        "list the victim's inbox": f"os.listdir({str(inbound / victim.name)!r})",
+        "a course folder of one's own": f"os.makedirs({str(state.exchange / 'another-course')!r})",
+    }
+    code = "import json, os, subprocess\nout = {}\n" + "".join(
+        f"try:\n    r = {expr}\n    out[{what!r}] = 'exit %s: %s' % (r.returncode, r.stdout + r.stderr)"
+        f" if hasattr(r, 'returncode') else 'allowed'\nexcept PermissionError:\n    out[{what!r}] = 'denied'\n"
+        for what, expr in attempts.items()
+    )
+    # The attack that gets through to the exchange: a folder named for the victim in one's own inbox.
+    code += (
+        f"planted = os.path.join({str(inbound / attacker.name)!r}, {forged!r})\n"
+        f"os.makedirs(planted)\nimport shutil\nshutil.copy({blank!r}, planted)\n"
+        "print(json.dumps(out))\n"
+    )
+    seen = _kernel_json(attacker, code)
+    refused_submit = seen.pop("submit --student")
+    assert not refused_submit.startswith("exit 0") and "Refused" in refused_submit, refused_submit
+    assert seen == {what: "denied" for what in seen}, seen
+    # The victim opens their own inbox to everyone by mistake; the attacker writes a later one there.
+    _kernel_json(victim, f"import os, json\nos.chmod({str(inbound / victim.name)!r}, 0o777)\nprint('{{}}')")
+    _kernel_json(
+        attacker,
+        f"import os, json, shutil\np = os.path.join({str(inbound / victim.name)!r}, "
+        f"{forged.replace('2099', '2098')!r})\nos.makedirs(p)\nshutil.copy({blank!r}, p)\nprint('{{}}')",
+    )
+    try:
+        out = instructor_shell(_user(state, "teacher"), f"nbgrader collect --update {EXERCISE}")
+    finally:
+        os.chmod(inbound / victim.name, 0o2750)
+    refused = [line for line in out.splitlines() if "REFUSED" in line]
+    assert len(refused) == 2 and all(attacker.name in line for line in refused), out[-3000:]
+    collected = state.course / "submitted" / victim.name / EXERCISE / f"{EXERCISE}.ipynb"
+    assert _md5(collected) == genuine, "the victim's collected notebook is not what they submitted"
+    flags = (state.course / "flagged-submissions.txt").read_text()
+    assert flags.count(f"made by {attacker.name}\tclaims {victim.name}") == 2, flags
+    # Graded normally: the victim's own answers, all right. (After the round trip above, the grade
+    # on file is of these very bytes; standing alone, this test grades the victim itself.)
+    expected = sum(points[q] for q, how in PLANS[VICTIM].items() if how == "right")
+    grades = state.course / "grades.csv"
+    if grades.is_file():
+        with open(grades, newline="") as f:
+            rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == EXERCISE}
+        if victim.name in rows:
+            assert float(rows[victim.name]["score"]) == pytest.approx(expected), rows[victim.name]
+            return
+    graded = run(
+        [
+            "bash",
+            str(CLASSROOM / "grade"),
+            EXERCISE,
+            "--student",
+            victim.name,
+            "--regrade",
+            "--timeout",
+            "60",
+        ],
+        state.env,
+        timeout=300,
+        check=False,
+    )
+    assert graded.returncode == 0, graded.stdout[-3000:]
+    with open(state.course / "grades.csv", newline="") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == EXERCISE}
+    assert float(rows[victim.name]["score"]) == pytest.approx(expected), rows.get(victim.name)
+
+
+LIMITED = "s3"  # the student who runs into the limits (after the exercise: their grade is on file)
+
+
+def _cgroup(state, controller: str, name: str) -> Path:
+    own = next(
+        line.split(":", 2)[2].strip().lstrip("/")
+        for line in Path("/proc/self/cgroup").read_text().splitlines()
+        if controller in line.split(":", 2)[1].split(",")
+    )
+    return Path("/sys/fs/cgroup", controller, own, state.env["CLASSROOM_CGROUP"], name)
+
+
+def test_limits_per_student_are_enforced_by_the_kernel_and_named_in_the_notebook(classroom):
+    state = classroom
+    user = _user(state, LIMITED)
+    memory, cpu, pids = (_cgroup(state, c, user.name) for c in ("memory", "cpu", "pids"))
+    assert int((memory / "memory.limit_in_bytes").read_text()) == 2 * 1024**3
+    assert int((cpu / "cpu.cfs_quota_us").read_text()) == int((cpu / "cpu.cfs_period_us").read_text())
+    assert int((pids / "pids.max").read_text()) == int(state.env["CLASSROOM_PIDS_LIMIT"])
+    uid = pwd.getpwnam(user.name).pw_uid
+    mine = set(processes_of({uid}))
+    for folder in (memory, cpu, pids):
+        inside = {int(p) for p in (folder / "cgroup.procs").read_text().split()}
+        assert mine and mine <= inside, f"{folder}: {user.name}'s processes {mine - inside} are outside"
+    # A memory bomb: one allocation past the limit fails in the cell, which says which limit.
+    # A fork bomb (children that live 30 s) and two busy loops, in sessions of their own: the
+    # processes run out at the limit, and the next cell that starts one says which limit.
+    bomb = (
+        "import os, sys, time\nn = 0\nwhile True:\n    try:\n        pid = os.fork()\n"
+        "    except OSError as e:\n        print(n, e.errno, flush=True)\n        time.sleep(30)\n"
+        "        os._exit(0)\n    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n    n += 1\n"
+    )
+    cells = [
+        "x = bytearray(3 * 1024**3)",
+        "import subprocess, sys\n"
+        "busy = [subprocess.Popen([sys.executable, '-c', 'while True: pass'], start_new_session=True)"
+        " for _ in range(2)]\n"
+        f"bomb = subprocess.Popen([sys.executable, '-c', {bomb!r}], stdout=subprocess.PIPE, text=True,"
+        " start_new_session=True)\nforked = bomb.stdout.readline().split()\n"
+        "print('forked', *forked, 'groups', bomb.pid, *(b.pid for b in busy))",
+        "subprocess.run(['true'])",
+    ]
+    results = user.run(cells, timeout=120)
+    said = results[1]["stdout"].split()
+    groups = [int(g) for g in said[said.index("groups") + 1 :]]
+    try:
+        assert results[0]["error"].startswith("MemoryError"), results[0]
+        assert "memory limit (2 GB" in results[0]["stdout"], results[0]
+        assert int(said[1]) < int(state.env["CLASSROOM_PIDS_LIMIT"]) and said[2] == "11", results[1]
+        assert results[2]["error"] and "process limit" in results[2]["stdout"], results[2]
+        # Meanwhile the hub answers and a classmate's kernel starts and runs.
+        assert requests_get(f"{state.url}/hub/health").status_code == 200
+        neighbour = _user(state, "s1").run(["import pandas\nprint(sum(range(10**6)))"], timeout=120)[0]
+        assert neighbour["error"] is None and neighbour["stdout"].strip() == str(sum(range(10**6)))
+        # The busy loops run inside the student's CPU cgroup (capped at CLASSROOM_CPU_LIMIT cores).
+        # Whether the cap bites depends on the machine's load (on a busy machine a loop never gets
+        # a whole core): that it does is for a benchmark, not a test.
+        inside = {int(p) for p in (cpu / "cgroup.procs").read_text().split()}
+        assert set(groups[1:]) <= inside, f"busy loops {groups[1:]} outside {cpu}"
+    finally:
+        for group in groups:
+            try:
+                os.killpg(group, 9)
+            except ProcessLookupError:
+                pass
+
+
+def requests_get(url: str):
+    import requests
+
+    return requests.get(url, timeout=30)
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (killed, waiting for its new parent, init, to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_no_leftover_process_after_the_server_stops(classroom):
+    state = classroom
+    user = _user(state, "s4")
+    started = user.run(
+        [
+            "import subprocess\np = subprocess.Popen(['nohup', 'sleep', '600'], start_new_session=True,"
+            " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\nprint(p.pid)"
+        ]
+    )[0]
+    pid = int(started["stdout"])
+    assert Path(f"/proc/{pid}").exists()
+    answer = user.hub_api("DELETE", f"/users/{user.name}/server")
+    assert answer.status_code in (202, 204), answer.text
+    deadline = time.monotonic() + 60
+    while user.hub_api("GET", f"/users/{user.name}").json().get("servers") and time.monotonic() < deadline:
+        time.sleep(0.3)
+    state.users.pop("s4")  # a later test starts the server again
+    uid = pwd.getpwnam(user.name).pw_uid
+    assert not _running(pid), "nohup sleep outlived the student's server"
+    left = [p for p in processes_of({uid}) if _running(p)]
+    assert left == [], f"{user.name} still runs {left}"
+
+
+def _terminal(user: HubUser, command: str, timeout: float = 60) -> str:
+    """Type a command into a new JupyterLab terminal (its websocket, as Lab's terminal does); its output."""
+    import asyncio
+
+    answer = user.post("/api/terminals")
+    assert answer.status_code == 200, f"{user.name}: new terminal answered {answer.status_code}"
+    term = answer.json()["name"]
+    marker = "END-OF-" + secrets.token_hex(4)
+
+    async def talk() -> str:
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        url = user.server.replace("http://", "ws://") + f"/terminals/websocket/{term}"
+        conn = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {user.token}"}))
+        # The marker is typed split in two, so only the command's output (not its echo) holds it whole.
+        conn.write_message(json.dumps(["stdin", f"{command}; echo {marker[:6]}''{marker[6:]}\r"]))
+        seen = ""
+        try:
+            while marker not in seen:
+                raw = await conn.read_message()
+                if raw is None:
+                    break
+                kind, *rest = json.loads(raw)
+                if kind == "stdout":
+                    seen += rest[0]
+        finally:
+            conn.close()
+        return seen
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as own_thread:
+            return own_thread.submit(asyncio.run, asyncio.wait_for(talk(), timeout)).result()
+    finally:
+        import requests
+
+        requests.delete(
+            f"{user.server}/api/terminals/{term}",
+            headers={"Authorization": f"token {user.token}"},
+            timeout=30,
+        )
+
+
+def test_terminals_have_the_classroom_commands_on_path(classroom):
+    state = classroom
+    venv_bin = f"{PREFIX}/venv/bin"
+    for key in ("teacher", "s2"):
+        out = _terminal(_user(state, key), "command -v workbook nbgrader; workbook --help | head -n 1")
+        assert f"{venv_bin}/workbook" in out and f"{venv_bin}/nbgrader" in out, f"{key}'s terminal: {out!r}"
+        assert "command not found" not in out, f"{key}'s terminal: {out!r}"
+
+
+def test_remove_user_leaves_no_working_token_and_no_leftover_file(classroom):
+    state = classroom
+    key = "s2"
+    user = _user(state, key)
+    assert user.hub_api("GET", "/user").status_code == 200
+    inbox = state.exchange / COURSE_ID / "inbound" / user.name
+    user.run(
+        [
+            f"import os\nopen('/tmp/{state.tag}-left-by-s2', 'w').write('x')\n"
+            f"os.makedirs({str(inbox / 'scratch')!r}, exist_ok=True)\n"
+            "import subprocess\nsubprocess.Popen(['nohup', 'sleep', '600'], start_new_session=True)"
+        ]
+    )
+    uid = pwd.getpwnam(user.name).pw_uid
+    removed = run(["bash", str(CLASSROOM / "remove-user"), user.name], state.env, timeout=180)
+    said = removed.stdout
+    assert "hub user and its" in said and "token" in said, said
+    assert "/tmp" in said and str(state.exchange) in said and "account and home" in said, said
+    assert user.hub_api("GET", "/user").status_code in (401, 403), "the removed user's token still works"
+    left = [p for p in processes_of({uid}) if _running(p)]
+    assert left == [], f"processes of the removed uid {uid}: {left}"
+    left = subprocess.run(
+        ["find", "/tmp", "/var/tmp", "/dev/shm", str(state.exchange), "-xdev", "-uid", str(uid)],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert left == [], f"files of the removed uid {uid}: {left[:10]}"
+    state.users.pop(key)
+
+
+def test_a_restart_keeps_running_servers(classroom):
+    state = classroom
+    user = _user(state, "s3")
+    uid = pwd.getpwnam(user.name).pw_uid
+    servers = [
+        p for p in processes_of({uid}) if b"jupyterhub-singleuser" in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
+    assert servers
+    said = run(["bash", str(CLASSROOM / "stop")], state.env, timeout=120).stdout
+    assert "keep running" in said, said
+    assert all(Path(f"/proc/{p}").exists() for p in servers), "classroom/stop ended a student's server"
+    run(["bash", str(CLASSROOM / "start")], state.env, timeout=180)
+    assert all(Path(f"/proc/{p}").exists() for p in servers), "classroom/start ended a student's server"
+    model = user.hub_api("GET", f"/users/{user.name}").json()
+    assert model["servers"][""]["ready"], model
+    # Through the (new) proxy to the same server, with the same token, as soon as start returns.
+    assert user.get("/api/status").status_code == 200
+
+
+def test_disk_quota_per_student_where_the_kernel_supports_it(classroom):
+    state = classroom
+    if not shutil.which("setquota"):
+        pytest.skip("needs Debian's quota package (setquota)")
+    image, mount = state.base / "quota.img", state.base / "quota-fs"
+    mount.mkdir()
+    subprocess.run(["truncate", "-s", "32M", str(image)], check=True)
+    subprocess.run(["mkfs.ext4", "-q", "-O", "quota", str(image)], check=True, timeout=60)
+    mounted = subprocess.run(
+        ["mount", "-o", "loop,usrquota", str(image), str(mount)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        kernel = subprocess.run(["dmesg"], capture_output=True, text=True).stdout.splitlines()[-3:]
+        pytest.skip(f"no user quotas on an ext4 loop device here: {mounted.stderr.strip()} {kernel}")
+    try:
+        user = _user(state, "s5")
+        (mount / "work").mkdir()
+        shutil.chown(mount / "work", user.name)
+        env = dict(state.env, CLASSROOM_DISK_QUOTA="8M", CLASSROOM_QUOTA_PATHS=str(mount))
+        said = run(["bash", str(CLASSROOM / "add-user"), user.name], env, timeout=60).stdout
+        assert f"disk quota 8M on {mount}" in said, said
+        filler = f"open({str(mount / 'work' / 'filler')!r}, 'wb').write(b'x' * 16 * 1024**2)"
+        result = user.run([filler])[0]
+        assert result["error"] and "Disk quota exceeded" in result["error"], result
+        assert "your disk quota" in result["stdout"], result
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

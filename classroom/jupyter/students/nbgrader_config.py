@@ -5,3 +5,7 @@ import os
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.course_id = os.environ.get("CLASSROOM_COURSE_ID", "alliance-workbook")
 c.Exchange.root = os.environ.get("CLASSROOM_EXCHANGE", "/srv/nbgrader/exchange")
+# The classroom's exchange: per-student inboxes; collect refuses and flags impersonation.
+import classroom_exchange  # noqa: E402 (installed into the classroom's venv by install.sh)
+
+classroom_exchange.configure(c)
