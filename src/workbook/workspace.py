@@ -24,7 +24,8 @@ DEFAULT_STUDENT_DIR = Path("~/alliance-workbook")
 #: Besides the notebooks, what a student gets from the notebooks folder (never the instructor's guide).
 STUDENT_GUIDES = ("WRITTEN_ANSWERS.md",)
 MANIFEST = Path(".workbook") / "manifest.json"
-#: Pristine copies of what was handed out, by hash: the manifest is believed only where they agree.
+#: Pristine copies of what was handed out (``originals/<file>.versions/<sha256>``): the manifest is
+#: believed only where they agree.
 ORIGINALS = Path(".workbook") / "originals"
 #: Where a file replaced on an old manifest's word is kept, just in case.
 BACKUPS = Path(".workbook") / "replaced"
@@ -220,7 +221,7 @@ class Record:
     legacy: bool = False  # written by a version that kept no originals (its word is taken, with a backup)
 
     def originals(self, dest: Path, key: str) -> Path:
-        return dest / ORIGINALS / key
+        return dest / ORIGINALS / f"{key}.versions"
 
     def handed_out(self, key: str, digest: str, dest: Path) -> bool:
         """True only when a file with ``digest`` is provably a version handed out for ``key``.
@@ -273,7 +274,7 @@ def _legacy_or_damaged(dest: Path, record: Record) -> Record:
 
 def _keep_original(dest: Path, key: str, data: bytes, digest: str) -> None:
     """Keep a pristine copy of what was handed out for ``key``, named by its hash (see Record)."""
-    folder = dest / ORIGINALS / key
+    folder = dest / ORIGINALS / f"{key}.versions"
     _check_inside(dest, folder / digest)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / digest
@@ -346,7 +347,9 @@ def sync(files: dict[Path, Path], dest: Path, refresh: bool) -> Report:
     record = _legacy_or_damaged(dest, _read_manifest(dest))
     report.damaged = record.damaged
     manifest = dict(record.files) if not record.damaged else {}
-    folders = {(dest / rel).parent for rel in files} | {dest / ORIGINALS / rel for rel in files}
+    folders = {(dest / rel).parent for rel in files} | {
+        dest / ORIGINALS / f"{rel.as_posix()}.versions" for rel in files
+    }
     report.cleaned = _remove_leftovers(dest, folders)
     for rel, src in sorted(files.items()):
         target = dest / rel

@@ -78,7 +78,7 @@ def north_korea_weight() -> str:
     shares = {r: topic_share(r) for r in WEIGHT_CHOICES[:2]}
     if abs(shares["sa1997"] - shares["essay2005"]) < 1e-9:
         return "the same"
-    return max(shares, key=shares.get)
+    return max(shares, key=lambda reading: shares[reading])
 
 
 map_reading = written(
