@@ -27,6 +27,11 @@ The readings are not shipped with the workbook; a student adds the copy their co
     workbook readings add FILE    check the copy against the paragraphs the tables cite, keep it
                                   for every notebook (WORKBOOK_READINGS, or the user's data folder)
     workbook readings where       where copies are looked for, and which are usable
+
+Written answers (students before handing in, instructors before grading)::
+
+    workbook written check NB.ipynb [--json]   point at unknown ids, misquotes, numbers that
+                                  disagree with the cited row, over-length, missing citations
 """
 
 from __future__ import annotations
@@ -117,6 +122,34 @@ def build_parser() -> argparse.ArgumentParser:
         return run(args)
 
     readings.set_defaults(func=cmd_readings)
+
+    # -- written answers: the machine's first pass (ids, quotes, numbers, length, citations)
+    written = sub.add_parser(
+        "written",
+        help="check the citations in written answers (students: a self-check; instructors: before grading)",
+        description="'check' reads every written answer (nbgrader's manually graded cells) of the "
+        "given notebooks and points at cited ids that do not exist, quotations not word for word in "
+        "the paragraph they cite, numbers that disagree with the row they cite, answers over the "
+        "question's word limit, and answers with no citation where the question asks for one. "
+        "It never grades.",
+    )
+    written_sub = written.add_subparsers(dest="action", metavar="ACTION", required=True)
+    written_check = written_sub.add_parser("check", help="check the written answers of notebooks")
+    written_check.add_argument(
+        "paths", nargs="+", metavar="SUBMISSION", help="a notebook (.ipynb), or a folder of them"
+    )
+    written_check.add_argument(
+        "--json",
+        action="store_true",
+        help='one object per answer: {"notebook", "cell", "flags": [{"kind", "text", "detail"}]}',
+    )
+
+    def cmd_written(args):
+        from .course.written import cmd_written as run  # the course wing, only when asked
+
+        return run(args)
+
+    written.set_defaults(func=cmd_written)
 
     for name, helptext, func in (
         ("release", "instructors: generate the student version of the exercises", cmd_release),
