@@ -28,6 +28,9 @@ The readings are not shipped with the workbook; a student adds the copy their co
                                   for every notebook (WORKBOOK_READINGS, or the user's data folder)
     workbook readings where       where copies are looked for, and which are usable
 
+    workbook grades export [--format canvas|moodle|csv] [--per-question] [--to CSV]
+                                  the gradebook's scores in an LMS's import format
+
 Written answers (students before handing in, instructors before grading)::
 
     workbook written check NB.ipynb [--json]   point at unknown ids, misquotes, numbers that
@@ -150,6 +153,31 @@ def build_parser() -> argparse.ArgumentParser:
         return run(args)
 
     written.set_defaults(func=cmd_written)
+
+    # -- grades out: the gradebook's totals in Canvas's, Moodle's or a plain CSV format
+    grades = sub.add_parser("grades", help="instructors: export the gradebook for Canvas, Moodle or as CSV")
+    grades_sub = grades.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = grades_sub.add_parser(
+        "export",
+        help="write the gradebook's scores in an LMS's import format",
+        description="Read nbgrader's gradebook (autograded and manual scores) and write a CSV that "
+        "Canvas (Grades > Import) or Moodle (Grades > Import > CSV file) imports, or plain CSV. "
+        "A student with no submission gets an empty cell, not 0.",
+    )
+    export.add_argument("names", nargs="*", metavar="EXERCISE", help="exercises to export (default: all)")
+    export.add_argument("--format", choices=("canvas", "moodle", "csv"), default="csv")
+    export.add_argument("--per-question", action="store_true", help="a column per graded cell too")
+    export.add_argument(
+        "--to", metavar="CSV", help="where to write (default: grades-FORMAT.csv; - for stdout)"
+    )
+    export.add_argument("--course", metavar="FOLDER", help="the course folder (with nbgrader_config.py)")
+
+    def cmd_grades(args):
+        from .course.grades_export import cmd_grades_export as run  # the course wing, only when asked
+
+        return run(args)
+
+    grades.set_defaults(func=cmd_grades)
 
     for name, helptext, func in (
         ("release", "instructors: generate the student version of the exercises", cmd_release),
