@@ -103,7 +103,11 @@ def test_grading_one_question_by_keyboard_reaches_gradebook_feedback_and_canvas(
     env = course_env(tmp_path)
     course = build_course(tmp_path / "course", env)
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     nb.cells.append(nbformat.v4.new_code_cell(GRADER_CELL))
     nbformat.write(nb, course / "grade_by_question.ipynb")
     server = LabServer(tmp_path / "lab", course)
