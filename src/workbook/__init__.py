@@ -22,6 +22,7 @@ __all__ = [
     "show_paragraph",
     "reading_upload",
     "add_reading",
+    "check_written",
     "DataError",
     "ReadingsNotFound",
     "ReadingCopyError",
@@ -36,7 +37,12 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = {"charts", "widgets", "checks", "texts", "passages", "derived", "cli"}
 # name -> module for functions imported only when first used
-_LAZY_FUNCTIONS = {"show_paragraph": "passages", "reading_upload": "passages", "add_reading": "texts"}
+_LAZY_FUNCTIONS = {
+    "show_paragraph": "passages",
+    "reading_upload": "passages",
+    "add_reading": "texts",
+    "check_written": "written_check",
+}
 
 _enable_in_kernel()  # in a Jupyter kernel: friendly errors, and notice answer cells that failed
 

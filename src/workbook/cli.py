@@ -18,6 +18,8 @@ and thin wrappers around the nbgrader commands, run in the course folder::
     workbook grade [NAME ...]     autograde (every submission in a sandbox, in parallel) +
                                   nbgrader generate_feedback for each exercise with submissions,
                                   then nbgrader export to grades.csv
+    workbook grades export [--format canvas|moodle|csv] [--per-question] [--to CSV]
+                                  the gradebook's scores in an LMS's import format
 
 Exit codes: 0 done; 1 done in part (a submission or an exercise failed, or a leak was found: the
 message says which); 2 nothing done (wrong arguments, missing folders, nbgrader not installed).
@@ -33,6 +35,11 @@ Settings (environment variables, listed in ``workbook.settings``)::
     workbook config               every WORKBOOK_* setting with its current value
     workbook data check [FOLDER]  after editing a table: Frictionless and the loader, each fault
                                   with its file, row and column
+
+Written answers (students before handing in, instructors before grading)::
+
+    workbook written check NB.ipynb [--json]   point at unknown ids, misquotes, numbers that
+                                  disagree with the cited row, over-length, missing citations
 """
 
 from __future__ import annotations
@@ -162,6 +169,58 @@ def build_parser() -> argparse.ArgumentParser:
         return run(args)
 
     check.set_defaults(func=cmd_data_check)
+    # -- written answers: the machine's first pass (ids, quotes, numbers, length, citations)
+    written = sub.add_parser(
+        "written",
+        help="check the citations in written answers (students: a self-check; instructors: before grading)",
+        description="'check' reads every written answer (nbgrader's manually graded cells) of the "
+        "given notebooks and points at cited ids that do not exist, quotations not word for word in "
+        "the paragraph they cite, numbers that disagree with the row they cite, answers over the "
+        "question's word limit, and answers with no citation where the question asks for one. "
+        "It never grades.",
+    )
+    written_sub = written.add_subparsers(dest="action", metavar="ACTION", required=True)
+    written_check = written_sub.add_parser("check", help="check the written answers of notebooks")
+    written_check.add_argument(
+        "paths", nargs="+", metavar="SUBMISSION", help="a notebook (.ipynb), or a folder of them"
+    )
+    written_check.add_argument(
+        "--json",
+        action="store_true",
+        help='one object per answer: {"notebook", "cell", "flags": [{"kind", "text", "detail"}]}',
+    )
+
+    def cmd_written(args):
+        from .course.written import cmd_written as run  # the course wing, only when asked
+
+        return run(args)
+
+    written.set_defaults(func=cmd_written)
+
+    # -- grades out: the gradebook's totals in Canvas's, Moodle's or a plain CSV format
+    grades = sub.add_parser("grades", help="instructors: export the gradebook for Canvas, Moodle or as CSV")
+    grades_sub = grades.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = grades_sub.add_parser(
+        "export",
+        help="write the gradebook's scores in an LMS's import format",
+        description="Read nbgrader's gradebook (autograded and manual scores) and write a CSV that "
+        "Canvas (Grades > Import) or Moodle (Grades > Import > CSV file) imports, or plain CSV. "
+        "A student with no submission gets an empty cell, not 0.",
+    )
+    export.add_argument("names", nargs="*", metavar="EXERCISE", help="exercises to export (default: all)")
+    export.add_argument("--format", choices=("canvas", "moodle", "csv"), default="csv")
+    export.add_argument("--per-question", action="store_true", help="a column per graded cell too")
+    export.add_argument(
+        "--to", metavar="CSV", help="where to write (default: grades-FORMAT.csv; - for stdout)"
+    )
+    export.add_argument("--course", metavar="FOLDER", help="the course folder (with nbgrader_config.py)")
+
+    def cmd_grades(args):
+        from .course.grades_export import cmd_grades_export as run  # the course wing, only when asked
+
+        return run(args)
+
+    grades.set_defaults(func=cmd_grades)
 
     for name, helptext, func in (
         ("release", "instructors: generate the student version of the exercises", cmd_release),
