@@ -145,8 +145,22 @@ def open_lab(arguments: list, env: dict | None = None, cwd: Path = ROOT) -> None
         say("stopped")
 
 
+def setup_kernels() -> None:
+    """Every kernel of .venv loads the workbook, and Lab opens without pop-ups (``workbook setup``)."""
+    config = VENV / "etc" / "ipython" / "ipython_kernel_config.json"
+    settings = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    try:
+        if "workbook.kernel" in config.read_text() and "fetchNews" in settings.read_text():
+            return
+    except OSError:
+        pass
+    if not _quiet(BIN / ("workbook.exe" if os.name == "nt" else "workbook"), "setup"):
+        say("could not set up the kernels to load the workbook; each notebook's first cell does it")
+
+
 def lab(args: list[str]) -> None:
     ensure_environment("lab")
+    setup_kernels()
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(student_config()), env.get("JUPYTER_CONFIG_PATH", "")) if p

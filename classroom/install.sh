@@ -89,6 +89,8 @@ cat > "$CLASSROOM_VENV/share/jupyter/lab/settings/overrides.json" <<'JSON'
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false},
  "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}
 JSON
+# Every kernel of the venv loads the workbook (check, cite, load, friendly errors from any first cell).
+"$CLASSROOM_VENV/bin/workbook" setup >/dev/null
 chmod -R a+rX "$CLASSROOM_VENV"
 
 # The data folder: the wheel ships it (importlib.resources); an older wheel without it reads a copy.

@@ -34,3 +34,9 @@ def readings_dir() -> Path:
             pytest.fail(f"CI must check the evidence against the readings, but none were found in: {where}")
         pytest.skip(f"no copy of the readings (looked in {where}); evidence is checked where they exist")
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _setup_prefix(tmp_path_factory):
+    """``workbook start`` sets up the kernels of its Python: in tests, of a scratch folder, not the venv's."""
+    os.environ["WORKBOOK_SETUP_PREFIX"] = str(tmp_path_factory.mktemp("setup-prefix"))

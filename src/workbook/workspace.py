@@ -306,7 +306,21 @@ def _run(args, refresh: bool) -> int:
             "changed; fix the folder's permissions and run the command again."
         ) from None
     _tell(report, dest, notes, refresh)
+    _setup_kernels()
     return OK
+
+
+def _setup_kernels() -> None:
+    """Have this Python's kernels load the workbook (``workbook setup``); a note when that can't be done."""
+    from .kernel import install
+
+    try:
+        install()
+    except OSError:
+        _say(
+            "Note: could not set up this Python's kernels to load the workbook (no permission); in a "
+            "notebook the first cell (import workbook) does it instead."
+        )
 
 
 def cmd_start(args) -> int:
