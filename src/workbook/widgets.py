@@ -125,7 +125,9 @@ class Explorer:
     data_view: W.HTML | None = None
 
     def _ipython_display_(self):
-        charts.show_with_picture(self.widget, self.chart)  # the picture stands in after a reopen
+        from .snapshots import show  # its last state, saved, stands in for the widget after a reopen
+
+        show(self.widget)
 
     def _draw(self, chart) -> None:
         """Show ``chart``: the first time in a new chart widget, then by redrawing that widget."""
