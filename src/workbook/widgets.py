@@ -536,7 +536,8 @@ class ChartBuilder(Explorer):
         words = [c for c in columns if c not in numbers]
         self._busy = True
         try:
-            self.x.options, self.y.options, self.color.options = columns, columns, [NONE] + columns
+            # Only number columns can set a bar's length; anything can name the bars.
+            self.x.options, self.y.options, self.color.options = columns, numbers or columns, [NONE] + columns
             self.x.value = "year" if "year" in columns else (words or columns)[0]
             self.y.value = "value" if "value" in numbers else (numbers or columns)[0]
             self.color.value = next((c for c in ("source", "reading") if c in columns), NONE)
@@ -554,9 +555,11 @@ class ChartBuilder(Explorer):
         name, x, y = self.table.value, self.x.value, self.y.value
         color = None if self.color.value == NONE else self.color.value
         hover = " Hover over a bar for its citation." if "citation" in self.data.columns else ""
+        shown = self.data.dropna(subset=list(dict.fromkeys([x, y])))  # a bar needs both: no "(missing)"
+        left_out = len(self.data) - len(shown)
         try:
             chart = charts.bar(
-                self.data,
+                shown,
                 x,
                 y,
                 color=color,
@@ -570,7 +573,8 @@ class ChartBuilder(Explorer):
             chart = charts.placeholder("No chart: see the message above.")
         else:
             self.error = ""
+            without = f" {left_out} rows without a {x} or a {y} are left out." if left_out else ""
             self.message.value = (
-                f"<p>{_e(self.data.shape[0])} rows from <code>{_e(name)}</code>.{_e(hover)}</p>"
+                f"<p>{_e(shown.shape[0])} rows from <code>{_e(name)}</code>.{_e(without)}{_e(hover)}</p>"
             )
         self._draw(chart)
