@@ -161,6 +161,12 @@ def _name_help(value, namespace: dict, cell: str) -> Help | None:
             f'{target} = "{name}". Without quotes Python looks for a variable called {name}.'
         )
     defined = [n for n in namespace if not n.startswith("_") and n not in ("In", "Out", "exit", "quit")]
+    if target:  # an answer is a word or a number: suggest only names that hold one, not tables or functions
+        defined = [
+            n
+            for n in defined
+            if isinstance(namespace[n], (str, int, float)) and not isinstance(namespace[n], bool)
+        ]
     near = _nearest(name, defined)
     if near:
         tips.append(f"Did you mean {' or '.join(near[:2])}? (names are case-sensitive)")
