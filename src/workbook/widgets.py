@@ -77,7 +77,12 @@ class _Rows:
     """A table's rows written as HTML once, so that showing a subset costs a join, not a render."""
 
     def __init__(self, df: pd.DataFrame):
-        self.head = "".join(f'<th scope="col">{_e(c)}</th>' for c in df.columns)
+        # a column as wide as its text needs (up to a limit): no one-word-per-line columns
+        widths = [table_display.text_width_em(df.iloc[:, i]) for i in range(df.shape[1])]
+        self.head = "".join(
+            f'<th scope="col"{f" style=min-width:{w}em" if w else ""}>{_e(c)}</th>'
+            for c, w in zip(df.columns, widths)
+        )
         years = [table_display.is_year_column(c) for c in df.columns]
         self.rows = [
             "<tr>" + "".join(f"<td>{_cell(v, year)}</td>" for v, year in zip(row, years)) + "</tr>"
@@ -98,7 +103,7 @@ def _cell(value, year: bool) -> str:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _e(table_display.format_number(value, year))
-    return _e(value)
+    return table_display.linked(_e(value))
 
 
 def _missing(value) -> bool:
