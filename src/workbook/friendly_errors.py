@@ -32,6 +32,7 @@ OFF = {"0", "off", "no", "false"}
 GRADING_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _state = {"shell": None}
+CHEATSHEET = "PANDAS_CHEATSHEET.md (beside the notebooks) shows the few table moves the workbook uses."
 
 
 @dataclass
@@ -84,6 +85,7 @@ def _column_help(key: str, columns, what: str = "column") -> Help:
         f"The {what}s of this table are: {_listing(columns)}. Names must match exactly "
         "(spelling, capitals, underscores)."
     )
+    tips.append(CHEATSHEET)
     return Help(f"this table has no {what} called {key!r}.", tips)
 
 
@@ -116,6 +118,7 @@ def _attribute_help(value) -> Help | None:
     if near_methods:
         tips.append(f"Or the method .{near_methods[0]}(...)?")
     tips.append(f"The columns of this table are: {_listing(obj.columns)}.")
+    tips.append(CHEATSHEET)
     return Help(f"a table (DataFrame) has no column or method called {name!r}.", tips)
 
 

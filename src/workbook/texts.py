@@ -65,8 +65,12 @@ def store_folder() -> Path:
 
 def candidate_folders() -> list[Path]:
     """Where copies are looked for, in order."""
+    from .paths import checkout_root
+
     folders = []
-    for folder in (store_folder(), REPO_ROOT / "readings", REPO_ROOT.parent / "shared" / "readings"):
+    root = checkout_root()  # an installed wheel has no checkout around it: only the user's folder
+    beside = [root / "readings", root.parent / "shared" / "readings"] if root is not None else []
+    for folder in (store_folder(), *beside):
         if folder not in folders:
             folders.append(folder)
     return folders

@@ -20,7 +20,7 @@ from ._common import OK, SKIP_PARTS, CliError, _say
 
 DEFAULT_STUDENT_DIR = Path("~/alliance-workbook")
 #: Besides the notebooks, what a student gets from the notebooks folder (never the instructor's guide).
-STUDENT_GUIDES = ("WRITTEN_ANSWERS.md",)
+STUDENT_GUIDES = ("WRITTEN_ANSWERS.md", "PANDAS_CHEATSHEET.md")
 MANIFEST = Path(".workbook") / "manifest.json"
 
 
