@@ -126,6 +126,7 @@ class Progress:
     detail: dict[str, list[Line]] = field(default_factory=dict)
     totals: dict[str, dict[str, int]] = field(default_factory=dict)
     where: str = ""
+    everything: bool = True  # add the line for all notebooks
 
     def counts(self, notebook: str | None = None) -> dict[str, int]:
         rows = [self.totals[notebook]] if notebook else list(self.totals.values())
@@ -142,7 +143,7 @@ class Progress:
         if line.written and line.state in (WRITTEN, NOT_YET):
             state = "written: compare it with the rubric" if line.state == WRITTEN else "not yet written"
         elif line.state == TRIED:
-            state = f"tried {line.tries} time{'s' if line.tries != 1 else ''}, not passed yet"
+            state = "tried, not passed yet"
         else:
             state = line.state
         prompt = f" ({line.prompt})" if line.prompt else ""
@@ -164,7 +165,7 @@ class Progress:
                 if move:
                     out.append(f"  {move}:")
                 out += [("    " if move else "  ") + self._line_text(line) for line in group]
-        if len(self.totals) > 1 or not self.detail:
+        if self.everything or not self.detail:
             out.append(f"All notebooks: {self._count_text(self.counts())}.")
             if not self.detail:
                 out += [f"  Notebook {n}: {self._count_text(self.counts(n))}" for n in self.totals]
@@ -183,7 +184,7 @@ class Progress:
                 items = "".join(f"<li>{html.escape(self._line_text(line))}</li>" for line in group)
                 heading = f"<p>{html.escape(move)}</p>" if move else ""
                 parts.append(f'{heading}<ul style="list-style: none; padding-left: 0.5em;">{items}</ul>')
-        if len(self.totals) > 1 or not self.detail:
+        if self.everything or not self.detail:
             parts.append(
                 f"<p><strong>All notebooks</strong>: {html.escape(self._count_text(self.counts()))}.</p>"
             )
@@ -217,7 +218,8 @@ def progress(notebook=None) -> Progress:
     """Which self-checks you have passed, tried or not yet tried: this notebook's, and all notebooks'.
 
     ``progress()`` in a notebook lists its checks one by one and sums up all notebooks;
-    ``progress("02")`` (or ``progress(2)``) lists notebook 02's; ``progress("all")`` one line per notebook.
+    ``progress("02")`` (or ``progress(2)``) lists notebook 02's only; ``progress("all")`` gives one
+    line per notebook.  A check you got right once stays passed.
     """
     from . import checks
 
@@ -237,7 +239,7 @@ def progress(notebook=None) -> Progress:
             raise ValueError(
                 f'progress() takes a notebook number like "02" (or "all"); got {notebook!r}'
             ) from None
-    result = Progress(where=str(record_path()))
+    result = Progress(where=str(record_path()), everything=notebook is None or chosen is None)
     for prefix, ids in by_notebook.items():
         lines = []
         for check_id in ids:
