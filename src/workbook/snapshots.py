@@ -53,7 +53,7 @@ def _picture(chart) -> str:
     if drawn is not None and drawn[0] is spec:
         return drawn[1]
     try:
-        picture = static.picture_html(spec, "").replace(static.STYLE, "")
+        picture = static.picture_html(spec, RERUN).replace(static.STYLE, "")
     except Exception:  # noqa: BLE001 - a chart vl-convert can't draw: its text still shows
         picture = ""
     _PICTURES[id(chart)] = (spec, picture)
@@ -75,10 +75,10 @@ def standin_html(widget) -> str:
     body = "".join(parts)
     if len(body) > _MAX_TEXT:
         body = body[:_MAX_TEXT] + " …"
+    note = "" if static.FIGURE_CLASS in body else f"<p><i>{html.escape(RERUN)}</i></p>"  # else in its caption
     return (
         f'{static.STYLE}<div class="{static.FIGURE_CLASS} workbook-explorer-standin" '
-        f'style="border:1px dashed #999; padding:0.3em 0.8em;">{body}'
-        f"<p><i>{html.escape(RERUN)}</i></p></div>"
+        f'style="border:1px dashed #999; padding:0.3em 0.8em;">{body}{note}</div>'
     )
 
 
