@@ -108,7 +108,13 @@ def _charts() -> None:
 
 
 def load_ipython_extension(shell) -> None:
-    """IPython's entry point: ``%load_ext workbook.kernel``, or ``extensions`` in the kernel's config."""
+    """IPython's entry point: ``%load_ext workbook.kernel``, or ``extensions`` in the kernel's config.
+
+    ``WORKBOOK_KERNEL_EXTENSION=0`` in a kernel's environment (e.g. a grading sandbox) skips it at
+    start; the notebook's ``import workbook`` still sets the workbook up then.
+    """
+    if os.environ.get("WORKBOOK_KERNEL_EXTENSION", "").strip().lower() in friendly_errors.OFF - {""}:
+        return
     setup(shell)
 
 

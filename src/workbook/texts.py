@@ -68,8 +68,8 @@ def candidate_folders() -> list[Path]:
     from .paths import checkout_root
 
     folders = []
-    root = checkout_root()  # an installed wheel has no checkout around it: only the user's folder
-    beside = [root / "readings", root.parent / "shared" / "readings"] if root is not None else []
+    # an installed wheel has no checkout around it: only the user's folder
+    beside = [REPO_ROOT / "readings", REPO_ROOT.parent / "shared" / "readings"] if checkout_root() else []
     for folder in (store_folder(), *beside):
         if folder not in folders:
             folders.append(folder)
