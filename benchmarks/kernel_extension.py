@@ -19,7 +19,7 @@ with_dir = Path(tempfile.mkdtemp())
 kernel.install(ipython_dir=with_dir)
 without_dir = Path(tempfile.mkdtemp())
 res = {"without": [], "with": []}
-for i in range(3):
+for _round in range(3):
     for name, d in (("without", without_dir), ("with", with_dir)):
         os.environ["IPYTHONDIR"] = str(d)
         os.environ.setdefault("WORKBOOK_PROGRESS", str(Path(tempfile.gettempdir()) / "bench-progress.json"))
