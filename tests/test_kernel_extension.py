@@ -117,3 +117,20 @@ def test_install_keeps_other_settings(tmp_path):
     settings = json.loads(written[1].read_text())
     assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
     assert settings["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
+
+
+@pytest.mark.slow
+def test_without_the_extension_import_workbook_sets_the_kernel_up(tmp_path, monkeypatch):
+    """nbval and other plain kernels: the notebooks' first cell does it; charts when first imported."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # no config: no extension
+    monkeypatch.setenv("WORKBOOK_PROGRESS", str(tmp_path / "progress.json"))
+    cells = [
+        "import altair as alt\nimport workbook\nprint(alt.renderers.active, 'check' in dir(), 'progress' in dir())",
+        "from workbook import charts\nprint(alt.renderers.active)",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    printed = ["".join(o.get("text", "") for o in c.outputs).strip() for c in nb.cells]
+    assert printed == ["default True True", "workbook"]

@@ -65,7 +65,7 @@ def _in_a_kernel() -> None:
     ipython = sys.modules.get("IPython")  # never import IPython in plain Python
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is not None and getattr(shell, "kernel", None) is not None:
-        importlib.import_module(".kernel", __name__).setup(shell)
+        importlib.import_module(".kernel", __name__).setup(shell, charts=False)  # charts: when imported
 
 
 _in_a_kernel()

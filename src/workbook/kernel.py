@@ -33,7 +33,7 @@ LAB_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
 }
-_state = {"shell": None}
+_state = {"shell": None, "charts": False}
 
 
 def _running_shell():
@@ -52,15 +52,21 @@ def loaded(shell=None) -> bool:
     return shell is not None and _state["shell"] is shell
 
 
-def setup(shell=None) -> bool:
+def setup(shell=None, charts: bool = True) -> bool:
     """Set the workbook up in ``shell`` (default: the running IPython); False outside IPython.
 
-    Calling it again does nothing.  In a terminal IPython only the cell watcher is started.
+    Calling it again does nothing (but ``charts=True`` still sets the charts up if they were left
+    for later).  In a terminal IPython only the cell watcher is started.  ``charts=False`` leaves
+    the chart renderer until ``workbook.charts`` is first imported (what ``import workbook`` does
+    in a kernel started without the extension, so that a graded notebook that draws nothing does
+    not pay for Altair).
     """
     shell = shell if shell is not None else _running_shell()
     if shell is None:
         return False
     if _state["shell"] is shell:
+        if charts and in_kernel(shell) and not _state.get("charts"):
+            _charts()
         return True
     _state["shell"] = shell
     cell_runs.enable(shell)
@@ -70,8 +76,16 @@ def setup(shell=None) -> bool:
         friendly_errors.enable(shell)
     _give_names(shell)
     _tables(shell)
-    _charts()
+    if charts or "workbook.charts" in sys.modules:
+        _charts()
     return True
+
+
+def charts_imported() -> None:
+    """Called by ``workbook.charts`` once imported: in a kernel the workbook set up, draw charts offline."""
+    shell = _state["shell"]
+    if shell is not None and in_kernel(shell) and not _state.get("charts"):
+        _charts()
 
 
 def _give_names(shell) -> None:
@@ -102,6 +116,7 @@ def _tables(shell) -> None:
 
 def _charts() -> None:
     """Charts drawn offline (the JavaScript vl-convert ships) in the workbook's theme."""
+    _state["charts"] = True  # first: importing workbook.charts calls charts_imported()
     from .charts import use_offline_renderer
 
     use_offline_renderer()
@@ -122,7 +137,7 @@ def unload_ipython_extension(shell) -> None:
     """``%unload_ext workbook.kernel``: plain errors again, no cell watcher."""
     friendly_errors.disable()
     cell_runs.disable()
-    _state["shell"] = None
+    _state.update(shell=None, charts=False)
 
 
 # --------------------------------------------------------------------------- installing it

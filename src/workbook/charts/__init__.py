@@ -115,3 +115,9 @@ __all__ = [
     "REGIONS",
     "alt",
 ]
+
+# In a kernel where the workbook is set up (workbook.kernel), charts draw offline from here on;
+# in a script this does nothing.
+from .. import kernel as _kernel  # noqa: E402
+
+_kernel.charts_imported()
