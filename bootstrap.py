@@ -47,6 +47,32 @@ def run(*args: str | Path, **kwargs) -> None:
         sys.exit(f"[bootstrap] failed: {' '.join(map(str, args))} (exit {result.returncode})")
 
 
+def install_quietly(command: list[str]) -> None:
+    """Run the installer with one progress line instead of a line per package; all of it on failure."""
+    process = subprocess.Popen(
+        [str(c) for c in command],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
+    lines, packages, live = [], 0, sys.stdout.isatty()
+    for line in process.stdout:
+        lines.append(line)
+        if line.lstrip().startswith(("+ ", "Collecting ", "Downloading ", "Building ")):
+            packages += line.lstrip().startswith(("+ ", "Collecting "))
+            if live:
+                print(f"\r[bootstrap] installing: {packages} packages so far", end="", flush=True)
+    process.wait()
+    if live:
+        print()
+    if process.returncode != 0:
+        sys.stdout.write("".join(lines[-60:]))
+        sys.exit(f"[bootstrap] failed: {' '.join(map(str, command))} (exit {process.returncode})")
+    say(f"{packages} packages installed or updated")
+
+
 def _quiet(*command: str | Path) -> bool:
     return (
         subprocess.run(
@@ -115,7 +141,7 @@ def ensure_environment(mode: str) -> None:
         pinned = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() else []
     installer = _installer()
     also = ["pip"] if "uv" in Path(installer[0]).name else []  # keep `.venv/bin/pip` for users
-    run(*installer, *pinned, "-e", f".{extras}", *also)
+    install_quietly([*installer, *pinned, "-e", f".{extras}", *also])
     compile_bytecode()
     stamp.write_text(digest)
     say(f"installed in {time.monotonic() - started:.0f} s")
@@ -159,8 +185,22 @@ def open_lab(arguments: list, env: dict | None = None, cwd: Path = ROOT) -> None
         say("stopped")
 
 
+def setup_kernels() -> None:
+    """Every kernel of .venv loads the workbook, and Lab opens without pop-ups (``workbook setup``)."""
+    config = VENV / "etc" / "ipython" / "ipython_kernel_config.json"
+    settings = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    try:
+        if "workbook.kernel" in config.read_text() and "fetchNews" in settings.read_text():
+            return
+    except OSError:
+        pass
+    if not _quiet(BIN / ("workbook.exe" if os.name == "nt" else "workbook"), "setup"):
+        say("could not set up the kernels to load the workbook; each notebook's first cell does it")
+
+
 def lab(args: list[str]) -> None:
     ensure_environment("lab")
+    setup_kernels()
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(student_config()), env.get("JUPYTER_CONFIG_PATH", "")) if p

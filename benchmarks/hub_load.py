@@ -276,7 +276,9 @@ def run_class(prefix: str, classroom: Path, students: int, arrival: float, label
         if log.is_file():
             shutil.copy(log, Path(tempfile.gettempdir()) / f"hub_load-{label}-{students}.log")
         # --all: since issue 19 a plain stop keeps students' servers running (an older stop ignores it)
-        subprocess.run(["bash", str(classroom / "stop"), "--all"], env=env, stdout=subprocess.DEVNULL, timeout=180)
+        subprocess.run(
+            ["bash", str(classroom / "stop"), "--all"], env=env, stdout=subprocess.DEVNULL, timeout=180
+        )
         subprocess.run(
             ["bash", str(classroom / "remove-user"), *names],
             env=env,

@@ -116,6 +116,8 @@ cat > "$CLASSROOM_VENV/etc/ipython/ipython_kernel_config.py" <<'PY'
 c = get_config()  # noqa: F821
 c.IPKernelApp.exec_lines.append("import classroom_limits as _cl; _cl.hint(); del _cl")
 PY
+# Every kernel of the venv loads the workbook (check, cite, load, friendly errors from any first cell).
+"$CLASSROOM_VENV/bin/workbook" setup >/dev/null
 chmod -R a+rX "$CLASSROOM_VENV"
 
 # The data folder: the wheel ships it (importlib.resources); an older wheel without it reads a copy.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,16 @@ def readings_dir() -> Path:
             pytest.fail(f"CI must check the evidence against the readings, but none were found in: {where}")
         pytest.skip(f"no copy of the readings (looked in {where}); evidence is checked where they exist")
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _setup_prefix(tmp_path_factory):
+    """``workbook start`` sets up the kernels of its Python: in tests, of a scratch folder, not the venv's."""
+    os.environ["WORKBOOK_SETUP_PREFIX"] = str(tmp_path_factory.mktemp("setup-prefix"))
+
+
+def pytest_configure(config):
+    """Self-checks run by tests (nbval's kernels too) keep their record in a scratch file, not in ~."""
+    os.environ.setdefault(
+        "WORKBOOK_PROGRESS", os.path.join(tempfile.gettempdir(), f"workbook-progress-{os.getpid()}.json")
+    )

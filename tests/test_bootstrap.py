@@ -100,3 +100,13 @@ def test_student_launch_hides_nbgrader_and_instructor_keeps_formgrader(tmp_path,
     assert student["lab"] == 200 and instructor["lab"] == 200
     assert student["formgrader"] == 404, "students must not get Formgrader"
     assert instructor["formgrader"] == 200, "instructors open Formgrader in the same environment"
+
+
+def test_install_shows_a_count_not_a_line_per_package(capsys):
+    listing = "; ".join(f"print(' + package{i}==1.0')" for i in range(103))
+    bootstrap.install_quietly([sys.executable, "-c", f"print('Resolved 103 packages'); {listing}"])
+    out = capsys.readouterr().out
+    assert "103 packages installed" in out and "package7==" not in out
+    with pytest.raises(SystemExit, match="failed"):
+        bootstrap.install_quietly([sys.executable, "-c", "print('error: no index'); raise SystemExit(2)"])
+    assert "error: no index" in capsys.readouterr().out  # on failure, everything is shown

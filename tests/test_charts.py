@@ -450,3 +450,10 @@ def test_east_asia_map_draws_coastlines_shipped_in_the_package():
     assert "with coastlines" in spec["description"] and "Natural Earth" in " ".join(spec["title"]["subtitle"])
     world = charts.places_map(highlight="Madrid").to_dict()
     assert "with no coastlines" in world["description"]
+
+
+def test_bar_without_its_words_says_what_is_missing():
+    with pytest.raises(ValueError, match=r"please give title= and description= and source= as text"):
+        charts.bar(load("claims"), "topic", "value")
+    with pytest.raises(ValueError, match=r"please give source= as text"):
+        charts.bar(load("claims"), "topic", "value", title="T", description="d")

@@ -673,3 +673,49 @@ def test_the_number_pattern_has_no_unbounded_whitespace():
     from workbook import answer_kinds
 
     assert "\\s*" not in answer_kinds._NUMBER.pattern and "\\s+" not in answer_kinds._NUMBER.pattern
+
+
+# --------------------------------------------------------------------------- the day after (issue 22)
+
+
+def test_a_hedged_number_is_read_and_the_hedge_is_named():
+    checks.register("98.1", kind="number", expected=lambda: 2.0)
+    result = checks.check("98.1", "about 2")
+    assert result.correct is True and 'I left out "about"' in result.message
+    assert "left out" not in checks.check("98.1", "2").message
+
+
+def test_forces_and_readings_in_their_usual_forms():
+    options = ["all three services", "Ground SDF", "Maritime SDF", "Air SDF"]
+    checks.register("98.2", kind="choice", expected="Ground SDF", choices=options)
+    for answer in ("GSDF", "JGSDF", "Ground Self-Defense Force", "ground-sdf"):
+        assert checks.check("98.2", answer).correct is True, answer
+    assert checks.check("98.2", "ASDF").correct is False
+    refused = checks.check("98.2", "GSD Force")
+    assert refused.correct is None and "'GSD Force' is not one of the options" in refused.message
+    checks.register("98.3", kind="choice", expected="sa1997", choices=["sa1997", "essay2005"])
+    assert (
+        checks.check("98.3", "SA 1997").correct is True
+        and checks.check("98.3", "Essay-2005").correct is False
+    )
+
+
+def test_a_percentage_read_two_ways_says_so_plainly():
+    checks.register("98.4", kind="percent", expected=lambda: 1.004, tolerance=0.001)
+    message = checks.check("98.4", 0.5).message
+    assert "as a percentage (0.5%) or as a fraction of the whole (0.5 of the whole = 50%)" in message
+
+
+def test_an_unquoted_word_in_an_answer_cell_suggests_only_words_or_numbers():
+    import pandas as pd
+
+    from workbook import friendly_errors
+
+    namespace = {"is_sa1997": pd.Series([True]), "sa1997_claims": 4}
+    try:
+        exec("answer_00_3 = sa1997", dict(namespace))
+    except NameError as error:
+        tips = " ".join(
+            friendly_errors.explain(NameError, error, None, namespace, "answer_00_3 = sa1997").tips
+        )
+    assert 'answer_00_3 = "sa1997"' in tips and "is_sa1997" not in tips and "sa1997_claims" in tips

@@ -127,3 +127,18 @@ def test_install_makes_it_the_notebook_display():
     finally:
         shell.display_formatter.formatters["text/html"].pop(pd.DataFrame, None)
         InteractiveShell.clear_instance()
+
+
+def test_web_addresses_are_links_and_long_texts_get_room():
+    from workbook.widgets import _Rows
+
+    df = pd.DataFrame(
+        {
+            "source_url": ["https://www.mod.go.jp/e/publ/w_paper/ (2005), p. 3"],
+            "note": ["a long explanation of where the figure comes from and what it counts"],
+        }
+    )
+    page = td.to_html(df)
+    assert '<a href="https://www.mod.go.jp/e/publ/w_paper/" target="_blank"' in page
+    rows = _Rows(df)
+    assert "min-width:" in rows.head and '<a href="https://www.mod.go.jp/e/publ/w_paper/"' in rows.rows[0]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import ipywidgets as W
 import pytest
 
-from workbook import load, widgets
+from workbook import charts, load, widgets
 
 
 def _chart_spec(explorer) -> dict:
@@ -186,11 +188,17 @@ def test_ceiling_slider_starts_at_the_claim():
 def test_chart_builder_reports_a_bad_choice_without_raising():
     builder = widgets.ChartBuilder()
     assert builder.error == ""
+    assert "measure" not in builder.y.options  # only number columns can set a bar's length
+    assert all(charts.is_number_column(builder.data[c]) for c in builder.y.options)
+    assert "(missing)" not in json.dumps(_chart_spec(builder))  # rows without a year are left out
     builder.x.value = "source"
-    builder.y.value = "measure"  # two text columns: no bar length
+    builder.data = builder.data.assign(value="many")  # a table whose "numbers" are words
+    builder._update()
     assert builder.error and "numbers" in builder.error
     assert "can't be drawn" in builder.message.value
     assert _chart_spec(builder)["title"]["text"] == "Nothing to draw"
+    builder.data = load("defence_spending")
+    builder.y.value = builder.y.options[-1]
     builder.y.value = "value"
     assert builder.error == ""
     spec = _chart_spec(builder)

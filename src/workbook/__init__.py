@@ -9,16 +9,18 @@ first used, so ``import workbook`` stays quick.
 from __future__ import annotations
 
 import importlib
+import sys
 
 from .data import cite, clear_cache, load, tables
 from .errors import DataError, ReadingCopyError, ReadingsNotFound
-from .friendly_errors import enable_in_kernel as _enable_in_kernel
 
 __all__ = [
     "load",
     "tables",
     "cite",
     "check",
+    "progress",
+    "setup",
     "show_paragraph",
     "reading_upload",
     "add_reading",
@@ -35,16 +37,16 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"charts", "widgets", "checks", "texts", "passages", "derived", "cli"}
+_LAZY_MODULES = {"charts", "widgets", "checks", "texts", "passages", "derived", "cli", "kernel"}
 # name -> module for functions imported only when first used
 _LAZY_FUNCTIONS = {
     "show_paragraph": "passages",
     "reading_upload": "passages",
     "add_reading": "texts",
     "check_written": "written_check",
+    "progress": "attempts",
+    "setup": "kernel",
 }
-
-_enable_in_kernel()  # in a Jupyter kernel: friendly errors, and notice answer cells that failed
 
 
 def __getattr__(name: str):
@@ -55,3 +57,17 @@ def __getattr__(name: str):
     if name in _LAZY_FUNCTIONS:
         return getattr(importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
     raise AttributeError(f"module 'workbook' has no attribute {name!r}")
+
+
+def _in_a_kernel() -> None:
+    """Inside a Jupyter kernel started without the extension (nbval, a plain kernel): set it up now.
+
+    In a Python script or a terminal IPython nothing happens: IPython and pandas are left as they are.
+    """
+    ipython = sys.modules.get("IPython")  # never import IPython in plain Python
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        importlib.import_module(".kernel", __name__).setup(shell, charts=False)  # charts: when imported
+
+
+_in_a_kernel()

@@ -334,8 +334,8 @@ def _judge_percent(exercise, read, expected, answer):
         if close(as_fraction, expected, exercise):
             return True, f"I read {fmt(number)} as a fraction, which is {fmt(as_fraction)}%."
         return False, (
-            f"I read {fmt(number)} both as {fmt(number)}% and as the fraction "
-            f"{fmt(number)} = {fmt(as_fraction)}%."
+            f"Your {fmt(number)} is not it whether read as a percentage ({fmt(number)}%) or as a "
+            f"fraction of the whole ({fmt(number)} of the whole = {fmt(as_fraction)}%)."
         )
     return False, f"I read your answer as {fmt(number)}%."
 
@@ -344,12 +344,53 @@ def _judge_year(exercise, read, expected, answer):
     return read == int(expected), ""
 
 
+#: Usual ways of writing an option (compared without spaces, hyphens and dots) -> the option's words.
+ALIASES = {
+    "gsdf": "ground sdf",
+    "jgsdf": "ground sdf",
+    "groundselfdefenseforce": "ground sdf",
+    "groundselfdefenceforce": "ground sdf",
+    "groundselfdefenseforces": "ground sdf",
+    "msdf": "maritime sdf",
+    "jmsdf": "maritime sdf",
+    "maritimeselfdefenseforce": "maritime sdf",
+    "maritimeselfdefenceforce": "maritime sdf",
+    "asdf": "air sdf",
+    "jasdf": "air sdf",
+    "airselfdefenseforce": "air sdf",
+    "airselfdefenceforce": "air sdf",
+    "allservices": "all three services",
+    "all3services": "all three services",
+    "thewholesdf": "all three services",
+}
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s.\-_'\u2019]", "", text)
+
+
+def option_for(text: str, options) -> str:
+    """The option a normalised answer means: itself, or a usual form of it ("GSDF", "sa 1997", "SA-1997")."""
+    if text in options:
+        return text
+    compact = _compact(text)
+    by_compact = {_compact(o): o for o in options}
+    if compact in by_compact:
+        return by_compact[compact]
+    alias = ALIASES.get(compact)
+    return alias if alias in options else text
+
+
 def _judge_choice(exercise, found, wanted, answer):
     options = {norm_text(c) for c in exercise.choices}
+    found = {option_for(f, options) for f in found}
     strays = sorted(found - options)
     if strays:
         listing = "; ".join(str(c) for c in exercise.choices)
-        raise Unreadable(f"{shorten(strays[0])} is not one of the options. Choose from: {listing}.")
+        given = {norm_text(a): a for a in as_list(answer) if isinstance(a, str)}  # echo what was typed
+        raise Unreadable(
+            f"{shorten(str(given.get(strays[0], strays[0])).strip())} is not one of the options. Choose from: {listing}."
+        )
     if found == wanted:
         return True, ""
     return False, "More than one option is right here." if len(wanted) > 1 and len(found) == 1 else ""
@@ -406,7 +447,28 @@ def wants(exercise) -> str:
     return getattr(exercise, "wants", None) or KINDS[exercise.kind].wants
 
 
+_HEDGE = re.compile(
+    r"^\s*(about|approximately|approx\.?|around|roughly|nearly|almost|~|≈)(?=[\s\d.$¥€£+-])", re.I
+)
+
+
+def hedge_note(answer) -> str:
+    """A sentence saying a hedge word in a number answer ("about 2") was not judged; "" if none."""
+    if not isinstance(answer, str):
+        return ""
+    match = _HEDGE.match(answer[:MAX_TEXT])
+    if not match:
+        return ""
+    return (
+        f'I left out "{match.group(1)}": a self-check compares the number itself. How sure a figure '
+        "is belongs in your written answers."
+    )
+
+
 def judge(exercise, answer, expected) -> tuple[bool, str]:
     """(right?, a note about how the answer was read).  Raises Unreadable for unusable answers."""
     kind = KINDS[exercise.kind]
-    return kind.judge(exercise, kind.read(answer, wants(exercise)), kind.expect(expected), answer)
+    right, note = kind.judge(exercise, kind.read(answer, wants(exercise)), kind.expect(expected), answer)
+    if kind.read in (read_number, _read_whole):
+        note = " ".join(p for p in (note, hedge_note(answer)) if p)
+    return right, note

@@ -50,7 +50,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import cell_runs
+from . import attempts, cell_runs
 from .answer_kinds import KINDS, PLACEHOLDER, Unreadable, describe, judge, norm_text, shorten, wants
 from .errors import DataError
 
@@ -409,6 +409,7 @@ def check(check_id, answer) -> CheckResult:
             cid,
             problem=True,
         )
+    attempts.note(cid, attempts.PASSED if right else attempts.TRIED)  # for progress()
     if right:
         _TRIES.pop(cid, None)
         return CheckResult(True, " ".join(p for p in ("Correct!", note) if p), cid)
@@ -440,6 +441,7 @@ def _check_text(spec: Exercise, answer) -> CheckResult:
             spec.check_id,
         )
     rubric = spec.rubric or RUBRIC
+    attempts.note(spec.check_id, attempts.WRITTEN)
     return CheckResult(
         None,
         f"Thanks: written answers are not checked automatically. Compare yours "

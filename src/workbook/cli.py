@@ -6,6 +6,7 @@ For students::
                                   exercises into DIR (default ~/alliance-workbook); never overwrites
     workbook update [DIR]         bring DIR up to date: files you never changed are refreshed, files
                                   you changed are kept and the new version is put beside them
+    workbook setup                every kernel of this Python loads the workbook (``start`` does it)
 
 For instructors (needs the instructor kit: ``python3 bootstrap.py instructor``)::
 
@@ -91,6 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
         )
         cmd.add_argument("--source", metavar="WORKBOOK", help=argparse.SUPPRESS)
         cmd.set_defaults(func=func)
+
+    setup = sub.add_parser(
+        "setup",
+        help="make every kernel of this Python load the workbook",
+        description="Write IPython's kernel configuration so that every kernel of this Python loads "
+        "the workbook (check, cite, load and friendly errors from any first cell), and JupyterLab "
+        "settings that open notebooks without the news pop-up or the kernel dialog. "
+        "'workbook start' does this too.",
+    )
+    setup.add_argument("--prefix", metavar="FOLDER", help="the Python installation (default: this one)")
+
+    def cmd_setup(args):
+        from .kernel import cmd_setup as run
+
+        return run(args)
+
+    setup.set_defaults(func=cmd_setup)
 
     course = sub.add_parser("course", help="instructors: set up a private course folder")
     course_sub = course.add_subparsers(dest="course_command", metavar="ACTION", required=True)

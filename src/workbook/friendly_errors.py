@@ -32,6 +32,7 @@ OFF = {"0", "off", "no", "false"}
 GRADING_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _state = {"shell": None}
+CHEATSHEET = "PANDAS_CHEATSHEET.md (beside the notebooks) shows the few table moves the workbook uses."
 
 
 @dataclass
@@ -84,6 +85,7 @@ def _column_help(key: str, columns, what: str = "column") -> Help:
         f"The {what}s of this table are: {_listing(columns)}. Names must match exactly "
         "(spelling, capitals, underscores)."
     )
+    tips.append(CHEATSHEET)
     return Help(f"this table has no {what} called {key!r}.", tips)
 
 
@@ -116,6 +118,7 @@ def _attribute_help(value) -> Help | None:
     if near_methods:
         tips.append(f"Or the method .{near_methods[0]}(...)?")
     tips.append(f"The columns of this table are: {_listing(obj.columns)}.")
+    tips.append(CHEATSHEET)
     return Help(f"a table (DataFrame) has no column or method called {name!r}.", tips)
 
 
@@ -140,6 +143,19 @@ def _name_help(value, namespace: dict, cell: str) -> Help | None:
                 "this one again. After a restart, run the notebook's cells from the top."
             ],
         )
+    found = _defining_cell(name, namespace, cell)
+    if found is not None:
+        number, heading, first_line = found
+        under = f', under "{heading}"' if heading else ""
+        return Help(
+            f"Python does not know the name {name} yet.",
+            [
+                f"Run the cell that defines {name} first: it is cell {number} of this notebook "
+                f"(counting every cell from the top{under}), the one that starts `{first_line}`. "
+                "Then run this cell again.",
+                "After a restart or a reopen, the quickest way is Run > Run All Above Selected Cell.",
+            ],
+        )
     tips = []
     target = _answer_target(cell)
     if target:
@@ -148,6 +164,12 @@ def _name_help(value, namespace: dict, cell: str) -> Help | None:
             f'{target} = "{name}". Without quotes Python looks for a variable called {name}.'
         )
     defined = [n for n in namespace if not n.startswith("_") and n not in ("In", "Out", "exit", "quit")]
+    if target:  # an answer is a word or a number: suggest only names that hold one, not tables or functions
+        defined = [
+            n
+            for n in defined
+            if isinstance(namespace[n], (str, int, float)) and not isinstance(namespace[n], bool)
+        ]
     near = _nearest(name, defined)
     if near:
         tips.append(f"Did you mean {' or '.join(near[:2])}? (names are case-sensitive)")
@@ -156,6 +178,64 @@ def _name_help(value, namespace: dict, cell: str) -> Help | None:
         "from the top (Run > Run All Above Selected Cell)."
     )
     return Help(f"Python does not know the name {name}.", tips)
+
+
+def notebook_path(namespace: dict) -> Path | None:
+    """The notebook this kernel runs (Jupyter tells the kernel in ``__session__``/``JPY_SESSION_NAME``)."""
+    named = namespace.get("__session__") or os.environ.get("JPY_SESSION_NAME") or ""
+    if not isinstance(named, str) or not named.endswith(".ipynb"):
+        return None
+    path = Path(named)
+    for candidate in (path, Path.cwd() / path.name):
+        if candidate.is_absolute() and candidate.is_file():
+            return candidate
+    return None
+
+
+def _defining_cell(name: str, namespace: dict, current: str) -> tuple[int, str, str] | None:
+    """(cell number from 1, the heading above it, its first line) of the saved cell that sets ``name``.
+
+    The one nearest above the running cell when that cell is found in the saved notebook, else the
+    first.  None when the notebook can't be read or no cell sets the name.
+    """
+    import json
+
+    path = notebook_path(namespace)
+    if path is None or path.stat().st_size > 20_000_000:
+        return None
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    sources = [
+        "".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+        for c in cells
+    ]
+    here = next(
+        (i for i, s in enumerate(sources) if current.strip() and s.strip() == current.strip()), len(cells)
+    )
+    setters = [
+        i
+        for i, c in enumerate(cells)
+        if c.get("cell_type") == "code" and name in cell_runs.assigned_names(sources[i])
+    ]
+    above = [i for i in setters if i < here]
+    if not setters or (here < len(cells) and not above):
+        return None
+    index = above[-1] if above else setters[0]
+    heading = ""
+    for i in range(index, -1, -1):
+        if cells[i].get("cell_type") == "markdown":
+            titles = [line.lstrip("#").strip() for line in sources[i].splitlines() if line.startswith("#")]
+            if titles:
+                heading = titles[-1]
+                break
+    first_line = next(
+        (
+            line.strip()
+            for line in sources[index].splitlines()
+            if line.strip() and not line.strip().startswith("#")
+        ),
+        "",
+    )
+    return index + 1, heading, first_line[:60] + (" …" if len(first_line) > 60 else "")
 
 
 _UNEXPECTED = re.compile(r"(\w+)\(\) got an unexpected keyword argument '(\w+)'")

@@ -37,13 +37,33 @@ def format_range(low, high, year: bool = False) -> str:
 
 
 def _text(value) -> str:
-    """A cell as escaped text; a blank (None, NaN, <NA>, NaT) as nothing."""
+    """A cell as escaped text (web addresses as links); a blank (None, NaN, <NA>, NaT) as nothing."""
     try:
         if pd.isna(value):
             return ""
     except (TypeError, ValueError):  # a list or other container is not blank
         pass
-    return html.escape(str(value))
+    return linked(html.escape(str(value)))
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)\]]")
+
+
+def linked(escaped: str) -> str:
+    """Escaped text with every web address in it made a link (opened in a new tab)."""
+    return _URL.sub(
+        lambda m: f'<a href="{m.group(0)}" target="_blank" rel="noopener">{m.group(0)}</a>', escaped
+    )
+
+
+def text_width_em(column: pd.Series) -> int:
+    """A sensible minimum width (em) for a text column: 0 for short texts and numbers, at most MAX_TEXT_EM."""
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return 0
+    width = _text_width(column)
+    if width <= WIDE_TEXT:
+        return 0
+    return min(MAX_TEXT_EM, max(12, width // 2))
 
 
 def _year_rows(df: pd.DataFrame) -> pd.Series:

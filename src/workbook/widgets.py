@@ -77,7 +77,12 @@ class _Rows:
     """A table's rows written as HTML once, so that showing a subset costs a join, not a render."""
 
     def __init__(self, df: pd.DataFrame):
-        self.head = "".join(f'<th scope="col">{_e(c)}</th>' for c in df.columns)
+        # a column as wide as its text needs (up to a limit): no one-word-per-line columns
+        widths = [table_display.text_width_em(df.iloc[:, i]) for i in range(df.shape[1])]
+        self.head = "".join(
+            f'<th scope="col"{f" style=min-width:{w}em" if w else ""}>{_e(c)}</th>'
+            for c, w in zip(df.columns, widths)
+        )
         years = [table_display.is_year_column(c) for c in df.columns]
         self.rows = [
             "<tr>" + "".join(f"<td>{_cell(v, year)}</td>" for v, year in zip(row, years)) + "</tr>"
@@ -98,7 +103,7 @@ def _cell(value, year: bool) -> str:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _e(table_display.format_number(value, year))
-    return _e(value)
+    return table_display.linked(_e(value))
 
 
 def _missing(value) -> bool:
@@ -125,7 +130,9 @@ class Explorer:
     data_view: W.HTML | None = None
 
     def _ipython_display_(self):
-        charts.show_with_picture(self.widget, self.chart)  # the picture stands in after a reopen
+        from .snapshots import show  # its last state, saved, stands in for the widget after a reopen
+
+        show(self.widget)
 
     def _draw(self, chart) -> None:
         """Show ``chart``: the first time in a new chart widget, then by redrawing that widget."""
@@ -543,7 +550,8 @@ class ChartBuilder(Explorer):
         words = [c for c in columns if c not in numbers]
         self._busy = True
         try:
-            self.x.options, self.y.options, self.color.options = columns, columns, [NONE] + columns
+            # Only number columns can set a bar's length; anything can name the bars.
+            self.x.options, self.y.options, self.color.options = columns, numbers or columns, [NONE] + columns
             self.x.value = "year" if "year" in columns else (words or columns)[0]
             self.y.value = "value" if "value" in numbers else (numbers or columns)[0]
             self.color.value = next((c for c in ("source", "reading") if c in columns), NONE)
@@ -561,9 +569,11 @@ class ChartBuilder(Explorer):
         name, x, y = self.table.value, self.x.value, self.y.value
         color = None if self.color.value == NONE else self.color.value
         hover = " Hover over a bar for its citation." if "citation" in self.data.columns else ""
+        shown = self.data.dropna(subset=list(dict.fromkeys([x, y])))  # a bar needs both: no "(missing)"
+        left_out = len(self.data) - len(shown)
         try:
             chart = charts.bar(
-                self.data,
+                shown,
                 x,
                 y,
                 color=color,
@@ -577,7 +587,8 @@ class ChartBuilder(Explorer):
             chart = charts.placeholder("No chart: see the message above.")
         else:
             self.error = ""
+            without = f" {left_out} rows without a {x} or a {y} are left out." if left_out else ""
             self.message.value = (
-                f"<p>{_e(self.data.shape[0])} rows from <code>{_e(name)}</code>.{_e(hover)}</p>"
+                f"<p>{_e(shown.shape[0])} rows from <code>{_e(name)}</code>.{_e(without)}{_e(hover)}</p>"
             )
         self._draw(chart)

@@ -22,7 +22,7 @@ from ._common import OK, SKIP_PARTS, CliError, _say
 
 DEFAULT_STUDENT_DIR = Path("~/alliance-workbook")
 #: Besides the notebooks, what a student gets from the notebooks folder (never the instructor's guide).
-STUDENT_GUIDES = ("WRITTEN_ANSWERS.md",)
+STUDENT_GUIDES = ("WRITTEN_ANSWERS.md", "PANDAS_CHEATSHEET.md")
 MANIFEST = Path(".workbook") / "manifest.json"
 #: Pristine copies of what was handed out (``originals/<file>.versions/<sha256>``): the manifest is
 #: believed only where they agree.
@@ -519,6 +519,7 @@ def _run(args, refresh: bool) -> int:
     except OSError as problem:
         raise CliError(fault_sentence(problem, dest)) from None
     _tell(report, dest, notes, refresh)
+    _setup_kernels()
     return OK
 
 
@@ -561,6 +562,19 @@ def fault_sentence(problem: OSError, dest: Path) -> str:
             "then run the command again."
         )
     return f"cannot write {name} ({problem.strerror or problem}). {safe}fix that, then run the command again."
+
+
+def _setup_kernels() -> None:
+    """Have this Python's kernels load the workbook (``workbook setup``); a note when that can't be done."""
+    from .kernel import install
+
+    try:
+        install()
+    except OSError:
+        _say(
+            "Note: could not set up this Python's kernels to load the workbook (no permission); in a "
+            "notebook the first cell (import workbook) does it instead."
+        )
 
 
 def cmd_start(args) -> int:

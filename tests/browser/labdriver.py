@@ -151,6 +151,7 @@ class LabServer:
         env.pop("JUPYTER_PATH", None)
         env.pop("JUPYTER_CONFIG_PATH", None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["WORKBOOK_PROGRESS"] = str(self.base / "progress.json")  # the self-checks' record
         return env
 
     def prepare(self) -> None:
@@ -163,6 +164,11 @@ class LabServer:
         (labconfig / "default_setting_overrides.json").write_text(
             json.dumps(LAB_SETTING_OVERRIDES, indent=2), encoding="utf-8"
         )
+        # The student's kernels load the workbook at start (what `workbook setup` writes), here in
+        # this server's own IPython folder.
+        from workbook import kernel
+
+        kernel.install(ipython_dir=self.jupyter_dirs["IPYTHONDIR"])
         target = self.root / "notebooks"
         shutil.copytree(
             self.notebooks, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")

@@ -19,8 +19,9 @@ Where things are: ``theme`` (colours), ``helpers`` (what every chart shares: ``f
 ``claim_counts``, ``bar``), ``offline`` (drawing in Jupyter with no internet), ``static`` (the saved picture that stands in
 for a chart after the notebook is reopened) and ``speedups``
 (optional patches that make Altair quicker, kept apart and switched off by
-``WORKBOOK_NO_SPEEDUPS=1``).  Importing this package switches Altair to the workbook's theme and,
-inside Jupyter, to the offline renderer (and DataFrames to ``workbook.table_display``).
+``WORKBOOK_NO_SPEEDUPS=1``).  Importing this package switches Altair to the workbook's theme (so a
+chart looks the same in a script, a saved picture and a notebook); the offline renderer and the
+DataFrame display are set up by the kernel extension, ``workbook.kernel``, not by this import.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ alt = speedups.import_altair()  # first, so the quick import applies whoever imp
 speedups.install()
 
 from . import (  # noqa: E402 - after Altair's quick import above
-    data_table,
+    data_table,  # noqa: F401 - `charts.data_table`: the "Show the data" tables and the DataFrame box
     places,  # noqa: F401 - `charts.places.land_features` and friends, for the tests and the curious
     static,  # noqa: F401 - the saved pictures (`charts.static`)
 )
@@ -117,8 +118,8 @@ __all__ = [
     "alt",
 ]
 
-if in_kernel():
-    use_offline_renderer()
-    # Tables read well (years as 1994, counts as 145,000, blanks blank) and wide ones scroll in a
-    # box the keyboard can reach.
-    data_table.scrollable_dataframes()
+# In a kernel where the workbook is set up (workbook.kernel), charts draw offline from here on;
+# in a script this does nothing.
+from .. import kernel as _kernel  # noqa: E402
+
+_kernel.charts_imported()

@@ -9,7 +9,7 @@ from .helpers import finish, is_number_column, plain
 from .theme import READING_COLOURS, SOURCE_COLOURS, colour_scale, outlined
 
 
-def bar(data, x, y, *, color=None, title, description, source):
+def bar(data, x, y, *, color=None, title=None, description=None, source=None):
     """A bar chart of your own: ``bar(df, "topic", "claims", title=..., description=..., source=...)``.
 
     ``x`` and ``y`` name columns of ``data``; one of them must hold numbers (the bar lengths).
@@ -29,9 +29,18 @@ def bar(data, x, y, *, color=None, title, description, source):
             )
     if len(data) == 0:
         raise ValueError("bar(): the table has no rows, so there is nothing to draw.")
-    for what, text in (("title", title), ("description", description), ("source", source)):
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"bar(): please give a {what} (as text); every chart needs one.")
+    missing = [
+        what
+        for what, text in (("title", title), ("description", description), ("source", source))
+        if not isinstance(text, str) or not text.strip()
+    ]
+    if missing:
+        raise ValueError(
+            f"bar(): please give {' and '.join(f'{m}=' for m in missing)} as text; every chart needs a "
+            "title, a description (what a screen reader says) and a source, like: "
+            f'charts.bar(df, {x!r}, {y!r}, title="What the chart shows", description="A bar for each '
+            f'{x}; its length is the {y}.", source="the claims table, workbook.load(\'claims\')")'
+        )
 
     if is_number_column(data[y]):
         value, category, horizontal = y, x, False

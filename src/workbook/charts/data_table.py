@@ -196,21 +196,25 @@ def scrollable_dataframes(shell=None) -> bool:
     take focus (WCAG 2.1.1; axe's ``scrollable-region-focusable``).  The table inside is the one
     :mod:`workbook.table_display` writes, in a labelled ``role="region"``.  False outside IPython.
     """
-    from ..table_display import dataframe_html, install  # years as 1994, counts as 145,000 (issue 12)
+    from ..table_display import install
 
-    def as_html(df):
-        inner = dataframe_html(df)
-        if inner is None:  # pandas' HTML display switched off
-            return None
-        rows, columns = df.shape
-        # Regions are told apart by their columns, not only their size ("Table: 4 rows, 3 columns").
-        names = ", ".join(map(str, list(df.columns)[:4])) + (", ..." if columns > 4 else "")
-        label = html.escape(f"Table: {rows} rows, {columns} columns ({names})", quote=True)
-        # pandas' blank corner above the row labels is an empty header cell: make it a plain cell.
-        inner = inner.replace('<th class="blank level0" >&nbsp;</th>', '<td class="blank level0"></td>')
-        return (
-            f'<div class="workbook-table" tabindex="0" role="region" aria-label="{label}" '
-            f'style="overflow:auto; max-width:100%">{inner}</div>'
-        )
+    return install(shell, scrollable_html)
 
-    return install(shell, as_html)
+
+def scrollable_html(df) -> str | None:
+    """A DataFrame as :mod:`workbook.table_display` writes it, in a box the keyboard can scroll."""
+    from ..table_display import dataframe_html  # years as 1994, counts as 145,000 (issue 12)
+
+    inner = dataframe_html(df)
+    if inner is None:  # pandas' HTML display switched off
+        return None
+    rows, columns = df.shape
+    # Regions are told apart by their columns, not only their size ("Table: 4 rows, 3 columns").
+    names = ", ".join(map(str, list(df.columns)[:4])) + (", ..." if columns > 4 else "")
+    label = html.escape(f"Table: {rows} rows, {columns} columns ({names})", quote=True)
+    # pandas' blank corner above the row labels is an empty header cell: make it a plain cell.
+    inner = inner.replace('<th class="blank level0" >&nbsp;</th>', '<td class="blank level0"></td>')
+    return (
+        f'<div class="workbook-table" tabindex="0" role="region" aria-label="{label}" '
+        f'style="overflow:auto; max-width:100%">{inner}</div>'
+    )

@@ -1,0 +1,115 @@
+"""A saved picture and text of an explorer's last state, shown after a reopen instead of a widget error.
+
+An explorer is a widget: reopen the saved notebook with a new kernel and JupyterLab has no model for
+it ("Error displaying widget: model not found").  So right before the widget the explorer shows a
+stand-in (one output): what its controls are set to, the text it shows, and a picture of its chart,
+each time the student changes something (the output is updated in place, so the saved notebook
+holds the last state).  The style rule of ``charts.static`` shows the stand-in only while the
+widget beside it has not drawn: live explorer -> widget only; reopened -> stand-in only.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ipywidgets as W
+
+from .charts import alt, in_kernel, static
+
+RERUN = "This is a picture of the explorer as you left it, saved with the notebook. Run this cell to use it again."
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
+_MAX_TEXT = 200_000
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from _walk(child)
+
+
+def _control_text(widget) -> str | None:
+    """ "Share spent on defence: 1.0" for a slider, dropdown, box... (None for widgets that are not controls)."""
+    if isinstance(widget, (W.HTML, W.HTMLMath, W.Label, W.Button, W.Play)) or not hasattr(widget, "value"):
+        return None
+    description = getattr(widget, "description", "") or ""
+    value = widget.value
+    if isinstance(widget, W.Dropdown) and getattr(widget, "label", None) is not None:
+        value = widget.label
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    return f"{description} {value}".strip()
+
+
+_PICTURES: dict[int, tuple[object, str]] = {}  # chart widget id -> (the spec drawn, its picture)
+
+
+def _picture(chart) -> str:
+    """The chart's picture, drawn again only when its spec changed (a slider moves text, not charts)."""
+    spec = getattr(chart, "spec", None)
+    if not isinstance(spec, dict) or not spec:
+        return ""
+    drawn = _PICTURES.get(id(chart))
+    if drawn is not None and drawn[0] is spec:
+        return drawn[1]
+    try:
+        picture = static.picture_html(spec, RERUN).replace(static.STYLE, "")
+    except Exception:  # noqa: BLE001 - a chart vl-convert can't draw: its text still shows
+        picture = ""
+    _PICTURES[id(chart)] = (spec, picture)
+    return picture
+
+
+def standin_html(widget) -> str:
+    """The explorer as it is now: its controls' settings, its text, a picture of each chart."""
+    parts = []
+    for part in _walk(widget):
+        if isinstance(part, alt.JupyterChart):
+            parts.append(_picture(part))
+        elif isinstance(part, (W.HTML, W.HTMLMath)):
+            parts.append(_TAGS.sub("", str(part.value)))
+        else:
+            text = _control_text(part)
+            if text:
+                parts.append(f"<p><b>{html.escape(text)}</b></p>")
+    body = "".join(parts)
+    if len(body) > _MAX_TEXT:
+        body = body[:_MAX_TEXT] + " …"
+    note = "" if static.FIGURE_CLASS in body else f"<p><i>{html.escape(RERUN)}</i></p>"  # else in its caption
+    return (
+        f'{static.STYLE}<div class="{static.FIGURE_CLASS} workbook-explorer-standin" '
+        f'style="border:1px dashed #999; padding:0.3em 0.8em;">{body}{note}</div>'
+    )
+
+
+def standin_bundle(widget) -> dict:
+    """The stand-in as display data: HTML, and plain text for front ends without HTML."""
+    page = standin_html(widget)
+    text = re.sub(r"<[^>]+>", " ", page.replace(static.STYLE, ""))
+    return {
+        "text/html": page,
+        "text/plain": "[Explorer] " + html.unescape(re.sub(r"\s+", " ", text)).strip()[:2000],
+    }
+
+
+def show(widget) -> None:
+    """Display the stand-in, then ``widget``; every change in the widget updates the stand-in."""
+    from IPython.display import display
+
+    if not in_kernel():
+        display(widget)
+        return
+    handle = display(standin_bundle(widget), raw=True, display_id=True)
+
+    def refresh(change=None):
+        try:
+            handle.update(standin_bundle(widget), raw=True)
+        except Exception:  # noqa: BLE001 - the stand-in must never break the explorer
+            pass
+
+    for part in _walk(widget):
+        if isinstance(part, alt.JupyterChart):
+            part.observe(refresh, names="spec")
+        elif hasattr(part, "value") and not isinstance(part, (W.Button, W.Play)):
+            part.observe(refresh, names="value")
+    display(widget)
