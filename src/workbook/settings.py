@@ -87,6 +87,24 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds the hub test waits for a student's notebook to run",
     ),
     Setting(
+        "WORKBOOK_PROGRESS",
+        "kernel",
+        "$XDG_DATA_HOME/alliance-workbook/progress.json (in a kernel only)",
+        "the file where check() records a student's tries for progress(); 0 turns recording off",
+    ),
+    Setting(
+        "WORKBOOK_KERNEL_EXTENSION",
+        "kernel",
+        "on",
+        "0, off, no or false: a kernel skips loading the workbook at start (e.g. a grading sandbox)",
+    ),
+    Setting(
+        "WORKBOOK_SETUP_PREFIX",
+        "workbook setup",
+        "this Python's sys.prefix",
+        "where `workbook setup` writes the kernel and Lab settings (the tests point it at a scratch folder)",
+    ),
+    Setting(
         "WORKBOOK_NET_LOG",
         "tests",
         "unset",
