@@ -88,7 +88,10 @@ def expected() -> dict[str, dict]:
         row.id: {"file": row.file, "paragraphs": int(row.paragraphs), "evidence": [], "rows": {}}
         for row in pkg.table("readings").itertuples()
     }
-    for table in ("claims", "events", "phases"):
+    from .data import table_names
+
+    quoting = [t for t in ("claims", "events", "phases", "assertions") if t in table_names()]
+    for table in quoting:  # every table whose rows quote a reading's paragraph
         frame = pkg.table(table)
         keys = frame[frame.columns[0]].astype(str)
         for key, row in zip(keys, frame[["reading", "paragraph", "evidence"]].itertuples(index=False)):
