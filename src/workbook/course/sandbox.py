@@ -93,20 +93,41 @@ def problem() -> str | None:
     missing = [tool for tool in needed if not shutil.which(tool)]
     if missing:
         return f"{', '.join(missing)} (util-linux) is missing. " + _how_to_fix()
+    return _kernel_problem()
+
+
+def default_kernel_argv(python: str | None = None) -> list[str]:
+    """This Python's IPython kernel, with its history kept in memory (nothing written to disk)."""
+    return [
+        python or sys.executable,
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+        "--HistoryManager.hist_file=:memory:",
+    ]
+
+
+def _kernel_problem() -> str | None:
+    """Start a real kernel in a real sandbox and run one cell: what grading does, end to end."""
     try:
-        done = subprocess.run(
-            _command(Sandbox().binds(), slot=0, limits=Limits(), files=[]) + ["/bin/sh", "-c", "echo ok"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
+        outcome = run(
+            [{"index": 0, "source": "print('sandbox', 'ok')"}],
+            default_kernel_argv(),
+            Limits(notebook_seconds=120),
         )
-    except (OSError, subprocess.TimeoutExpired) as error:
+    except OSError as error:
         return f"bubblewrap could not start: {error}. " + _how_to_fix()
-    if done.returncode != 0 or done.stdout.strip() != "ok":
-        why = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"bubblewrap could not start a sandbox here ({why}). " + _how_to_fix()
-    return None
+    printed = "".join(o.get("text", "") for o in outcome.cells.get(0, {}).get("outputs", []))
+    if "sandbox ok" in printed:
+        return None
+    why = (outcome.stderr.strip().splitlines() or outcome.problems or ["no message"])[-1]
+    if not outcome.started:
+        return (
+            f"a kernel could not start inside the grading sandbox ({why}). Check that this Python, "
+            "its packages and the workbook are readable by every user. " + _how_to_fix()
+        )
+    return f"a kernel in the grading sandbox could not run a cell ({why}). " + _how_to_fix()
 
 
 def check() -> None:
@@ -166,13 +187,17 @@ class Sandbox:
                     )
 
 
+#: Folders the sandbox mounts fresh before any bind (never re-created as a bind's parent).
+_MOUNTED = ("/", "/proc", "/dev", "/tmp", WORKDIR)
+
+
 def _ordered_dirs(binds: list[str]) -> list[str]:
     """Every ancestor of a bound folder, parents first (created world-readable, not 0700)."""
     made: list[str] = []
     for bind in binds:
         for parent in reversed(PurePosixPath(bind).parents):
             text = str(parent)
-            if text != "/" and text not in made and text not in binds:
+            if text not in _MOUNTED and text not in made and text not in binds:
                 made.append(text)
     return made
 
@@ -223,6 +248,13 @@ def _command(binds: tuple[str, ...], slot: int, limits: Limits, files: list[tupl
         cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     else:
         cmd += ["--unshare-all", "--unshare-user", "--disable-userns"]
+    # The fresh /proc, /dev, /tmp and working folder first, the read-only binds after: bwrap sets
+    # mounts up in order, so a venv, package or data folder under /tmp (or /var/tmp, or a folder
+    # named like the working folder) is mounted on top of the fresh tmpfs instead of hidden by it.
+    half = max(1, limits.disk_mb // 2) * 1024 * 1024
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    cmd += ["--perms", "1777", "--size", str(half), "--tmpfs", "/tmp"]
+    cmd += ["--perms", "0777", "--size", str(half), "--tmpfs", WORKDIR]
     bound = list(binds)
     for folder in _ordered_dirs(bound):
         cmd += ["--perms", "0755", "--dir", folder]
@@ -233,25 +265,6 @@ def _command(binds: tuple[str, ...], slot: int, limits: Limits, files: list[tupl
             cmd += ["--symlink", os.readlink(link), link]
         elif os.path.isdir(link) and link not in bound:
             cmd += ["--ro-bind", link, link]
-    half = max(1, limits.disk_mb // 2) * 1024 * 1024
-    cmd += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--perms",
-        "1777",
-        "--size",
-        str(half),
-        "--tmpfs",
-        "/tmp",
-        "--perms",
-        "0777",
-        "--size",
-        str(half),
-        "--tmpfs",
-        WORKDIR,
-    ]
     for fd, relative in files:
         parent = PurePosixPath(WORKDIR, relative).parent
         if str(parent) != WORKDIR:
