@@ -23,6 +23,7 @@ import os
 import platform
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -360,6 +361,8 @@ def run(
     """
     sandbox = sandbox or Sandbox()
     started = time.monotonic()
+    if _STOPPING:
+        return Outcome({}, [], False, False, ["grading was stopped before this ran"], "", 0.0)
     opened: list[int] = []
     files, _ = submission_files(folder, limits) if folder else ([], [])
     try:
@@ -385,8 +388,34 @@ def run(
     finally:
         for fd in opened:
             os.close(fd)
-    raw, stderr, killed = _collect(process, json.dumps(job).encode(), limits)
+    _RUNNING[process.pid] = process
+    try:
+        if _STOPPING:
+            _kill(process)
+        raw, stderr, killed = _collect(process, json.dumps(job).encode(), limits)
+    finally:
+        _RUNNING.pop(process.pid, None)
     return _check(raw, stderr, killed, cells, limits, time.monotonic() - started)
+
+
+#: Sandboxes running now, by pid (so that a stop can end them all); set by :func:`stop_all`.
+_RUNNING: dict[int, subprocess.Popen] = {}
+_STOPPING = False
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # bwrap and all it started (its own session)
+    except OSError:
+        pass
+
+
+def stop_all() -> None:
+    """Kill every running sandbox of this process and start no new one (safe in a signal handler)."""
+    global _STOPPING
+    _STOPPING = True
+    for process in list(_RUNNING.values()):
+        _kill(process)
 
 
 def _collect(process: subprocess.Popen, payload: bytes, limits: Limits) -> tuple[bytes, bytes, str]:
