@@ -40,6 +40,7 @@ c.LimitOutput.max_traceback = 40
 # written-answer cells (and does not crash when neighbouring cells were deleted too). Edited test cells
 # are restored from the gradebook by the same step; duplicated cells lose their grading ids.
 c.Autograde.sanitize_preprocessors = [
+    "workbook.course.grading.RefuseLinks",  # a submission holding links is not graded, not followed
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",

@@ -74,10 +74,24 @@ def attacks(course: Path, port: int) -> dict[str, str]:
         "sleeper": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
         "    time.sleep(3600)",
         "parentkiller": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+        "htmlinjector": "from IPython.display import HTML, Javascript, display\n"
+        "display(HTML('<img src=x onerror=\"alert(document.cookie)\"><b>bold</b>'))\n"
+        "display(Javascript('alert(2)'))",
         # A value that lies in == and -: documented in exercises/README.md (not caught here).
         "liar": "class F(float):\n    def __eq__(self, other): return True\n"
         "    def __sub__(self, other): return F(0.0)\n    __rsub__ = __sub__\n"
         "    def __abs__(self): return 0.0\n    def __hash__(self): return 0",
+    }
+
+
+def cheats() -> dict[str, str]:
+    """student -> code, run in a BLANK submission, that tries to change how the tests judge it."""
+    return {
+        "assertdropper": "get_ipython().input_transformers_cleanup.append(\n"
+        "    lambda lines: [line for line in lines if 'assert' not in line])",
+        "assertpasser": "import ast\nclass P(ast.NodeTransformer):\n"
+        "    def visit_Assert(self, node):\n        return ast.Pass()\n"
+        "get_ipython().ast_transformers.append(P())",
     }
 
 
@@ -234,6 +248,8 @@ def graded(tmp_path_factory) -> SimpleNamespace:
     code = attacks(course, server.port)
     for student, attack in code.items():
         submission(student, everything, attack)
+    for student, attack in cheats().items():
+        submission(student, set(), attack)
     linked = course / "submitted" / "linker" / NAME
     linked.mkdir(parents=True)
     (linked / f"{NAME}.ipynb").symlink_to(course / "source" / NAME / f"{NAME}.ipynb")
@@ -251,7 +267,7 @@ def graded(tmp_path_factory) -> SimpleNamespace:
         scores=scores,
         server=server,
         honest_files=honest_files,
-        attackers=sorted(code),
+        attackers=sorted(code) + sorted(cheats()),
     )
 
 
@@ -387,3 +403,14 @@ def test_regrade_after_fixing_the_exercise_accuses_nobody(graded):
     with open(course / "grades.csv", newline="", encoding="utf-8") as f:
         rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == NAME}
     assert rows["honest_full"] == sum(points_of_tests().values())
+
+
+@pytest.mark.parametrize("student", sorted(cheats()))
+def test_transformers_in_a_blank_submission_do_not_raise_its_grade(graded, student):
+    assert graded.scores[student] == 0, graded.out
+
+
+def test_html_and_javascript_outputs_are_sanitised_in_feedback(graded):
+    page = (graded.course / "feedback" / "htmlinjector" / NAME / f"{NAME}.html").read_text()
+    assert "onerror" not in page and "alert(2)" not in page and "alert(document.cookie)" not in page
+    assert graded.scores["htmlinjector"] == sum(points_of_tests().values())

@@ -50,8 +50,15 @@ def _digest(cells: list[dict]) -> str:
 
 
 def _code_cells(nb) -> list[dict]:
+    """The code cells to run; the graders' test cells flagged (the sandbox runs them guarded)."""
     return [
-        {"index": i, "source": cell.source} for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+        {
+            "index": i,
+            "source": cell.source,
+            "test": bool(utils.is_grade(cell) and not utils.is_solution(cell)),
+        }
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
     ]
 
 
