@@ -241,7 +241,7 @@ class ParallelAutograde(Autograde):
             for p in self.autograde_preprocessors
         )
         if not self._executor.trusted_submissions:
-            problem = sandbox.problem()
+            problem = sandbox.problem(kernel=False)
             if problem:
                 self.log.error(problem)
                 raise NbGraderException(problem)

@@ -84,8 +84,14 @@ def _how_to_fix() -> str:
 
 
 @cache
-def problem() -> str | None:
-    """Why the sandbox cannot run here (None when it can): tried for real, once per process."""
+def problem(kernel: bool = True) -> str | None:
+    """Why the sandbox cannot run here (None when it can), once per process.
+
+    With ``kernel`` (what ``workbook grade`` checks before it starts), a real kernel is started in a
+    real sandbox and runs a cell. The grading process itself checks only the tools (a second kernel
+    start would cost as much as a submission): a sandbox that cannot start a kernel there makes
+    each submission NOT GRADED with bubblewrap's own message, never a 0.
+    """
     if platform.system() != "Linux":
         return f"the grading sandbox needs Linux (this is {platform.system()}). " + _how_to_fix()
     if not shutil.which("bwrap"):
@@ -94,7 +100,7 @@ def problem() -> str | None:
     missing = [tool for tool in needed if not shutil.which(tool)]
     if missing:
         return f"{', '.join(missing)} (util-linux) is missing. " + _how_to_fix()
-    return _kernel_problem()
+    return _kernel_problem() if kernel else None
 
 
 def default_kernel_argv(python: str | None = None) -> list[str]:
@@ -133,7 +139,7 @@ def _kernel_problem() -> str | None:
 
 def check() -> None:
     """Raise :class:`Unavailable` with the reason and the fix when the sandbox cannot run."""
-    reason = problem()
+    reason = problem(kernel=False)
     if reason:
         raise Unavailable(reason)
 
