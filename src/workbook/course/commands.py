@@ -483,6 +483,10 @@ def _run(course: Path, exercise: _Exercise, args, outcome: _Outcome) -> None:
     if not exercise.runnable:
         outcome.graded.append(name)
         return
+    if _STOP["signal"]:  # asked to stop before this exercise began
+        outcome.stopped = _STOP["signal"]
+        outcome.unfinished[name] = list(exercise.runnable)
+        return
     done = _autograde(course, name, args, sorted(exercise.flags))
     entries = journal.read(course, name)
     for student in exercise.runnable:
