@@ -258,8 +258,11 @@ def graded(tmp_path_factory) -> SimpleNamespace:
     finally:
         server.close()
     with open(course / "grades.csv", newline="", encoding="utf-8") as f:
-        scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == NAME}
+        rows = [r for r in csv.DictReader(f) if r["assignment"] == NAME]
+    scores = {r["student_id"]: float(r["score"]) for r in rows if r["status"] != "NOT GRADED"}
+    not_graded = {r["student_id"]: r["reason"] for r in rows if r["status"] == "NOT GRADED"}
     return SimpleNamespace(
+        not_graded=not_graded,
         course=course,
         env=env,
         done=done,
@@ -378,6 +381,7 @@ def test_killing_its_parent_is_reported_and_scored_on_what_ran(graded):
 def test_a_submission_linked_to_source_is_refused_by_name(graded):
     assert f"{NAME}/linker: handed in links, which grading never follows" in graded.out
     assert "linker" not in graded.scores
+    assert "handed in links" in graded.not_graded["linker"]  # NOT GRADED in the CSV, never a 0
     assert not (graded.course / "autograded" / "linker").exists()
 
 
@@ -401,7 +405,11 @@ def test_regrade_after_fixing_the_exercise_accuses_nobody(graded):
     assert "edited by the student" not in done.stdout, done.stdout
     assert "honest_full" in done.stdout and "deleter" not in done.stdout.split("ex01_four_phases:")[-1]
     with open(course / "grades.csv", newline="", encoding="utf-8") as f:
-        rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == NAME}
+        rows = {
+            r["student_id"]: float(r["score"])
+            for r in csv.DictReader(f)
+            if r["assignment"] == NAME and r["status"] != "NOT GRADED"
+        }
     assert rows["honest_full"] == sum(points_of_tests().values())
 
 
