@@ -227,7 +227,10 @@ def instructor(args: list[str]) -> None:
     course = Path(args[0] if args else DEFAULT_COURSE).expanduser().absolute()
     if not (course / "nbgrader_config.py").is_file():
         run(BIN / "workbook", "course", "init", course)
-    open_lab([*args[1:]], cwd=course)
+    # Formgrader runs `alembic` (and kernels) by name: this environment's tools come first on PATH,
+    # or a fresh course's gradebook cannot be made (HTTP 500) until a `workbook` command made it.
+    env = dict(os.environ, PATH=os.pathsep.join(p for p in (str(BIN), os.environ.get("PATH", "")) if p))
+    open_lab([*args[1:]], env=env, cwd=course)
 
 
 def main(argv: list[str]) -> None:

@@ -1,6 +1,6 @@
 """Sandboxed, parallel grading against plain nbgrader, side by side in one run.
 
-    .venv/bin/python benchmarks/grading.py [--submissions 40] [--runs 1] [--assignment ex01_four_phases]
+    .venv/bin/python benchmarks/grading.py [--submissions 12] [--runs 5] [--assignment ex01_four_phases]
 
 Builds one course (a temporary copy of exercises/, the assignment generated once) and N fake
 submissions (even students hand in the model answers, odd ones the blank release), copies it three
@@ -11,8 +11,9 @@ times, and times, in alternating order per run:
 3. the same with one worker per core.
 
 Reports seconds per submission and the ratios to plain (targets: sandbox at 1 worker <= 1.15x,
-all workers on 2 cores <= 0.65x), checks the three gradebooks agree score for score, and writes its
-section of benchmarks/RESULTS.md.
+all workers on 2 cores <= 0.65x) as medians over the runs with their spread (lowest-highest), the
+load average before and after (a loaded machine makes the ratios unreliable: said in the section),
+checks the three gradebooks agree score for score, and writes its section of benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -139,8 +140,8 @@ def scores(course: Path, assignment: str) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--submissions", type=int, default=40)
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--submissions", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--assignment", default="ex01_four_phases")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
@@ -168,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     ratios: dict[str, list[float]] = {name: [] for name in runners}
     agree = True
     began = time.perf_counter()
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory(prefix="workbook-grading-bench-") as tmp:
         scratch = Path(tmp)
         env = environment(scratch)
@@ -194,24 +196,31 @@ def main(argv: list[str] | None = None) -> int:
         ratio = statistics.median(ratios[name])
         target = {"plain": None, "sandbox, 1 worker": 1.15}.get(name, 0.65 if workers == 2 else None)
         verdict = "" if target is None else ("yes" if ratio <= target else "no")
-        rows.append((name, statistics.median(seconds[name]), per, ratio, target, verdict))
+        spread = f"{min(ratios[name]):.2f}–{max(ratios[name]):.2f}"
+        rows.append((name, statistics.median(seconds[name]), per, ratio, spread, target, verdict))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         START,
         "## Grading: sandboxed and parallel against plain nbgrader",
         "",
         f"Written by `.venv/bin/python benchmarks/grading.py` on {time.strftime('%Y-%m-%d %H:%M')} "
-        f"({total / 60:.1f} minutes; {workers} cores; load average at the end {load:.1f}). "
+        f"({total / 60:.1f} minutes; {workers} cores; load average {load_before:.1f} before, {load:.1f} after"
+        + (
+            "; the machine was LOADED by other work, so these ratios are not those of idle cores"
+            if max(load, load_before) > workers
+            else ""
+        )
+        + "). "
         f"`{args.assignment}`, {args.submissions} fake submissions (half the model answers, half the "
         f"blank release), {args.runs} run(s); the three are run one after the other in each run "
         "(order alternating), each on its own copy of the same course and gradebook.",
         "",
-        "| grader | total (s) | s per submission | ratio to plain | target | met? |",
-        "|---|---:|---:|---:|---:|:-:|",
+        "| grader | median total (s) | s per submission | median ratio to plain | spread | target | met? |",
+        "|---|---:|---:|---:|---:|---:|:-:|",
     ]
-    for name, tot, per, ratio, target, verdict in rows:
+    for name, tot, per, ratio, spread, target, verdict in rows:
         lines.append(
-            f"| {name} | {tot:.1f} | {per:.2f} | {ratio:.2f}× | "
+            f"| {name} | {tot:.1f} | {per:.2f} | {ratio:.2f}× | {spread} | "
             f"{'' if target is None else f'≤ {target}×'} | {verdict} |"
         )
     lines += [

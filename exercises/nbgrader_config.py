@@ -23,14 +23,12 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db").rep
 # "CellTimeoutError" and 0 points for its checks, and the rest of the notebook still runs.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+c.SanitizeHTML.enabled = True
 # Students' code runs in a sandbox (bubblewrap: no network, nothing of the host but Python, the
-# packages and the workbook's data, read-only; see exercises/README.md). Limits per submission:
-c.SandboxedExecute.notebook_seconds = 600  # wall clock for the whole notebook
-c.SandboxedExecute.cpu_seconds = 600  # CPU seconds per process
-c.SandboxedExecute.memory_mb = 3072  # address space per process
-c.SandboxedExecute.processes = 256  # processes and threads
-c.SandboxedExecute.disk_mb = 128  # working folder and /tmp
-c.SandboxedExecute.output_chars = 100000  # output kept per cell (a longer one is cut, with a note)
+# packages and the workbook's data, read-only; see exercises/README.md). The limits per submission
+# are defined once, in workbook.course.sandbox.Limits (10 min a notebook, 3 GB, 256 processes,
+# 128 MB of disk, 100,000 output characters a cell); change one here if your course needs it, e.g.
+# c.SandboxedExecute.memory_mb = 2048
 # Only for submissions you trust (your own tests): run them unsandboxed, with your rights.
 # c.SandboxedExecute.trusted_submissions = True
 # Keep a runaway print loop from filling the gradebook and the feedback.
@@ -42,6 +40,7 @@ c.LimitOutput.max_traceback = 40
 # written-answer cells (and does not crash when neighbouring cells were deleted too). Edited test cells
 # are restored from the gradebook by the same step; duplicated cells lose their grading ids.
 c.Autograde.sanitize_preprocessors = [
+    "workbook.course.grading.RefuseLinks",  # a submission holding links is not graded, not followed
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
@@ -72,5 +71,7 @@ c.GenerateFeedback.preprocessors = [
     "workbook.course.grading.ClearHiddenTests",
     "workbook.course.grading.ClearMarkScheme",
     "workbook.course.grading.HideGradeTracebacks",
+    # HTML and JavaScript a submission displayed: sanitised (bleach), never run in a feedback page
+    "nbconvert.preprocessors.sanitize.SanitizeHTML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

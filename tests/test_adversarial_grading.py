@@ -12,6 +12,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -74,10 +75,24 @@ def attacks(course: Path, port: int) -> dict[str, str]:
         "sleeper": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
         "    time.sleep(3600)",
         "parentkiller": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+        "htmlinjector": "from IPython.display import HTML, Javascript, display\n"
+        "display(HTML('<img src=x onerror=\"alert(document.cookie)\"><b>bold</b>'))\n"
+        "display(Javascript('alert(2)'))",
         # A value that lies in == and -: documented in exercises/README.md (not caught here).
         "liar": "class F(float):\n    def __eq__(self, other): return True\n"
         "    def __sub__(self, other): return F(0.0)\n    __rsub__ = __sub__\n"
         "    def __abs__(self): return 0.0\n    def __hash__(self): return 0",
+    }
+
+
+def cheats() -> dict[str, str]:
+    """student -> code, run in a BLANK submission, that tries to change how the tests judge it."""
+    return {
+        "assertdropper": "get_ipython().input_transformers_cleanup.append(\n"
+        "    lambda lines: [line for line in lines if 'assert' not in line])",
+        "assertpasser": "import ast\nclass P(ast.NodeTransformer):\n"
+        "    def visit_Assert(self, node):\n        return ast.Pass()\n"
+        "get_ipython().ast_transformers.append(P())",
     }
 
 
@@ -234,6 +249,8 @@ def graded(tmp_path_factory) -> SimpleNamespace:
     code = attacks(course, server.port)
     for student, attack in code.items():
         submission(student, everything, attack)
+    for student, attack in cheats().items():
+        submission(student, set(), attack)
     linked = course / "submitted" / "linker" / NAME
     linked.mkdir(parents=True)
     (linked / f"{NAME}.ipynb").symlink_to(course / "source" / NAME / f"{NAME}.ipynb")
@@ -242,8 +259,11 @@ def graded(tmp_path_factory) -> SimpleNamespace:
     finally:
         server.close()
     with open(course / "grades.csv", newline="", encoding="utf-8") as f:
-        scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == NAME}
+        rows = [r for r in csv.DictReader(f) if r["assignment"] == NAME]
+    scores = {r["student_id"]: float(r["score"]) for r in rows if r["status"] != "NOT GRADED"}
+    not_graded = {r["student_id"]: r["reason"] for r in rows if r["status"] == "NOT GRADED"}
     return SimpleNamespace(
+        not_graded=not_graded,
         course=course,
         env=env,
         done=done,
@@ -251,7 +271,7 @@ def graded(tmp_path_factory) -> SimpleNamespace:
         scores=scores,
         server=server,
         honest_files=honest_files,
-        attackers=sorted(code),
+        attackers=sorted(code) + sorted(cheats()),
     )
 
 
@@ -362,6 +382,7 @@ def test_killing_its_parent_is_reported_and_scored_on_what_ran(graded):
 def test_a_submission_linked_to_source_is_refused_by_name(graded):
     assert f"{NAME}/linker: handed in links, which grading never follows" in graded.out
     assert "linker" not in graded.scores
+    assert "handed in links" in graded.not_graded["linker"]  # NOT GRADED in the CSV, never a 0
     assert not (graded.course / "autograded" / "linker").exists()
 
 
@@ -385,5 +406,24 @@ def test_regrade_after_fixing_the_exercise_accuses_nobody(graded):
     assert "edited by the student" not in done.stdout, done.stdout
     assert "honest_full" in done.stdout and "deleter" not in done.stdout.split("ex01_four_phases:")[-1]
     with open(course / "grades.csv", newline="", encoding="utf-8") as f:
-        rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == NAME}
+        rows = {
+            r["student_id"]: float(r["score"])
+            for r in csv.DictReader(f)
+            if r["assignment"] == NAME and r["status"] != "NOT GRADED"
+        }
     assert rows["honest_full"] == sum(points_of_tests().values())
+
+
+@pytest.mark.parametrize("student", sorted(cheats()))
+def test_transformers_in_a_blank_submission_do_not_raise_its_grade(graded, student):
+    assert graded.scores[student] == 0, graded.out
+
+
+def test_html_and_javascript_outputs_are_sanitised_in_feedback(graded):
+    page = (graded.course / "feedback" / "htmlinjector" / NAME / f"{NAME}.html").read_text()
+    # the student's source shows the code escaped; the outputs must not carry a live tag or script
+    assert "<img src=x onerror" not in page.replace('"', "")
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S | re.I)
+    assert not [s for s in scripts if "alert(" in s], "the submission's JavaScript is in the page"
+    assert "<b>bold</b>" in page  # the HTML output is kept, sanitised
+    assert graded.scores["htmlinjector"] == sum(points_of_tests().values())

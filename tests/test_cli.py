@@ -273,3 +273,21 @@ def test_console_entry_point_runs(tmp_path):
         [sys.executable, "-m", "workbook.cli", "start", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "--exercises" in done.stdout
+
+
+def test_grade_and_release_use_the_course_folder_they_are_run_in(tmp_path, monkeypatch, capsys):
+    course = tmp_path / "my course é"
+    (course / "source" / "ex01_four_phases").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text("")
+    monkeypatch.chdir(course / "source")  # a subfolder: the course is found upward
+    assert cli.main(["grade"]) == 2
+    assert f"No submissions in {course / 'submitted'}" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["grade"]) == 2
+    assert "is not in a course folder" in capsys.readouterr().err
+
+
+def test_the_packages_own_exercises_are_used_only_when_named(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT / "exercises")
+    assert cli.main(["release", "ex01_four_phases"]) == 2
+    assert "the workbook's own exercises folder: refusing" in capsys.readouterr().err

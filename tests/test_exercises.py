@@ -329,10 +329,19 @@ def graded(course, tmp_path_factory) -> SimpleNamespace:
     # `workbook grade` ends with `nbgrader export --to CSV`, which exports every assignment.
     with open(wrapper_csv, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    scores = {(r["assignment"], r["student_id"]): float(r["score"]) for r in rows}
+    scores = {
+        (r["assignment"], r["student_id"]): float(r["score"]) for r in rows if r["status"] != "NOT GRADED"
+    }
+    not_graded = {(r["assignment"], r["student_id"]) for r in rows if r["status"] == "NOT GRADED"}
     maxima = {(r["assignment"], r["student_id"]): float(r["max_score"]) for r in rows}
     return SimpleNamespace(
-        autograde=autograde, feedback=feedback, wrapper=wrapper, csv=wrapper_csv, scores=scores, maxima=maxima
+        autograde=autograde,
+        feedback=feedback,
+        wrapper=wrapper,
+        csv=wrapper_csv,
+        scores=scores,
+        maxima=maxima,
+        not_graded=not_graded,
     )
 
 
@@ -562,6 +571,7 @@ def test_workbook_grade_runs_autograde_feedback_and_export(course, graded):
     assert f"$ nbgrader generate_feedback {name}" in out
     assert f"! {name}/{BROKEN}: {name}.ipynb is not a notebook (not valid JSON" in out
     assert f"workbook grade {name} --student {BROKEN}" in out, "says what to do"
+    assert f"{BROKEN:<20}   NOT GRADED (" in out and (name, BROKEN) in graded.not_graded  # never a 0
     assert "loop: a cell ran past the time limit" in out
     assert "tampered:" in out and "deleted by the student, put back" in out
     assert "edited by the student (a read-only cell), restored" in out

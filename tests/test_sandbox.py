@@ -183,3 +183,38 @@ def test_a_course_inside_a_folder_the_sandbox_shows_is_refused():
     with pytest.raises(sandbox.Unavailable, match="Move the course folder"):
         sandbox.Sandbox().refuse_if_exposed(inside)
     sandbox.Sandbox().refuse_if_exposed(Path("/nonexistent-course"))  # elsewhere: fine
+
+
+def test_the_students_code_cannot_change_how_the_tests_judge():
+    """Transformers, import hooks and patched workbook functions are undone before each test cell."""
+    cells = [
+        {
+            "index": 0,
+            "source": "import ast, sys, workbook\n"
+            "ip = get_ipython()\n"
+            "ip.input_transformers_cleanup.append(lambda lines: [l for l in lines if 'assert' not in l])\n"
+            "class P(ast.NodeTransformer):\n"
+            "    def visit_Assert(self, node):\n        return ast.Pass()\n"
+            "ip.ast_transformers.append(P())\n"
+            "workbook.load = lambda *a, **k: 'patched'\n"
+            "class Hook:\n"
+            "    def find_spec(self, *a, **k):\n        raise ImportError('hooked')\n"
+            "sys.meta_path.insert(0, Hook())",
+        },
+        {"index": 1, "source": "assert 1 == 2, 'the student cell is transformed'"},
+        {"index": 2, "source": "assert 1 == 2, 'still judged'", "test": True},
+        {
+            "index": 3,
+            "source": "import colorsys\nassert workbook.load is not None and workbook.load('x') != 'patched'",
+            "test": True,
+        },
+        {"index": 4, "source": "print('history:', any('still ' + 'judged' in cell for cell in In))"},
+    ]
+    outcome = sandbox.run(cells, KERNEL, LIMITS, slot=9)
+    assert outcome.started and outcome.finished, outcome.problems
+    assert not [o for o in outcome.cells[1]["outputs"] if o["output_type"] == "error"]  # the attack works
+    (error,) = [o for o in outcome.cells[2]["outputs"] if o["output_type"] == "error"]
+    assert (error["ename"], error["evalue"]) == ("AssertionError", "still judged")
+    (error,) = [o for o in outcome.cells[3]["outputs"] if o["output_type"] == "error"]
+    assert error["ename"] != "AssertionError", error  # the real workbook.load ran (and refused 'x')
+    assert "history: False" in outcome.cells[4]["outputs"][0]["text"]

@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=helptext,
             description=helptext + ". Runs nbgrader in "
-            "the course folder (default: the workbook's exercises/).",
+            "the course folder you are in (the nearest with nbgrader_config.py), or --course FOLDER.",
         )
         cmd.add_argument(
             "names",

@@ -8,7 +8,8 @@
   the same order, the trusted process writes each result (scores, autograded copy) serially, so
   sqlite has one writer and the result is the same as a serial run.
 - ``python -m workbook.course.autograde ASSIGNMENT [nbgrader options]`` runs it in a course folder; this is
-  what ``workbook grade`` calls. It writes a JSON report of what it repaired and stopped per student.
+  what ``workbook grade`` calls. What it repaired, graded and could not grade, per student, goes to
+  the course's grading journal (:mod:`workbook.course.journal`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import json
 import os
 import queue
+import signal
 import stat
 import sys
 import threading
@@ -31,9 +33,9 @@ from nbgrader.apps.baseapp import NbGrader
 from nbgrader.converters.autograde import Autograde
 from nbgrader.converters.base import NbGraderException
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Float, Integer
 
-from . import sandbox
+from . import journal, sandbox
 from .grading import handed_out, student_repairs
 
 #: Results on their way, by autograded notebook path (nbconvert deep-copies resources: no Futures there).
@@ -48,8 +50,15 @@ def _digest(cells: list[dict]) -> str:
 
 
 def _code_cells(nb) -> list[dict]:
+    """The code cells to run; the graders' test cells flagged (the sandbox runs them guarded)."""
     return [
-        {"index": i, "source": cell.source} for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+        {
+            "index": i,
+            "source": cell.source,
+            "test": bool(utils.is_grade(cell) and not utils.is_solution(cell)),
+        }
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
     ]
 
 
@@ -72,12 +81,21 @@ class SandboxedExecute(Execute):
         False,
         help="Run students' code unsandboxed, with the grader's rights (only for submissions you trust)",
     ).tag(config=True)
-    notebook_seconds = Float(600, help="Wall-clock seconds for a whole submission").tag(config=True)
-    cpu_seconds = Integer(600, help="CPU seconds per process").tag(config=True)
-    memory_mb = Integer(3072, help="Address space per process, MB").tag(config=True)
-    processes = Integer(256, help="Processes and threads per submission").tag(config=True)
-    disk_mb = Integer(128, help="Disk (tmpfs) for the working folder and /tmp, MB").tag(config=True)
-    output_chars = Integer(100_000, help="Output characters kept per cell").tag(config=True)
+    # defaults: sandbox.Limits, where every limit is defined once
+    notebook_seconds = Float(
+        sandbox.Limits.notebook_seconds, help="Wall-clock seconds for a whole submission"
+    ).tag(config=True)
+    cpu_seconds = Integer(sandbox.Limits.cpu_seconds, help="CPU seconds per process").tag(config=True)
+    memory_mb = Integer(sandbox.Limits.memory_mb, help="Memory of the submission, MB").tag(config=True)
+    processes = Integer(sandbox.Limits.processes, help="Processes and threads per submission").tag(
+        config=True
+    )
+    disk_mb = Integer(sandbox.Limits.disk_mb, help="Disk (tmpfs) for the working folder and /tmp, MB").tag(
+        config=True
+    )
+    output_chars = Integer(sandbox.Limits.output_chars, help="Output characters kept per cell").tag(
+        config=True
+    )
 
     def limits(self) -> sandbox.Limits:
         return sandbox.Limits(
@@ -119,9 +137,15 @@ class SandboxedExecute(Execute):
             return super().preprocess(nb, resources)
         sandbox.check()
         mine = resources.setdefault("workbook", {})
-        pending = _PENDING.pop(str(mine.get("pending", "")), None)
-        result = pending.result() if pending is not None else None
-        if result is None or result[0] != _digest(_code_cells(nb)):
+        key = str(mine.get("pending", ""))
+        if key:  # run by ParallelAutograde's pool: its result is used, the code never runs twice
+            pending = _PENDING.pop(key, None)
+            result = pending.result() if pending is not None else None
+            if result is None:
+                raise RuntimeError("grading was stopped before this submission ran")
+            if result[0] != _digest(_code_cells(nb)):
+                raise RuntimeError("the notebook changed between sanitizing and running it")
+        else:  # plain `nbgrader autograde`: one submission at a time, here
             folder = resources.get("metadata", {}).get("path")
             result = self.run_in_sandbox(nb, folder)
         outcome = result[1]
@@ -199,10 +223,16 @@ class Progress:
 
 
 class ParallelAutograde(Autograde):
-    """nbgrader's ``Autograde``: sanitize all, execute in parallel sandboxes, save serially."""
+    """nbgrader's ``Autograde``: sanitize all, execute in parallel sandboxes, save serially.
+
+    Every submission is recorded in the course's grading journal (:mod:`workbook.course.journal`)
+    as started, then finished (notebook and scores saved) or failed (with the reason); one not
+    recorded as finished is graded again by the next run, so an interrupted run resumes exactly.
+    SIGINT, SIGTERM and SIGHUP stop it cleanly: no new submission starts, running sandboxes are
+    killed, and what was finished stays finished.
+    """
 
     workers = Integer(0, help="Submissions run at once (0: one per CPU core)").tag(config=True)
-    report = Unicode("", help="Where to write the JSON report of repairs and problems").tag(config=True)
 
     def start(self) -> None:
         self._executor = SandboxedExecute(parent=self)
@@ -211,7 +241,7 @@ class ParallelAutograde(Autograde):
             for p in self.autograde_preprocessors
         )
         if not self._executor.trusted_submissions:
-            problem = sandbox.problem()
+            problem = sandbox.problem(kernel=False)
             if problem:
                 self.log.error(problem)
                 raise NbGraderException(problem)
@@ -221,35 +251,67 @@ class ParallelAutograde(Autograde):
             except sandbox.Unavailable as error:
                 self.log.error(str(error))
                 raise NbGraderException(str(error)) from None
+        self._lock = journal.wait_for_lock(Path(self.coursedir.root))  # a stopping predecessor
+        self._journal = journal.Journal(Path(self.coursedir.root), self.coursedir.assignment_id)
         self._deferred: list[tuple[str, str, str, Future]] = []
         self._attempted: list[tuple[str, str]] = []
         self._notes: dict[str, list[str]] = {}
-        self._failed: dict[str, str] = {}
+        self.stopped: str | None = None
         workers = self.workers or cores()
         self._slots: queue.Queue = queue.Queue()
         for slot in range(workers):
             self._slots.put(slot)
         self._pool = ThreadPoolExecutor(max_workers=workers)
         self._progress: Progress | None = None
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                previous[signum] = signal.signal(signum, self._stop)
         try:
             super().start()
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
-            self._write_report()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self._lock.close()
+
+    def _stop(self, signum, _frame) -> None:
+        """Stop cleanly: nothing new starts, running sandboxes are killed, finished work is kept."""
+        if self.stopped is None:
+            self.stopped = signal.Signals(signum).name
+            self.log.warning("Stopping (%s): finishing nothing new", self.stopped)
+        sandbox.stop_all()
 
     # ------------------------------------------------------------------ pass 1: sanitize, submit
 
     def init_destination(self, assignment_id: str, student_id: str) -> bool:
+        if self.stopped:
+            return False
+        dest = os.path.normpath(self._format_dest(assignment_id, student_id))
+        if os.path.exists(dest) and self._journal.state(student_id) != journal.FINISHED:
+            # left by an interrupted run (or graded outside the journal): grade it again
+            self.log.warning("Grading again %s: not recorded as finished", dest)
+            utils.rmtree(dest)
         process = super().init_destination(assignment_id, student_id)
         if process:
             self._attempted.append((assignment_id, student_id))
+            self._notes[student_id] = []
+            self._journal.mark(student_id, journal.STARTED)
         elif self._progress is not None:  # already graded: not run this time
             self._progress.total -= len(self.notebooks)
         return process
 
     def convert_single_notebook(self, notebook_filename: str) -> None:
-        if not self._parallel:
-            return super().convert_single_notebook(notebook_filename)
+        student = self._attempted[-1][1]
+        try:
+            if not self._parallel:
+                return super().convert_single_notebook(notebook_filename)
+            self._sanitize_and_submit(notebook_filename)
+        except Exception as error:
+            self._journal.mark(student, journal.FAILED, f"{type(error).__name__}: {error}"[:500])
+            raise
+
+    def _sanitize_and_submit(self, notebook_filename: str) -> None:
         self.log.info("Sanitizing %s", notebook_filename)
         self._sanitizing = True
         self._init_preprocessors()
@@ -267,7 +329,14 @@ class ParallelAutograde(Autograde):
         future.add_done_callback(lambda _f: self._progress.step())
         self._deferred.append((ids["assignment"], ids["student"], dest, future))
 
+    def set_permissions(self, assignment_id: str, student_id: str) -> None:
+        super().set_permissions(assignment_id, student_id)
+        if not self._parallel and not self.stopped:  # nbgrader's serial run: this student is done
+            self._journal.mark(student_id, journal.FINISHED, notes=self._notes.get(student_id))
+
     def _run_one(self, nb, folder: str):
+        if self.stopped:
+            return None
         slot = self._slots.get()
         try:
             return self._executor.run_in_sandbox(nb, folder, slot)
@@ -286,11 +355,11 @@ class ParallelAutograde(Autograde):
         except NbGraderException as error:
             failed_before = error
         failures = self._finish_all() if self._parallel else 0
-        for assignment_id, student_id in self._attempted:
-            dest = self._format_dest(assignment_id, student_id)
-            if not any(name.endswith(".ipynb") for name in (os.listdir(dest) if os.path.isdir(dest) else [])):
-                self._failed.setdefault(student_id, "could not be graded (see the log)")
-        if failed_before is not None or failures:
+        for _assignment_id, student_id in self._attempted:
+            if self._journal.state(student_id) == journal.STARTED and not self.stopped:
+                self._journal.mark(student_id, journal.FAILED, "could not be graded (see the log)")
+                failures += 1
+        if not self.stopped and (failed_before is not None or failures):
             raise failed_before or NbGraderException("some submissions could not be graded")
 
     def _finish_all(self) -> int:
@@ -298,6 +367,10 @@ class ParallelAutograde(Autograde):
         for assignment_id, student_id, dest, future in self._deferred:
             if not os.path.exists(dest):  # its student failed in pass 1 and was cleaned up
                 future.cancel()
+                continue
+            if self.stopped:  # left as "started": the next run grades it
+                future.cancel()
+                utils.rmtree(os.path.dirname(dest))
                 continue
             try:
                 self._sanitizing = False
@@ -309,10 +382,20 @@ class ParallelAutograde(Autograde):
                     resources["workbook"] = {"pending": dest}
                     _PENDING[dest] = future
                     output, resources = self.exporter.from_filename(dest, resources=resources)
+                    if self.stopped:
+                        raise _Stopped()
                     self.write_single_notebook(output, resources)
                 self._notes.setdefault(student_id, []).extend(resources["workbook"].get("notes", []))
                 self.set_permissions(assignment_id, student_id)
+                self._journal.mark(student_id, journal.FINISHED, notes=self._notes.get(student_id))
             except Exception as error:  # one student's failure never stops the class
+                folder = os.path.dirname(dest)  # as nbgrader does: nothing half-graded stays
+                if self.coursedir.notebook_id == "*":
+                    utils.rmtree(folder)
+                elif os.path.exists(dest):
+                    os.remove(dest)
+                if self.stopped:
+                    continue  # not a failure of the submission: left as "started"
                 failures += 1
                 reason = f"{type(error).__name__}: {error}"
                 self.log.error("There was an error processing assignment: %s", dest)
@@ -322,30 +405,18 @@ class ParallelAutograde(Autograde):
                     student_id,
                     reason,
                 )
-                self._failed[student_id] = reason[:500]
-                folder = os.path.dirname(dest)  # as nbgrader does: nothing half-graded stays
-                if self.coursedir.notebook_id == "*":
-                    utils.rmtree(folder)
-                elif os.path.exists(dest):
-                    os.remove(dest)
+                self._journal.mark(student_id, journal.FAILED, reason[:500], self._notes.get(student_id))
             finally:
                 self._sanitizing = True
         return failures
 
-    def _write_report(self) -> None:
-        if not self.report:
-            return
-        students = {s for _a, s in self._attempted} | set(self._notes) | set(self._failed)
-        data = {
-            s: {"notes": list(dict.fromkeys(self._notes.get(s, []))), "failed": self._failed.get(s)}
-            for s in sorted(students)
-        }
-        with open(self.report, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
+
+class _Stopped(Exception):
+    """Grading was stopped while this submission's results were being saved."""
 
 
 class WorkbookAutogradeApp(AutogradeApp):
-    """``nbgrader autograde`` with :class:`ParallelAutograde`."""
+    """``nbgrader autograde`` with :class:`ParallelAutograde`; exits 128+N when stopped by signal N."""
 
     name = "workbook-autograde"
 
@@ -358,7 +429,10 @@ class WorkbookAutogradeApp(AutogradeApp):
         try:
             converter.start()
         except NbGraderException:
-            sys.exit(1)
+            if not converter.stopped:
+                sys.exit(1)
+        if converter.stopped:
+            sys.exit(128 + signal.Signals[converter.stopped].value)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -375,4 +449,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the importable module's main, not this __main__ copy: nbgrader loads SandboxedExecute from
+    # `workbook.course.autograde`, and both must share one _PENDING (else each submission ran twice).
+    from workbook.course.autograde import main as _main
+
+    _main()

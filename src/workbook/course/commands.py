@@ -2,24 +2,60 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import dataclasses
 import hashlib
 import json
 import os
+import shlex
+import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from .._common import FAILED, OK, PARTLY, SKIP_PARTS, WORKBOOK_ROOT, CliError, _say
+from . import journal
+
+
+def _find_course(start: Path) -> Path | None:
+    """The course folder ``start`` is in: the nearest folder upward with ``nbgrader_config.py``."""
+    for folder in (start, *start.parents):
+        if (folder / "nbgrader_config.py").is_file():
+            return folder
+    return None
 
 
 def _course(args) -> Path:
-    course = Path(args.course).expanduser().resolve() if args.course else WORKBOOK_ROOT / "exercises"
+    """The course to work on: ``--course``, else the course folder this command is run in.
+
+    The workbook's own ``exercises/`` (the public checkout's) is used only when named with
+    ``--course``: run inside it by accident, release and grade would write students' work and a
+    gradebook into the package instead of a private course folder.
+    """
+    if args.course:
+        course = Path(args.course).expanduser().resolve()
+    else:
+        found = _find_course(Path.cwd().resolve())
+        if found is None:
+            raise CliError(
+                f"{Path.cwd()} is not in a course folder (none of it or its parents has "
+                "nbgrader_config.py). Run this in your course folder (make one with "
+                "`workbook course init DIR`), or name it with --course DIR."
+            )
+        course = found
+        own = (WORKBOOK_ROOT / "exercises").resolve()
+        if course == own:
+            raise CliError(
+                f"{course} is the workbook's own exercises folder: refusing to write releases, "
+                "grades or students' work into the package. Make a private course folder "
+                "(`workbook course init DIR`) and run this there, or name this one explicitly "
+                f"with --course {course}."
+            )
     if not (course / "nbgrader_config.py").is_file() or not (course / "source").is_dir():
         raise CliError(
             f"{course} is not a course folder (it needs nbgrader_config.py and source/). "
-            "Use --course to point at the exercises folder."
+            "Run this in your course folder, or point at it with --course."
         )
     return course
 
@@ -59,9 +95,7 @@ def _nbgrader(course: Path, *arguments: str, verbose: bool = False) -> subproces
         )
     command = [sys.executable, "-m", "nbgrader", *arguments]
     _say("$ nbgrader " + " ".join(arguments))
-    done = subprocess.run(
-        command, cwd=course, env=_nbgrader_env(), text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    done = _child(command, course)
     if verbose:
         _say(done.stdout)
     return done
@@ -282,12 +316,10 @@ def _feedback_check(course: Path, name: str) -> dict[str, str]:
     return withheld
 
 
-def _autograde(
-    course: Path, name: str, args, exclude: list[str], report: Path
-) -> subprocess.CompletedProcess:
+def _autograde(course: Path, name: str, args, exclude: list[str]) -> subprocess.CompletedProcess:
     from .autograde import cores
 
-    options = [f"--ParallelAutograde.report={report}", f"--ParallelAutograde.workers={args.workers or 0}"]
+    options = [f"--ParallelAutograde.workers={args.workers or 0}"]
     if args.regrade or args.student:
         options.append("--force")
     if args.student:
@@ -304,23 +336,297 @@ def _autograde(
         else f"each in its own sandbox, {args.workers or cores()} at a time"
     )
     _say(f"$ autograde {name}: {how}")
-    done = subprocess.run(
-        [sys.executable, "-m", "workbook.course.autograde", name, *options],
-        cwd=course,
-        env=_nbgrader_env(),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=None,
-    )
+    done = _child([sys.executable, "-m", "workbook.course.autograde", name, *options], course, capture=False)
     if args.verbose:
         _say(done.stdout)
     return done
 
 
+# ------------------------------------------------------------------ stopping cleanly, one at a time
+
+#: The signal that asked `workbook grade` to stop (None while running) and the child running now.
+_STOP: dict = {"signal": None, "child": None}
+
+
+def _on_signal(signum, _frame) -> None:
+    """Stop cleanly: the child (autograde, nbgrader) gets the same signal and stops on its own."""
+    _STOP["signal"] = signal.Signals(signum).name
+    child = _STOP["child"]
+    if child is not None and child.poll() is None:
+        try:
+            child.send_signal(signum)
+        except OSError:
+            pass
+
+
+@contextlib.contextmanager
+def _stoppable():
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    _STOP.update(signal=None, child=None)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _die_with_parent() -> None:
+    """In a child: get SIGTERM (and stop cleanly) when `workbook grade` itself is killed."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(command: list[str], course: Path, capture: bool = True) -> subprocess.CompletedProcess:
+    """Run a child in the course folder; a stop signal is passed on to it (see :func:`_on_signal`)."""
+    process = subprocess.Popen(
+        command,
+        cwd=course,
+        env=_nbgrader_env(),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if capture else None,
+        preexec_fn=_die_with_parent,
+    )
+    _STOP["child"] = process
+    try:
+        out, _ = process.communicate()
+    finally:
+        _STOP["child"] = None
+    return subprocess.CompletedProcess(command, process.returncode, out, None)
+
+
+@contextlib.contextmanager
+def _grading_lock(course: Path):
+    """One `workbook grade` at a time in a course folder (a second one is refused, not queued)."""
+    import fcntl
+
+    folder = course / journal.FOLDER
+    folder.mkdir(exist_ok=True)
+    with open(folder / "lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise CliError(
+                f"Another `workbook grade` is running in {course}: wait for it to finish "
+                "(or stop it with Ctrl+C), then run this again."
+            ) from None
+        yield
+
+
+# ---------------------------------------------------------------------------------- grading
+
+
+@dataclasses.dataclass
+class _Exercise:
+    """One exercise to grade: who handed in, who cannot be graded (and why), who runs."""
+
+    name: str
+    students: list[str]
+    flags: dict[str, str]
+    vanished: list[str]
+
+    @property
+    def runnable(self) -> list[str]:
+        return [s for s in self.students if s not in self.flags]
+
+
+@dataclasses.dataclass
+class _Outcome:
+    """What grading found, for the report: per (exercise, student) why it is NOT GRADED, and more."""
+
+    not_graded: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    attention: list[str] = dataclasses.field(default_factory=list)
+    trouble: list[str] = dataclasses.field(default_factory=list)
+    graded: list[str] = dataclasses.field(default_factory=list)
+    stopped: str | None = None
+    unfinished: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+
+def _plan(course: Path, names: list[str], args) -> tuple[list[_Exercise], list[str]]:
+    """Who handed in what, and which submissions cannot be graded as they are (checked first)."""
+    submitted = course / "submitted"
+    plans, attention = [], []
+    for name in names:
+        students = sorted(p.parent.name for p in submitted.glob(f"*/{name}") if p.is_dir() or p.is_symlink())
+        if args.student:
+            students = [s for s in students if s == args.student]
+        vanished, _ = _gradebook_checks(course, name, students)
+        if args.student:
+            vanished = [s for s in vanished if s == args.student]
+        for student in vanished:
+            attention.append(
+                f"{name}/{student}: graded before, but submitted/{student}/{name} is gone "
+                "(the submission vanished). Its old grades are kept; find the notebook "
+                f"and put it back, then: workbook grade {name} --student {student}"
+            )
+        if not students:
+            _say(f"{name}: no submissions (expected submitted/<student>/{name}/{name}.ipynb)")
+            continue
+        plans.append(_Exercise(name, students, _inspect(course, name, students), vanished))
+    return plans, attention
+
+
+def _run(course: Path, exercise: _Exercise, args, outcome: _Outcome) -> None:
+    """Autograde (resuming from the journal), then feedback; stops early on a signal."""
+    from .grading import record_handout
+
+    name = exercise.name
+    record_handout(course, name)
+    for student, flag in exercise.flags.items():
+        outcome.attention.append(f"{name}/{student}: {flag}")
+        outcome.not_graded[(name, student)] = flag.split(": not graded", 1)[0] + ": not graded"
+    if not exercise.runnable:
+        outcome.graded.append(name)
+        return
+    if _STOP["signal"]:  # asked to stop before this exercise began
+        outcome.stopped = _STOP["signal"]
+        outcome.unfinished[name] = list(exercise.runnable)
+        return
+    done = _autograde(course, name, args, sorted(exercise.flags))
+    entries = journal.read(course, name)
+    for student in exercise.runnable:
+        for note in entries.get(student, {}).get("notes", []):
+            outcome.notes.append(f"  {student}: {note}")
+    if _STOP["signal"]:
+        outcome.stopped = _STOP["signal"]
+        outcome.unfinished[name] = [
+            s for s in exercise.runnable if entries.get(s, {}).get("state") != journal.FINISHED
+        ]
+        return
+    for student in exercise.runnable:
+        entry = entries.get(student, {})
+        if entry.get("state") == journal.FINISHED:
+            continue
+        reason = entry.get("reason") or "its grading did not finish (see the log)"
+        outcome.not_graded[(name, student)] = reason
+        _say(
+            f"  ! {student}: could not be graded ({reason}); see "
+            f"`workbook grade {name} --student {student} -v` for details"
+        )
+    if done.returncode != 0 and all(
+        entries.get(s, {}).get("state") == journal.FINISHED for s in exercise.runnable
+    ):
+        for line in _errors(done.stdout):
+            _say(f"  ! {line}")
+        outcome.trouble.append(name)
+    feedback_args = ["generate_feedback", name, "--force"]
+    if args.student:
+        feedback_args.append(f"--student={args.student}")
+    feedback = _nbgrader(course, *feedback_args, verbose=args.verbose)
+    if _STOP["signal"]:
+        outcome.stopped = _STOP["signal"]
+        outcome.unfinished[name] = ["(feedback)"]
+        return
+    if feedback.returncode != 0:
+        for line in _errors(feedback.stdout):
+            _say(f"  ! {line}")
+        outcome.trouble.append(f"{name} feedback")
+    for student, flag in _feedback_check(course, name).items():
+        outcome.attention.append(f"{name}/{student}: {flag}")
+    outcome.graded.append(name)
+
+
+def _audit(course: Path, exercise: _Exercise, before: dict[str, str], outcome: _Outcome) -> None:
+    """Grading touched no submission, and no score is above its maximum."""
+    after = _fingerprints(course, exercise.name)
+    for path in sorted(set(before) | set(after)):
+        if before.get(path) != after.get(path):
+            outcome.attention.append(
+                f"{path} changed while grading ({'gone' if path not in after else 'edited'}): "
+                "grading must never touch a submission. Restore it from your copy."
+            )
+    _, over = _gradebook_checks(course, exercise.name, exercise.students)
+    for student, flag in over.items():
+        outcome.attention.append(f"{exercise.name}/{student}: {flag}")
+
+
+def _mark_not_graded(csv_path: Path, outcome: _Outcome, plans: list[_Exercise]) -> list[dict]:
+    """Rewrite nbgrader's CSV with a status and reason per row: NOT GRADED is never a score."""
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    handed_in = {(p.name, s) for p in plans for s in p.students}
+    seen = set()
+    for row in rows:
+        key = (row["assignment"], row["student_id"])
+        seen.add(key)
+        if key in outcome.not_graded:
+            row.update(raw_score="", score="", status="NOT GRADED", reason=outcome.not_graded[key])
+        elif key in handed_in:
+            row.update(status="graded", reason="")
+        elif row["assignment"] in outcome.graded:
+            row.update(status="no submission", reason="")
+    for (name, student), reason in sorted(outcome.not_graded.items()):
+        if (name, student) not in seen:
+            maximum = next((r["max_score"] for r in rows if r["assignment"] == name), "")
+            rows.append(
+                {"assignment": name, "student_id": student, "max_score": maximum}
+                | {"status": "NOT GRADED", "reason": reason}
+            )
+    rows.sort(key=lambda r: (r["assignment"], r["student_id"]))
+    fields += [f for f in ("status", "reason") if f not in fields]
+    temporary = csv_path.with_name(f".{csv_path.name}.partial")
+    with open(temporary, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(temporary, csv_path)
+    return rows
+
+
+def _report(course: Path, csv_path: Path, rows: list[dict], outcome: _Outcome, args) -> int:
+    for line in outcome.notes:
+        _say(line)
+    for name in outcome.graded:
+        _say(f"{name}:")
+        for row in (r for r in rows if r["assignment"] == name):
+            if args.student and row["student_id"] != args.student:
+                continue
+            if row.get("status") == "NOT GRADED":
+                _say(f"  {row['student_id']:<20}   NOT GRADED ({row['reason']})")
+            else:
+                _say(f"  {row['student_id']:<20} {float(row['score']):5.1f} / {float(row['max_score']):.1f}")
+    if outcome.attention:
+        _say("Needs your attention:")
+        for line in outcome.attention:
+            _say(f"  ! {line}")
+    _say(f"Grades: {csv_path}. Feedback: {course / 'feedback'}/<student>/<exercise>/.")
+    _say(
+        "Written answers need marking by hand (formgrader: `jupyter lab` in the course folder, "
+        "Nbgrader > Formgrader); run `workbook grade` again afterwards to refresh feedback and grades."
+    )
+    not_graded = [f"{n}/{s}" for n, s in sorted(outcome.not_graded)]
+    if not_graded or outcome.trouble or outcome.attention:
+        if not_graded:
+            _say(f"NOT GRADED: {len(not_graded)} submission(s): {', '.join(not_graded)}")
+        _say("Not everything was graded cleanly: " + ", ".join(not_graded + outcome.trouble or ["see above"]))
+        return PARTLY
+    return OK
+
+
+def _say_stopped(course: Path, outcome: _Outcome, args) -> int:
+    signum = signal.Signals[outcome.stopped]
+    left = [f"{name}: {', '.join(who)}" for name, who in outcome.unfinished.items() if who]
+    _say(f"Stopped ({outcome.stopped}). Every submission graded so far is saved and kept.")
+    if left:
+        _say("Not graded yet: " + "; ".join(left) + ".")
+    again = ["workbook", "grade", *args.names]
+    if args.course:
+        again += ["--course", shlex.quote(str(course))]
+    if args.student:
+        again += ["--student", args.student]
+    _say(f"To finish, run the same command again: {' '.join(again)} (it grades only what is left).")
+    return 128 + signum.value
+
+
 def cmd_grade(args) -> int:
     import importlib.util
-
-    from .grading import record_handout
 
     course = _course(args)
     names = _chosen(course, args.names)
@@ -349,104 +655,25 @@ def cmd_grade(args) -> int:
                 f"No submissions in {submitted}: put each student's notebook at "
                 "submitted/<student>/<exercise>/<exercise>.ipynb."
             )
-    trouble: list[str] = []
-    attention: list[str] = []
-    graded = []
-    for name in names:
-        students = sorted(p.parent.name for p in submitted.glob(f"*/{name}") if p.is_dir() or p.is_symlink())
-        if args.student:
-            students = [s for s in students if s == args.student]
-        vanished, _ = _gradebook_checks(course, name, students)
-        if args.student:
-            vanished = [s for s in vanished if s == args.student]
-        for student in vanished:
-            attention.append(
-                f"{name}/{student}: graded before, but submitted/{student}/{name} is gone "
-                "(the submission vanished). Its old grades are kept; find the notebook "
-                f"and put it back, then: workbook grade {name} --student {student}"
-            )
-        if not students:
-            _say(f"{name}: no submissions (expected submitted/<student>/{name}/{name}.ipynb)")
-            continue
-        record_handout(course, name)
-        flags = _inspect(course, name, students)
-        for student, flag in flags.items():
-            attention.append(f"{name}/{student}: {flag}")
-            trouble.append(f"{name}/{student}")
-        runnable = [s for s in students if s not in flags]
-        before = _fingerprints(course, name)
-        if runnable:
-            with tempfile.TemporaryDirectory(prefix="workbook-grade-") as scratch:
-                report_path = Path(scratch) / "report.json"
-                done = _autograde(course, name, args, sorted(flags), report_path)
-                try:
-                    report = json.loads(report_path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    report = {}
-            for student in sorted(report):
-                for note in report[student]["notes"]:
-                    _say(f"  {student}: {note}")
-            for student in sorted(report):
-                if report[student]["failed"]:
-                    _say(
-                        f"  ! {student}: could not be graded ({report[student]['failed']}); see "
-                        f"`workbook grade {name} --student {student} -v` for details"
-                    )
-                    trouble.append(f"{name}/{student}")
-            if done.returncode != 0 and not any(report[s]["failed"] for s in report):
-                for line in _errors(done.stdout):
-                    _say(f"  ! {line}")
-                trouble.append(name)
-            feedback_args = ["generate_feedback", name, "--force"]
-            if args.student:
-                feedback_args.append(f"--student={args.student}")
-            feedback = _nbgrader(course, *feedback_args, verbose=args.verbose)
-            if feedback.returncode != 0:
-                for line in _errors(feedback.stdout):
-                    _say(f"  ! {line}")
-                trouble.append(f"{name} feedback")
-            for student, flag in _feedback_check(course, name).items():
-                attention.append(f"{name}/{student}: {flag}")
-        after = _fingerprints(course, name)
-        for path in sorted(set(before) | set(after)):
-            if before.get(path) != after.get(path):
-                attention.append(
-                    f"{path} changed while grading ({'gone' if path not in after else 'edited'}): "
-                    "grading must never touch a submission. Restore it from your copy."
-                )
-        _, over = _gradebook_checks(course, name, students)
-        for student, flag in over.items():
-            attention.append(f"{name}/{student}: {flag}")
-        graded.append(name)
-    csv_path = Path(args.to).expanduser() if args.to else course / "grades.csv"
-    if not csv_path.is_absolute():
-        csv_path = Path.cwd() / csv_path
-    exported = _nbgrader(course, "export", "--to", str(csv_path), verbose=args.verbose)
-    if exported.returncode != 0 or not csv_path.is_file():
-        for line in _errors(exported.stdout):
-            _say(f"  ! {line}")
-        raise CliError("nbgrader export failed: no grades written.", PARTLY if graded else FAILED)
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["assignment"] in graded]
-    for name in graded:
-        _say(f"{name}:")
-        for row in (r for r in rows if r["assignment"] == name):
-            if args.student and row["student_id"] != args.student:
-                continue
-            mark = "  NOT GRADED" if f"{name}/{row['student_id']}" in trouble else ""
-            _say(
-                f"  {row['student_id']:<20} {float(row['score']):5.1f} / {float(row['max_score']):.1f}{mark}"
-            )
-    if attention:
-        _say("Needs your attention:")
-        for line in attention:
-            _say(f"  ! {line}")
-    _say(f"Grades: {csv_path}. Feedback: {course / 'feedback'}/<student>/<exercise>/.")
-    _say(
-        "Written answers need marking by hand (formgrader: `jupyter lab` in the course folder, "
-        "Nbgrader > Formgrader); run `workbook grade` again afterwards to refresh feedback and grades."
-    )
-    if trouble or attention:
-        _say("Not everything was graded cleanly: " + ", ".join(trouble or ["see above"]))
-        return PARTLY
-    return OK
+    with _grading_lock(course), _stoppable():
+        plans, attention = _plan(course, names, args)
+        outcome = _Outcome(attention=attention)
+        for exercise in plans:
+            before = _fingerprints(course, exercise.name)
+            _run(course, exercise, args, outcome)
+            _audit(course, exercise, before, outcome)
+            if outcome.stopped:
+                return _say_stopped(course, outcome, args)
+        csv_path = Path(args.to).expanduser() if args.to else course / "grades.csv"
+        if not csv_path.is_absolute():
+            csv_path = Path.cwd() / csv_path
+        exported = _nbgrader(course, "export", "--to", str(csv_path), verbose=args.verbose)
+        if _STOP["signal"]:
+            outcome.stopped = _STOP["signal"]
+            return _say_stopped(course, outcome, args)
+        if exported.returncode != 0 or not csv_path.is_file():
+            for line in _errors(exported.stdout):
+                _say(f"  ! {line}")
+            raise CliError("nbgrader export failed: no grades written.", PARTLY if outcome.graded else FAILED)
+        rows = _mark_not_graded(csv_path, outcome, plans)
+        return _report(course, csv_path, rows, outcome, args)

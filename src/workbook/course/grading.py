@@ -100,6 +100,28 @@ class ClearMarkScheme(_ClearMarkScheme):
         return super().preprocess_cell(cell, resources, index)
 
 
+class RefuseLinks(Preprocessor):
+    """Refuse a submission that holds links (autograde's first step, also under plain nbgrader).
+
+    A link in a submission could make grading read, copy or hand back what it points to (the
+    source notebook, /etc/shadow). ``workbook grade`` refuses such a submission before it starts;
+    this makes plain ``nbgrader autograde`` in the course folder refuse it too: nbgrader then counts
+    the student as failed and deletes the autograded folder it had begun.
+    """
+
+    enabled = True
+
+    def preprocess(self, nb, resources):
+        folder = Path(resources.get("metadata", {}).get("path") or ".")
+        found = [p for p in (folder.parent, folder) if p.is_symlink()]
+        if folder.is_dir() and not found:
+            found = [p for p in folder.rglob("*") if p.is_symlink()]
+        if found:
+            shown = ", ".join(str(p) for p in found[:3])
+            raise ValueError(f"the submission holds links, which grading never follows ({shown}): not graded")
+        return nb, resources
+
+
 class RestoreMissingCells(OverwriteCells):
     """nbgrader's ``OverwriteCells`` that survives neighbouring deletions and records its repairs.
 
@@ -279,11 +301,56 @@ def visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){12,}")
+#: Longest encoded token tried (an embedded chart image is bigger and holds no text).
+_TOKEN_CHARS = 2_000_000
+
+
+def _decoded(blob: bytes) -> list[str]:
+    """``blob`` as text, and inflated (zlib, gzip) as text, when it is either."""
+    import zlib
+
+    texts = []
+    for attempt in (lambda b: b, zlib.decompress, lambda b: zlib.decompress(b, 47)):
+        try:
+            texts.append(attempt(blob).decode("utf-8"))
+        except (zlib.error, UnicodeDecodeError, ValueError):
+            continue
+    return texts
+
+
+def decodings(text: str) -> list[str]:
+    """``text`` and what a student's code could have encoded the hidden tests into within it.
+
+    Tried: base64 (standard and URL-safe, optionally zlib- or gzip-compressed), hex (likewise),
+    rot13, and the text reversed. Used by :func:`feedback_leaks`: printing the tests encoded must
+    not get them past the scan.
+    """
+    import base64
+    import codecs
+
+    found = [text, codecs.decode(text, "rot13"), text[::-1]]
+    for token in _BASE64.findall(text):
+        if len(token) > _TOKEN_CHARS:
+            continue
+        for decode in (base64.b64decode, base64.urlsafe_b64decode):
+            try:
+                found += _decoded(decode(token + "=" * (-len(token) % 4)))
+            except ValueError:
+                continue
+    for token in _HEX.findall(text):
+        if len(token) <= _TOKEN_CHARS:
+            found += _decoded(bytes.fromhex(token))
+    return found
+
+
 def feedback_leaks(source_notebook: Path, feedback_page: Path, submitted_notebook: Path | None) -> list[str]:
     """Hidden-test and mark-scheme lines of the source that a feedback page shows.
 
     Lines the student's own submission contains are the student's and are not counted; a line found
-    anyway means the submission's code printed the hidden tests (or a preprocessor is missing).
+    anyway means the submission's code printed the hidden tests (or a preprocessor is missing),
+    plainly or encoded (see :func:`decodings`).
     """
     own: set[str] = set()
     if submitted_notebook is not None:
@@ -296,9 +363,11 @@ def feedback_leaks(source_notebook: Path, feedback_page: Path, submitted_noteboo
             }
         except (OSError, ValueError, AttributeError, TypeError):
             own = set()
+    page = Path(feedback_page).read_text(encoding="utf-8")
     shown = {
         " ".join(line.split())
-        for line in visible_text(Path(feedback_page).read_text(encoding="utf-8")).splitlines()
+        for text in decodings(visible_text(page)) + decodings(page)
+        for line in text.replace("\\n", "\n").splitlines()
     }
     secrets = secret_lines(source_notebook)
     problems = []

@@ -23,6 +23,7 @@ import os
 import platform
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -83,8 +84,14 @@ def _how_to_fix() -> str:
 
 
 @cache
-def problem() -> str | None:
-    """Why the sandbox cannot run here (None when it can): tried for real, once per process."""
+def problem(kernel: bool = True) -> str | None:
+    """Why the sandbox cannot run here (None when it can), once per process.
+
+    With ``kernel`` (what ``workbook grade`` checks before it starts), a real kernel is started in a
+    real sandbox and runs a cell. The grading process itself checks only the tools (a second kernel
+    start would cost as much as a submission): a sandbox that cannot start a kernel there makes
+    each submission NOT GRADED with bubblewrap's own message, never a 0.
+    """
     if platform.system() != "Linux":
         return f"the grading sandbox needs Linux (this is {platform.system()}). " + _how_to_fix()
     if not shutil.which("bwrap"):
@@ -93,25 +100,46 @@ def problem() -> str | None:
     missing = [tool for tool in needed if not shutil.which(tool)]
     if missing:
         return f"{', '.join(missing)} (util-linux) is missing. " + _how_to_fix()
+    return _kernel_problem() if kernel else None
+
+
+def default_kernel_argv(python: str | None = None) -> list[str]:
+    """This Python's IPython kernel, with its history kept in memory (nothing written to disk)."""
+    return [
+        python or sys.executable,
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+        "--HistoryManager.hist_file=:memory:",
+    ]
+
+
+def _kernel_problem() -> str | None:
+    """Start a real kernel in a real sandbox and run one cell: what grading does, end to end."""
     try:
-        done = subprocess.run(
-            _command(Sandbox().binds(), slot=0, limits=Limits(), files=[]) + ["/bin/sh", "-c", "echo ok"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
+        outcome = run(
+            [{"index": 0, "source": "print('sandbox', 'ok')"}],
+            default_kernel_argv(),
+            Limits(notebook_seconds=120),
         )
-    except (OSError, subprocess.TimeoutExpired) as error:
+    except OSError as error:
         return f"bubblewrap could not start: {error}. " + _how_to_fix()
-    if done.returncode != 0 or done.stdout.strip() != "ok":
-        why = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"bubblewrap could not start a sandbox here ({why}). " + _how_to_fix()
-    return None
+    printed = "".join(o.get("text", "") for o in outcome.cells.get(0, {}).get("outputs", []))
+    if "sandbox ok" in printed:
+        return None
+    why = (outcome.stderr.strip().splitlines() or outcome.problems or ["no message"])[-1]
+    if not outcome.started:
+        return (
+            f"a kernel could not start inside the grading sandbox ({why}). Check that this Python, "
+            "its packages and the workbook are readable by every user. " + _how_to_fix()
+        )
+    return f"a kernel in the grading sandbox could not run a cell ({why}). " + _how_to_fix()
 
 
 def check() -> None:
     """Raise :class:`Unavailable` with the reason and the fix when the sandbox cannot run."""
-    reason = problem()
+    reason = problem(kernel=False)
     if reason:
         raise Unavailable(reason)
 
@@ -166,13 +194,17 @@ class Sandbox:
                     )
 
 
+#: Folders the sandbox mounts fresh before any bind (never re-created as a bind's parent).
+_MOUNTED = ("/", "/proc", "/dev", "/tmp", WORKDIR)
+
+
 def _ordered_dirs(binds: list[str]) -> list[str]:
     """Every ancestor of a bound folder, parents first (created world-readable, not 0700)."""
     made: list[str] = []
     for bind in binds:
         for parent in reversed(PurePosixPath(bind).parents):
             text = str(parent)
-            if text != "/" and text not in made and text not in binds:
+            if text not in _MOUNTED and text not in made and text not in binds:
                 made.append(text)
     return made
 
@@ -223,6 +255,13 @@ def _command(binds: tuple[str, ...], slot: int, limits: Limits, files: list[tupl
         cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     else:
         cmd += ["--unshare-all", "--unshare-user", "--disable-userns"]
+    # The fresh /proc, /dev, /tmp and working folder first, the read-only binds after: bwrap sets
+    # mounts up in order, so a venv, package or data folder under /tmp (or /var/tmp, or a folder
+    # named like the working folder) is mounted on top of the fresh tmpfs instead of hidden by it.
+    half = max(1, limits.disk_mb // 2) * 1024 * 1024
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    cmd += ["--perms", "1777", "--size", str(half), "--tmpfs", "/tmp"]
+    cmd += ["--perms", "0777", "--size", str(half), "--tmpfs", WORKDIR]
     bound = list(binds)
     for folder in _ordered_dirs(bound):
         cmd += ["--perms", "0755", "--dir", folder]
@@ -233,25 +272,6 @@ def _command(binds: tuple[str, ...], slot: int, limits: Limits, files: list[tupl
             cmd += ["--symlink", os.readlink(link), link]
         elif os.path.isdir(link) and link not in bound:
             cmd += ["--ro-bind", link, link]
-    half = max(1, limits.disk_mb // 2) * 1024 * 1024
-    cmd += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--perms",
-        "1777",
-        "--size",
-        str(half),
-        "--tmpfs",
-        "/tmp",
-        "--perms",
-        "0777",
-        "--size",
-        str(half),
-        "--tmpfs",
-        WORKDIR,
-    ]
     for fd, relative in files:
         parent = PurePosixPath(WORKDIR, relative).parent
         if str(parent) != WORKDIR:
@@ -347,6 +367,8 @@ def run(
     """
     sandbox = sandbox or Sandbox()
     started = time.monotonic()
+    if _STOPPING:
+        return Outcome({}, [], False, False, ["grading was stopped before this ran"], "", 0.0)
     opened: list[int] = []
     files, _ = submission_files(folder, limits) if folder else ([], [])
     try:
@@ -372,8 +394,34 @@ def run(
     finally:
         for fd in opened:
             os.close(fd)
-    raw, stderr, killed = _collect(process, json.dumps(job).encode(), limits)
+    _RUNNING[process.pid] = process
+    try:
+        if _STOPPING:
+            _kill(process)
+        raw, stderr, killed = _collect(process, json.dumps(job).encode(), limits)
+    finally:
+        _RUNNING.pop(process.pid, None)
     return _check(raw, stderr, killed, cells, limits, time.monotonic() - started)
+
+
+#: Sandboxes running now, by pid (so that a stop can end them all); set by :func:`stop_all`.
+_RUNNING: dict[int, subprocess.Popen] = {}
+_STOPPING = False
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # bwrap and all it started (its own session)
+    except OSError:
+        pass
+
+
+def stop_all() -> None:
+    """Kill every running sandbox of this process and start no new one (safe in a signal handler)."""
+    global _STOPPING
+    _STOPPING = True
+    for process in list(_RUNNING.values()):
+        _kill(process)
 
 
 def _collect(process: subprocess.Popen, payload: bytes, limits: Limits) -> tuple[bytes, bytes, str]:

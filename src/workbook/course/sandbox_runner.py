@@ -52,6 +52,60 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
+#: Run once in the fresh kernel, before any of the student's code: remembers the interpreter's
+#: import machinery, builtins and the workbook's modules, for :data:`TEST_CALL` to put back.
+GUARD_SETUP = r"""
+def _workbook_guard_setup():
+    import builtins, sys, types
+    try:
+        import workbook  # noqa: F401 - so its functions are remembered as shipped
+    except Exception:
+        pass
+    kept = {
+        "builtins": dict(vars(builtins)),
+        "meta_path": list(sys.meta_path),
+        "path_hooks": list(sys.path_hooks),
+        "modules": {n: m for n, m in sys.modules.items() if n == "workbook" or n.startswith("workbook.")},
+    }
+    kept["attrs"] = {n: dict(vars(m)) for n, m in kept["modules"].items()}
+    compile_, exec_, vars_ = compile, exec, vars
+
+    def run(source, namespace):
+        vars_(builtins).update(kept["builtins"])
+        sys.meta_path[:] = kept["meta_path"]
+        sys.path_hooks[:] = kept["path_hooks"]
+        sys.path_importer_cache.clear()
+        for name, module in kept["modules"].items():
+            sys.modules[name] = module
+            vars_(module).update(kept["attrs"][name])
+        namespace["__builtins__"] = builtins
+        exec_(compile_(source, "<graders' test>", "exec", dont_inherit=True), namespace)
+        return "test ran"
+
+    guard = types.ModuleType("_workbook_grading_guard")
+    guard.run = run
+    sys.modules["_workbook_grading_guard"] = guard
+
+
+_workbook_guard_setup()
+del _workbook_guard_setup
+"""
+
+#: How a test cell runs: an expression the kernel evaluates itself (IPython's user_expressions),
+#: which no input or AST transformer sees, after the guard puts the import machinery back.
+TEST_CALL = "__import__('sys').modules['_workbook_grading_guard'].run({source!r}, globals())"
+
+#: A test cell the guard could not protect is not run, and fails.
+GUARD_ERROR = {
+    "output_type": "error",
+    "ename": "GradingGuardError",
+    "evalue": "the submission's code changed how the tests run; this test was not run",
+    "traceback": [
+        "GradingGuardError: the submission's code changed how the tests run; this test was not run"
+    ],
+}
+
+
 class Cell:
     """The outputs of one cell as they arrive, kept under ``limit`` characters in all."""
 
@@ -176,16 +230,56 @@ class Runner:
                     ) from None
                 if time.monotonic() > limit:
                     raise RuntimeError("the kernel did not start in time") from None
+        self._setup_guard()
         while True:  # drain the start-up status messages
             try:
                 self.client.get_iopub_msg(timeout=0.05)
             except queue.Empty:
                 break
 
-    def run_cell(self, index: int, source: str) -> str | None:
-        """Run one cell and emit its result; returns why the notebook must stop, or None."""
+    def _setup_guard(self) -> None:
+        """Run :data:`GUARD_SETUP` before the student's first cell (see :meth:`run_cell`)."""
+        msg_id = self.client.execute(GUARD_SETUP, silent=True, store_history=False)
+        limit = time.monotonic() + float(self.job.get("startup_seconds", 60))
+        while time.monotonic() < limit:
+            try:
+                reply = self.client.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                if self.kernel.poll() is not None:
+                    break
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                if reply.get("content", {}).get("status") == "ok":
+                    return
+                break
+        raise RuntimeError("the tests' guard could not be set up in the kernel")
+
+    def run_cell(self, index: int, source: str, test: bool = False) -> str | None:
+        """Run one cell and emit its result; returns why the notebook must stop, or None.
+
+        A graders' test cell is not sent as code: the kernel evaluates :data:`TEST_CALL`, which puts
+        back the builtins, import hooks and workbook functions remembered at start and runs the
+        test with plain ``compile``/``exec``, so the student's input transformers, AST
+        transformers, import hooks and patched workbook functions cannot change how it judges.
+        This is a guard inside the student's interpreter, chosen over judging in a separate one
+        because the tests read live objects (DataFrames, charts, the student's functions) that
+        cannot be moved out faithfully (pickling them would run the student's code anyway). Its
+        limit, documented in exercises/README.md: a submission that rewrites the interpreter
+        deeper (patched pandas methods, objects that lie) is not undone. The test's source is not
+        kept in the kernel's history (nothing holds a hidden test before it runs).
+        """
         cell = Cell(int(self.job["output_chars"]))
-        msg_id = self.client.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
+        if test:
+            msg_id = self.client.execute(
+                "",
+                store_history=False,
+                user_expressions={"test": TEST_CALL.format(source=source)},
+                allow_stdin=False,
+                stop_on_error=False,
+            )
+        else:
+            msg_id = self.client.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
+        replied = False
         cell_deadline = min(time.monotonic() + float(self.job["cell_seconds"]), self.deadline)
         timed_out, stop, idle = False, None, False
         while not idle:
@@ -241,8 +335,18 @@ class Runner:
                     continue
                 if reply.get("parent_header", {}).get("msg_id") == msg_id:
                     content = reply.get("content", {})
+                    replied = True
                     if cell.execution_count is None:
                         cell.execution_count = content.get("execution_count")
+                    if test:
+                        ran = (content.get("user_expressions") or {}).get("test") or {}
+                        if content.get("status") == "ok" and ran.get("status") == "error":
+                            cell.add("error", ran)
+                        elif content.get("status") != "ok" or "test ran" not in str(
+                            (ran.get("data") or {}).get("text/plain", "")
+                        ):
+                            cell.outputs.append(dict(GUARD_ERROR))
+                        break
                     if content.get("status") == "error" and not any(
                         o["output_type"] == "error" for o in cell.outputs
                     ):
@@ -250,6 +354,8 @@ class Runner:
                     break
         if timed_out:
             cell.outputs.append(dict(TIMEOUT_ERROR))
+        elif test and not replied and not stop:
+            cell.outputs.append(dict(GUARD_ERROR))
         self.emit(cell.result(index))
         return stop
 
@@ -257,7 +363,7 @@ class Runner:
         self.start_kernel()
         self.emit({"event": "kernel_started", "seconds": round(time.monotonic() - self.started, 3)})
         for cell in self.job["cells"]:
-            stop = self.run_cell(int(cell["index"]), cell["source"])
+            stop = self.run_cell(int(cell["index"]), cell["source"], bool(cell.get("test")))
             if stop:
                 self.emit({"event": "stopped", "reason": stop})
                 break

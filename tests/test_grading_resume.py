@@ -1,0 +1,230 @@
+"""Grading from anywhere, and resuming after any interruption, with the real `workbook grade`.
+
+A fresh ``mktemp -d`` folder (a space and a non-ASCII letter in its name, under /tmp) holds a venv
+(its packages reached through a .pth file) and a course with three students of ex01_four_phases.
+One uninterrupted run from there is the reference; then copies of the same course are graded and
+stopped at a stage (the whole process group SIGKILLed while submissions run, Ctrl+C's SIGINT while
+they run, SIGTERM while feedback is written), graded again, and compared with the reference row by
+row: gradebook and CSV. Marker: ``grading``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
+from workbook.course import regions, sandbox  # noqa: E402
+
+pytestmark = pytest.mark.grading
+
+if sandbox.problem():
+    pytest.skip(f"the sandbox cannot run here: {sandbox.problem()}", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "ex01_four_phases"
+
+
+def nbg(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def make_venv(folder: Path) -> Path:
+    """A venv under ``folder`` from this Python, whose packages are this one's (a .pth file): fast."""
+    subprocess.run(
+        [os.path.realpath(sys.executable), "-m", "venv", "--without-pip", str(folder)],
+        check=True,
+        timeout=120,
+    )
+    inner = next((folder / "lib").glob("python3*/site-packages"))
+    (inner / "_workbook_test.pth").write_text(
+        f"import site; site.addsitedir({site.getsitepackages()[0]!r})\n"
+    )
+    return folder / "bin" / "python"
+
+
+def make_course(folder: Path, env: dict) -> None:
+    shutil.copytree(
+        ROOT / "exercises",
+        folder,
+        ignore=shutil.ignore_patterns(
+            "release",
+            "submitted",
+            "autograded",
+            "feedback",
+            "gradebook.db",
+            "grades.csv",
+            ".grading",
+            "__pycache__",
+        ),
+    )
+    with open(folder / "nbgrader_config.py", "a", encoding="utf-8") as f:
+        f.write("\nc.SandboxedExecute.memory_mb = 1536\nc.SandboxedExecute.processes = 64\n")
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", NAME, "--force"],
+        cwd=folder,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    release = json.loads((folder / "release" / NAME / f"{NAME}.ipynb").read_text())
+    source = json.loads((folder / "source" / NAME / f"{NAME}.ipynb").read_text())
+    answers = {
+        nbg(c)["grade_id"]: regions.unmarked(regions.cell_text(c), "solution")
+        for c in source["cells"]
+        if nbg(c).get("solution") and c["cell_type"] == "code"
+    }
+    for student, fill in (("full", set(answers)), ("part", {sorted(answers)[0]}), ("none", set())):
+        nb = json.loads(json.dumps(release))
+        for cell in nb["cells"]:
+            if nbg(cell).get("grade_id") in fill:
+                cell["source"] = answers[nbg(cell)["grade_id"]]
+        path = folder / "submitted" / student / NAME / f"{NAME}.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def grade_command(python: Path, course: Path) -> list[str]:
+    return [str(python), "-m", "workbook.cli", "grade", NAME, "--course", str(course), "--workers", "2"]
+
+
+def gradebook_rows(course: Path) -> list[tuple]:
+    from nbgrader.api import Gradebook
+
+    rows = []
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        for submission in gb.assignment_submissions(NAME):
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    rows.append(
+                        (
+                            submission.student.id,
+                            notebook.name,
+                            grade.name,
+                            grade.auto_score,
+                            grade.manual_score,
+                        )
+                    )
+    return sorted(rows, key=repr)
+
+
+def csv_rows(course: Path) -> list[dict]:
+    with open(course / "grades.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def reference():
+    base = Path(tempfile.mkdtemp(prefix="wb grade é "))  # a fresh `mktemp -d`: under /tmp
+    try:
+        python = make_venv(base / "venv ü")
+        env = dict(
+            os.environ,
+            JUPYTER_CONFIG_DIR=str(base / "j" / "config"),
+            JUPYTER_DATA_DIR=str(base / "j" / "data"),
+            JUPYTER_RUNTIME_DIR=str(base / "j" / "runtime"),
+            IPYTHONDIR=str(base / "j" / "ipython"),
+            PYTHONWARNINGS="ignore",
+            PYTHONUNBUFFERED="1",
+            # the test venv borrows this one's packages, and so their data (nbconvert's templates)
+            JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
+            PATH=os.pathsep.join([str(python.parent), str(Path(sys.executable).parent), os.environ["PATH"]]),
+        )
+        pristine = base / "pristine course"
+        make_course(pristine, env)
+        course = base / "course"
+        shutil.copytree(pristine, course, symlinks=True)
+        done = subprocess.run(
+            grade_command(python, course), env=env, text=True, capture_output=True, timeout=900
+        )
+        yield SimpleNamespace(
+            base=base,
+            python=python,
+            env=env,
+            pristine=pristine,
+            course=course,
+            done=done,
+            gradebook=gradebook_rows(course),
+            csv=csv_rows(course),
+        )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_grades_from_a_course_and_venv_under_a_fresh_temporary_folder(reference):
+    out = reference.done.stdout + reference.done.stderr
+    assert reference.done.returncode == 0, out
+    scores = {r["student_id"]: r for r in reference.csv}
+    # written answers are marked by hand: the full solution gets every autograded point
+    source = json.loads((reference.course / "source" / NAME / f"{NAME}.ipynb").read_text())
+    autograded = sum(
+        float(nbg(c)["points"]) for c in source["cells"] if nbg(c).get("grade") and c["cell_type"] == "code"
+    )
+    assert float(scores["full"]["score"]) == autograded > 0, out
+    assert 0 < float(scores["part"]["score"]) < autograded, out
+    assert float(scores["none"]["score"]) == 0 and scores["none"]["status"] == "graded"
+    assert "NOT GRADED" not in out
+
+
+@pytest.mark.parametrize(
+    ("how", "trigger"),
+    [
+        ("SIGKILL", "submissions run"),
+        ("SIGINT", "submissions run"),
+        ("SIGTERM", "$ nbgrader generate_feedback"),
+    ],
+)
+def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, trigger, tmp_path):
+    course = reference.base / f"course {how}"
+    shutil.copytree(reference.pristine, course, symlinks=True)
+    process = subprocess.Popen(
+        grade_command(reference.python, course),
+        env=reference.env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    seen = []
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if trigger in line:
+                if how == "SIGKILL":  # the grader and all its children at once, as a power cut would
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.send_signal(signal.Signals[how])
+                break
+        seen.append(process.stdout.read())
+        code = process.wait(timeout=300)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.stdout.close()
+    out = "".join(seen)
+    assert trigger in out, out
+    if how != "SIGKILL":
+        assert code == 128 + signal.Signals[how].value, out
+        assert f"Stopped ({how})" in out and "run the same command again" in out, out
+    again = subprocess.run(
+        grade_command(reference.python, course),
+        env=reference.env,
+        text=True,
+        capture_output=True,
+        timeout=900,
+    )
+    assert again.returncode == 0, out + again.stdout + again.stderr
+    assert gradebook_rows(course) == reference.gradebook
+    assert csv_rows(course) == reference.csv
