@@ -233,6 +233,10 @@ def _environment(limits: Limits) -> list[str]:
         "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        # A venv where `workbook setup` ran loads the workbook in every kernel; graded runs load
+        # only what the submission imports (no friendly errors, no student's progress record).
+        "WORKBOOK_KERNEL_EXTENSION": "0",
+        "WORKBOOK_PROGRESS": "0",
         "NBGRADER_EXECUTION": "autograde",
         "WORKBOOK_FRIENDLY_ERRORS": "0",
     }  # graded runs show plain errors, as nbgrader expects
