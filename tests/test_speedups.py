@@ -154,7 +154,8 @@ print(json.dumps({"drawn": drawn, "memo": getattr(schemapi._FromDict.__init__, "
                   "iri_good": checker.conforms("http://example.org/ä", "iri"),
                   "iri_ref": [checker.conforms("/a/b?c", "iri-reference"), checker.conforms("a b", "iri-reference")],
                   "registered_by": sorted({f.__module__ for f, _ in jsonschema.FormatChecker.checkers.values()}),
-                  "real_module": "is_valid_syntax" in vars(__import__("rfc3987_syntax"))
+                  "real_module": "rfc3987_syntax" in sys.modules
+                                 and "is_valid_syntax" in vars(sys.modules["rfc3987_syntax"])
                                  and hasattr(sys.modules["rfc3987_syntax"], "__file__")}))
 """
     env = {**__import__("os").environ, "WORKBOOK_NO_SPEEDUPS": switch, "WORKBOOK_CACHE": str(tmp_path)}

@@ -125,12 +125,17 @@ def _charts() -> None:
 def load_ipython_extension(shell) -> None:
     """IPython's entry point: ``%load_ext workbook.kernel``, or ``extensions`` in the kernel's config.
 
-    ``WORKBOOK_KERNEL_EXTENSION=0`` in a kernel's environment (e.g. a grading sandbox) skips it at
-    start; the notebook's ``import workbook`` still sets the workbook up then.
+    ``WORKBOOK_KERNEL_EXTENSION=0`` in a kernel's environment (the grading sandbox) skips it, at
+    start and on ``import workbook`` alike: a graded run is plain Python with the library.
     """
-    if os.environ.get("WORKBOOK_KERNEL_EXTENSION", "").strip().lower() in friendly_errors.OFF - {""}:
+    if switched_off():
         return
     setup(shell)
+
+
+def switched_off() -> bool:
+    """True when ``WORKBOOK_KERNEL_EXTENSION`` says the workbook must not set itself up in a kernel."""
+    return os.environ.get("WORKBOOK_KERNEL_EXTENSION", "").strip().lower() in friendly_errors.OFF - {""}
 
 
 def unload_ipython_extension(shell) -> None:

@@ -96,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
         "WORKBOOK_KERNEL_EXTENSION",
         "kernel",
         "on",
-        "0, off, no or false: a kernel skips loading the workbook at start (e.g. a grading sandbox)",
+        "0, off, no or false: the workbook never sets itself up in a kernel, at start or on import (the grading sandbox)",
     ),
     Setting(
         "WORKBOOK_SETUP_PREFIX",

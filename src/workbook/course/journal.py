@@ -59,7 +59,7 @@ class Journal:
     def mark(
         self, student: str, state: str, reason: str | None = None, notes: list[str] | None = None
     ) -> None:
-        entry = {"state": state}
+        entry: dict[str, object] = {"state": state}
         if reason:
             entry["reason"] = reason
         if notes:
