@@ -13,11 +13,10 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, paths
+from . import __version__, durable, paths
 from ._common import OK, SKIP_PARTS, CliError, _say
 
 DEFAULT_STUDENT_DIR = Path("~/alliance-workbook")
@@ -113,33 +112,9 @@ def _check_inside(dest: Path, target: Path) -> None:
             )
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make a rename or link in ``folder`` survive a power cut, where the system allows it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _temp_copy(data: bytes, folder: Path) -> Path:
-    """``data`` in a new, synced temporary file in ``folder`` (same disk, so it can be renamed in)."""
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return Path(temp)
+    """``data`` in a new, synced temporary file in ``folder``, named so a rerun can clean it up."""
+    return durable.temp_copy(data, folder, TEMP_PREFIX, ".part", 0o644)
 
 
 def _write_new(src: Path | bytes, target: Path) -> bool:
@@ -164,7 +139,7 @@ def _write_new(src: Path | bytes, target: Path) -> bool:
             if os.path.lexists(target):
                 return False
             os.rename(temp, target)
-        _sync_folder(target.parent)
+        durable.sync_folder(target.parent)
         return True
     finally:
         temp.unlink(missing_ok=True)
@@ -173,12 +148,7 @@ def _write_new(src: Path | bytes, target: Path) -> bool:
 def _replace(src: Path | bytes, target: Path) -> None:
     """Swap target for a copy of src in one step (a crash leaves the old or the new file, never half)."""
     data = src if isinstance(src, bytes) else src.read_bytes()
-    temp = _temp_copy(data, target.parent)
-    try:
-        os.replace(temp, target)
-        _sync_folder(target.parent)
-    finally:
-        temp.unlink(missing_ok=True)
+    durable.replace(data, target, TEMP_PREFIX, ".part", 0o644)
 
 
 def _remove_leftovers(dest: Path, folders: set[Path]) -> int:

@@ -16,11 +16,11 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import altair as alt
 
+from .. import durable
 from . import speedups, static
 
 RENDERER = "workbook"
@@ -115,46 +115,18 @@ def write_cached(path: Path, bundle: str) -> bool:
     """
     body = bundle.encode("utf-8")
     data = _HEADER + _digest(body).encode("ascii") + b"\n" + body
-    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir() and not path.is_symlink():
             path.rmdir()  # an empty folder in the way; a full one raises OSError and is kept
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        tmp = None
-        _sync_folder(path.parent)
+        durable.replace(data, path, prefix=f".{path.name}.")
         return True
     except OSError:
         return False  # read-only home or a folder in the way: each kernel builds it, as Altair does
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def _digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` survive a power cut (where the system allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def offline_bundle() -> None:

@@ -10,9 +10,9 @@ autograded notebook and its scores are saved.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from .. import durable
 
 STARTED, FINISHED, FAILED = "started", "finished", "failed"
 
@@ -26,24 +26,7 @@ def path(course: Path, assignment: str) -> Path:
 
 def _write_atomically(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".journal-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    durable.replace(text.encode("utf-8"), target, prefix=".journal-")
 
 
 class Journal:
