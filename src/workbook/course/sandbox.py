@@ -30,6 +30,11 @@ import time
 from functools import cache
 from pathlib import Path, PurePosixPath
 
+from . import timeline
+
+#: The program the sandbox runs, started as a file so that it imports nothing of the workbook (whose
+#: package imports pandas): only the standard library and jupyter_client.
+RUNNER = str(Path(__file__).resolve().with_name("sandbox_runner.py"))
 #: Where the submission's files are, inside the sandbox (the kernel's working folder).
 WORKDIR = "/submission"
 #: Base of the uids used as root; slot k runs as BASE + offset + k (no account needed).
@@ -68,6 +73,10 @@ class Outcome:
     problems: list[str]  # what went wrong, in words, for the report
     stderr: str  # the last lines the sandbox wrote to stderr (diagnostics)
     seconds: float
+    # with WORKBOOK_GRADING_PROFILE only (workbook.course.timeline): the runner's phases (name,
+    # time.monotonic()) and the CPU seconds it reported for itself and the kernel; never trusted
+    phases: list[tuple[str, float]] = dataclasses.field(default_factory=list)
+    cpu: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------ availability
@@ -379,13 +388,14 @@ def run(
         for path, _relative in files:
             opened.append(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC))
         command = _command(sandbox.binds(), slot, limits, [(fd, rel) for fd, (_p, rel) in zip(opened, files)])
-        command += [sandbox.python, "-I", "-m", "workbook.course.sandbox_runner"]
+        command += [sandbox.python, "-I", RUNNER]
         job = {
             "kernel_argv": kernel_argv,
             "cells": cells,
             "cell_seconds": limits.cell_seconds,
             "notebook_seconds": limits.notebook_seconds,
             "output_chars": limits.output_chars,
+            "profile": timeline.ENABLED,
         }
         process = subprocess.Popen(
             command,
@@ -466,7 +476,12 @@ def _collect(process: subprocess.Popen, payload: bytes, limits: Limits) -> tuple
                 tail = (tail + block)[-8192:]
         if killed:
             break
-    if killed or process.poll() is None:
+    if not killed:  # both pipes closed: the sandbox is ending on its own (let it, so it is reaped)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    if process.poll() is None:
         try:
             process.kill()
         except OSError:
@@ -543,6 +558,8 @@ def _check(
     events: list[dict] = []
     problems: list[str] = [killed] if killed else []
     started = finished = False
+    phases: list[tuple[str, float]] = []
+    cpu: dict[str, float] = {}
     for line in raw.decode("utf-8", "replace").splitlines():
         try:
             record = json.loads(line)
@@ -557,6 +574,11 @@ def _check(
                 started = True
             elif kind == "done":
                 finished = True
+            elif kind == "phase" and timeline.ENABLED:
+                if isinstance(record.get("phase"), str) and isinstance(record.get("at"), float):
+                    phases.append((record["phase"][:100], record["at"]))
+            elif kind == "cpu" and timeline.ENABLED:
+                cpu = {k: float(v) for k, v in record.items() if isinstance(v, (int, float))}
             elif kind in ("timeout", "kernel_died", "stopped", "failed"):
                 events.append(
                     {
@@ -599,4 +621,6 @@ def _check(
         problems=problems,
         stderr="\n".join(tail),
         seconds=seconds,
+        phases=phases,
+        cpu=cpu,
     )
