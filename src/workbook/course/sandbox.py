@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from . import timeline
 
 #: The program the sandbox runs, started as a file so that it imports nothing of the workbook (whose
-#: package imports pandas): only the standard library and jupyter_client.
+#: package imports pandas): only the standard library and pyzmq.
 RUNNER = str(Path(__file__).resolve().with_name("sandbox_runner.py"))
 #: Where the submission's files are, inside the sandbox (the kernel's working folder).
 WORKDIR = "/submission"

@@ -6,15 +6,18 @@ from stdin (kernel command, the code cells, time limits), then writes one JSON l
 cell (so whatever ran survives if the student's code kills this process), ``{"event": ...}`` for a
 timeout or a dead kernel, and ``{"event": "done"}``. Nothing it sends is trusted: the grader checks it.
 
-Only the standard library and jupyter_client are used (it is run as a file, so that not even the
-workbook package is imported), and the kernel is started before jupyter_client is imported, so the
-kernel's start-up and this runner's overlap. When the job asks for ``profile``, it also sends
+Only the standard library and pyzmq are used (it is run as a file, so that not even the workbook
+package is imported; :class:`Client` speaks the few Jupyter messages it needs, where jupyter_client
+cost more to import than the rest of the runner), and the kernel is started before pyzmq is
+imported, so the kernel's start-up and this runner's overlap. When the job asks for ``profile``, it also sends
 ``{"event": "phase", "phase": ..., "at": time.monotonic()}`` and the CPU seconds it and the kernel used
 (see :mod:`workbook.course.timeline`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import queue
@@ -184,6 +187,102 @@ class Cell:
         return {"index": index, "execution_count": self.execution_count, "outputs": self.outputs}
 
 
+class Client:
+    """A Jupyter client for the shell and IOPub channels, with what the runner uses of
+    jupyter_client's ``BlockingKernelClient``: ``kernel_info``, ``execute``, ``get_shell_msg`` and
+    ``get_iopub_msg`` (which raise :class:`queue.Empty` on time-out). Messages are signed and checked
+    with the connection file's key (HMAC-SHA256), as the Jupyter protocol (5.3) says.
+    """
+
+    DELIMITER = b"<IDS|MSG>"
+
+    def __init__(self, info: dict):
+        import zmq
+
+        self.zmq = zmq
+        self.key = info["key"].encode()
+        self.session = secrets.token_hex(16)
+        context = zmq.Context.instance()
+        self.shell = context.socket(zmq.DEALER)
+        self.iopub = context.socket(zmq.SUB)
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        for sock, port in ((self.shell, info["shell_port"]), (self.iopub, info["iopub_port"])):
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.RECONNECT_IVL, 20)  # the kernel binds soon after we connect
+            sock.connect(f"tcp://{info['ip']}:{port}")
+
+    def _sign(self, parts: list[bytes]) -> bytes:
+        return hmac.new(self.key, b"".join(parts), hashlib.sha256).hexdigest().encode()
+
+    def _send(self, msg_type: str, content: dict) -> str:
+        msg_id = secrets.token_hex(16)
+        header = {
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "username": "grader",
+            "session": self.session,
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()),
+            "version": "5.3",
+        }
+        parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
+        self.shell.send_multipart([self.DELIMITER, self._sign(parts), *parts])
+        return msg_id
+
+    def kernel_info(self) -> str:
+        return self._send("kernel_info_request", {})
+
+    def execute(
+        self,
+        code: str,
+        silent: bool = False,
+        store_history: bool = True,
+        user_expressions: dict | None = None,
+        allow_stdin: bool = False,
+        stop_on_error: bool = True,
+    ) -> str:
+        content = {
+            "code": code,
+            "silent": silent,
+            "store_history": store_history,
+            "user_expressions": user_expressions or {},
+            "allow_stdin": allow_stdin,
+            "stop_on_error": stop_on_error,
+        }
+        return self._send("execute_request", content)
+
+    def _receive(self, sock, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sock.poll(max(1, int(left * 1000))):
+                raise queue.Empty
+            frames = sock.recv_multipart()
+            if self.DELIMITER not in frames:
+                continue
+            at = frames.index(self.DELIMITER)
+            signature, parts = frames[at + 1], frames[at + 2 : at + 6]
+            if len(parts) < 4 or not hmac.compare_digest(signature, self._sign(parts)):
+                continue  # not signed with the kernel's key: not the kernel's
+            try:
+                header, parent, metadata, content = (json.loads(part) for part in parts)
+            except ValueError:
+                continue
+            return {
+                "header": header,
+                "parent_header": parent,
+                "metadata": metadata,
+                "content": content,
+                "msg_id": header.get("msg_id"),
+                "msg_type": header.get("msg_type"),
+            }
+
+    def get_shell_msg(self, timeout: float) -> dict:
+        return self._receive(self.shell, timeout)
+
+    def get_iopub_msg(self, timeout: float) -> dict:
+        return self._receive(self.iopub, timeout)
+
+
 class Runner:
     def __init__(self, job: dict, emit):
         self.job, self.emit = job, emit
@@ -222,13 +321,8 @@ class Runner:
             close_fds=True,
         )
         self.phase("kernel spawned")
-        from jupyter_client.blocking import BlockingKernelClient  # while the kernel starts
-
-        self.phase("jupyter_client imported")
-
-        self.client = BlockingKernelClient()
-        self.client.load_connection_info(info)
-        self.client.start_channels()
+        self.client = Client(info)  # imports pyzmq while the kernel starts
+        self.phase("client connected")
         limit = time.monotonic() + float(self.job.get("startup_seconds", 60))
         while True:
             self.client.kernel_info()
@@ -432,6 +526,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # No interpreter teardown: jupyter_client's sockets would linger up to a second on the dead
-    # kernel, and the grader waits for this process to end. Everything was sent and flushed.
+    # No interpreter teardown (sockets lingering on the dead kernel, threads, atexit handlers): the
+    # grader waits for this process to end, and everything was sent and flushed already.
     os._exit(main())
