@@ -21,6 +21,7 @@ import dataclasses
 import json
 import os
 import platform
+import re
 import selectors
 import shutil
 import signal
@@ -576,7 +577,10 @@ def _check(
                 finished = True
             elif kind == "phase" and timeline.ENABLED:
                 if isinstance(record.get("phase"), str) and isinstance(record.get("at"), float):
-                    phases.append((record["phase"][:100], record["at"]))
+                    # printed on the grader's terminal: letters, digits, spaces and _.- only
+                    phases.append(
+                        (re.sub(r"[^\w .-]", "?", record["phase"], flags=re.ASCII)[:60], record["at"])
+                    )
             elif kind == "cpu" and timeline.ENABLED:
                 cpu = {k: float(v) for k, v in record.items() if isinstance(v, (int, float))}
             elif kind in ("timeout", "kernel_died", "stopped", "failed"):
