@@ -1030,6 +1030,22 @@ def test_terminals_have_the_classroom_commands_on_path(classroom):
         assert "command not found" not in out, f"{key}'s terminal: {out!r}"
 
 
+def test_students_lab_opens_quietly_and_announces_an_early_run_all(classroom):
+    """The Lab settings `workbook setup` wrote reach a student's Lab: no news, the kernel without a
+    dialog, and a word (not silence) when Run All is clicked while the kernel still starts."""
+    for plugin, values in (
+        (
+            "@jupyterlab/notebook-extension:tracker",
+            {"autoStartDefaultKernel": True, "enableKernelInitNotification": True},
+        ),
+        ("@jupyterlab/apputils-extension:notification", {"fetchNews": "false", "checkForUpdates": False}),
+    ):
+        answer = _user(classroom, "s2").get(f"/lab/api/settings/{plugin}")
+        assert answer.status_code == 200, f"{plugin}: {answer.status_code}"
+        defaults = {k: v.get("default") for k, v in answer.json()["schema"]["properties"].items()}
+        assert {k: defaults.get(k) for k in values} == values, f"{plugin}: {defaults}"
+
+
 def test_remove_user_leaves_no_working_token_and_no_leftover_file(classroom):
     state = classroom
     key = "s2"
