@@ -7,9 +7,9 @@ reference answer written as a student would write it, in the names its exercise 
 
 * statically, every name that code reads must be set by a cell above it (fast);
 * in a kernel, the cells run from the top in order; at each answer cell, each name that only a cell
-  further down sets must be reported as not defined (with the workbook's friendly message, which
-  must not send the student down to that cell), then the filled answer cell and its check cells run
-  and every check must pass.
+  further down sets must be reported as not defined, with the workbook's friendly message saying
+  that only a later cell sets it (never "run the cell that defines it"), then the filled answer cell
+  and its check cells run and every check must pass.
 
 One kernel per notebook, run in order, is equivalent to one fresh kernel per answer cell running
 just the cells above it: when the answer cell runs, the cells above it, in order, are exactly what
@@ -266,7 +266,10 @@ def test_every_answer_passes_with_only_the_cells_above_it(path, tmp_path, monkey
                     client.execute_cell(run, index)
                     said = _text(run.outputs)
                     probed += 1
-                    if _errors(run.outputs) != ["NameError"] or f"does not know the name {name}" not in said:
+                    if (
+                        _errors(run.outputs) != ["NameError"]
+                        or f"name {name} here: only a cell further down" not in said
+                    ):
                         problems.append(
                             f"cell {index + 1}: {name} (set only below) is not reported: {said[:300]}"
                         )
