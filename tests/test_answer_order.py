@@ -236,7 +236,7 @@ def test_every_answer_passes_with_only_the_cells_above_it(path, tmp_path, monkey
     filled = answer_cells(cells)
     nb = nbformat.read(path, as_version=4)
     saved = tmp_path / path.name  # what the friendly errors read as "the saved notebook"
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # a plain kernel, as nbval and CI run
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # no IPython profile of the user
     monkeypatch.setenv("JPY_SESSION_NAME", str(saved))
     monkeypatch.setenv("WORKBOOK_PROGRESS", str(tmp_path / "progress.json"))
 
