@@ -402,6 +402,33 @@ def test_saved_picture_carries_the_chart_its_description_and_source(built):
     assert len(page) < 60_000, f"{name}: picture is {len(page):,} characters"
 
 
+def _picture_svg(spec: dict) -> str:
+    import base64
+    import re
+
+    page = charts.static.picture_html(spec)
+    return base64.b64decode(re.search(r"base64,([^\"]+)", page)[1]).decode()
+
+
+def test_saved_picture_quotes_every_word_and_figure_as_the_live_chart_does(built):
+    """Shortening the picture's coordinates never touches its text ("1.004%" once became "1.0%")."""
+    import re
+
+    _name, _chart, spec = built
+    words = _svg_text(_picture_svg(spec))
+    assert words == _svg_text(charts.static.svg(spec))
+    title, source = charts.static._title_and_source(spec)
+    assert title in words and source in words
+    figures = re.findall(r"\d+(?:[.,]\d+)+", f"{title} {source}")
+    assert all(figure in words for figure in figures), (figures, words)
+
+
+def test_saved_picture_of_the_spending_chart_names_its_source_as_the_data_does():
+    citation = load("records").set_index("record_id").loc["r017", "source_title"]
+    assert "1.004%" in citation  # the data's own source title (Time, 'Japan: the 1.004% solution')
+    assert citation in _svg_text(_picture_svg(charts.spending_chart().to_dict()))
+
+
 def test_renderer_shows_the_picture_before_the_widget_in_a_kernel(tmp_path, monkeypatch):
     import IPython.display
 
