@@ -21,15 +21,28 @@ SPOTS = [
     (-8, -11, "right"),
     (-8, 11, "right"),
 ]
-#: More spots for the chosen place's (larger) name, tried before it may cover a neighbour.
-FARTHER = [(10, -18, "left"), (-10, -18, "right"), (10, 18, "left"), (-10, 18, "right"), (14, 0, "left")]
+#: The chosen place is circled: the ring's area (px^2, as Vega sizes a symbol) and line width.
+RING_SIZE, RING_WIDTH = 450, 2.5
+#: Half the width of the box around the ring (its radius and half its line, rounded up).
+RING = 12
+#: Spots for the chosen place's (larger) name, outside its ring; the farther ones are tried
+#: before the name may cover a neighbour.
+CHOSEN_SPOTS = [
+    (14, 0, "left"),
+    (-14, 0, "right"),
+    (12, -16, "left"),
+    (12, 16, "left"),
+    (-12, -16, "right"),
+    (-12, 16, "right"),
+]
+FARTHER = [(16, -26, "left"), (-16, -26, "right"), (16, 26, "left"), (-16, 26, "right"), (24, 0, "left")]
 
 
 def layout_names(points, chosen, box, width: int, obstacles=()) -> dict:
     """Where each name goes beside its point on a map, hitting no other name, point or obstacle.
 
     ``points`` are (key, name, longitude, latitude); ``chosen`` is the key of the place drawn
-    larger (its name larger and placed first; it always gets a label), or None.  ``box`` is the
+    circled (its name larger, placed first, outside the ring; it always gets a label), or None.  ``box`` is the
     map's (west, east, south, north) drawn ``width`` pixels wide; ``obstacles`` are pixel boxes
     (left, top, right, bottom) no name may cover.  Returns {key: (label_longitude,
     label_latitude, align)}; a name that fits nowhere is left out (hover over its point).
@@ -38,10 +51,11 @@ def layout_names(points, chosen, box, width: int, obstacles=()) -> dict:
     per_degree = width / (east - west)  # pixels per degree in this projection
     height = (north - south) * per_degree
     pixels = {key: ((lon - west) * per_degree, (north - lat) * per_degree) for key, _, lon, lat in points}
-    # a point's half-width: the chosen one is drawn larger (area 300 px^2, about 9 px from its centre)
+    # a point's half-width (area 60 px^2, about 4 px from its centre, and a pixel of room); the
+    # chosen one's ring
     taken = list(obstacles)
     for key, (x, y) in pixels.items():
-        half = 9 if key == chosen else 5
+        half = RING if key == chosen else 5
         taken.append((x - half, y - half, x + half, y + half))
     placed = {}
     for key, name, lon, lat in sorted(points, key=lambda p: p[0] != chosen):  # the chosen first
@@ -51,8 +65,8 @@ def layout_names(points, chosen, box, width: int, obstacles=()) -> dict:
         # any spot on the map, else the first spot
         tries = [(*spot, "free") for spot in SPOTS]
         if key == chosen:
-            tries += [(*spot, "free") for spot in FARTHER]
-            tries += [(*spot, "any") for spot in SPOTS] + [(*SPOTS[0], "forced")]
+            tries = [(*spot, "free") for spot in CHOSEN_SPOTS + FARTHER]
+            tries += [(*spot, "any") for spot in CHOSEN_SPOTS] + [(*CHOSEN_SPOTS[0], "forced")]
         for dx, dy, align, mode in tries:
             left = x + dx if align == "left" else x + dx - text_width
             label_box = (left, y + dy - size / 2, left + text_width, y + dy + size / 2)

@@ -5,8 +5,8 @@ in ``geodata/`` (see its README), so the map needs no internet.
 
 Where each name goes is worked out here, in Python, once for every place that can be chosen
 (``labels.layout_names``); the chart carries all those layouts, and a Vega-Lite param, ``place``,
-picks one in the browser.  So ``widgets.PlacePicker`` moves the highlight, the larger name and
-the names it pushes aside without asking the kernel for a new chart.
+picks one in the browser.  So ``widgets.PlacePicker`` moves the ring, the larger name and the
+names it pushes aside without asking the kernel for a new chart.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..data import load
 from .helpers import finish, plain, reading_names, require
-from .labels import layout_names, segment_boxes
+from .labels import RING_SIZE, RING_WIDTH, layout_names, segment_boxes
 from .theme import READING_COLOURS
 
 #: Longitude/latitude boxes (west, east, south, north) for ``places_map(region=...)``.
@@ -79,7 +79,7 @@ def _find_place(places: pd.DataFrame, highlight):
 def places_map(places=None, highlight=None, region="auto", width=640, choosable=False):
     """The places the readings discuss, as points on a map with a 10-degree latitude/longitude grid.
 
-    ``highlight`` (a place id or name) draws one place larger, with its name in bold.
+    ``highlight`` (a place id or name) circles one place and writes its name larger, in bold.
     ``region`` is "east asia", "world", "both" (East Asia, and under it the world with the places
     beyond East Asia) or "auto" (East Asia, unless the highlighted place lies outside it; "both"
     when ``choosable``).  East Asia is drawn with its coastlines (Natural Earth, shipped in the
@@ -111,19 +111,21 @@ def places_map(places=None, highlight=None, region="auto", width=640, choosable=
     if region == BOTH:
         beyond = df[[not inside for inside in in_east_asia]]
         frame = _outline(REGIONS["east asia"])
+        # (title, box, places, outline drawn dashed, grid step in degrees): the world's points
+        # lie far apart, and a 10-degree grid at its scale is clutter (and doubles the picture)
         panels = [
-            ("East Asia", REGIONS["east asia"], df[in_east_asia], None),
-            ("Beyond East Asia (the dashed box is the map above)", REGIONS["world"], beyond, frame),
+            ("East Asia", REGIONS["east asia"], df[in_east_asia], None, 10),
+            ("Beyond East Asia (the dashed box is the map above)", REGIONS["world"], beyond, frame, 30),
         ]
     else:
         box = REGIONS[region]
-        panels = [(None, box, df[[_inside(row, box) for _, row in df.iterrows()]], None)]
+        panels = [(None, box, df[[_inside(row, box) for _, row in df.iterrows()]], None, 10)]
 
     views, unlabelled, coast, datasets = [], {}, False, {}
-    for title, box, rows, frame in panels:
+    for title, box, rows, frame, grid in panels:
         ids = list(rows["place_id"]) if choosable else [i for i in [chosen_id] if i in set(rows["place_id"])]
-        view, left_off = _panel(rows, box, width, ids, frame, datasets, "places")
-        views.append(view if title is None else view.properties(title=title))
+        view, left_off = _panel(rows, box, width, grid, ids, frame, datasets, "places")
+        views.append(view if title is None else view.properties(title=alt.TitleParams(title, fontSize=14)))
         coast = coast or _covered(box)
         for state, names in left_off.items():
             for name in names:
@@ -131,11 +133,11 @@ def places_map(places=None, highlight=None, region="auto", width=640, choosable=
     chart = views[0] if len(views) == 1 else alt.vconcat(*views, spacing=24)
     chart = chart.add_params(alt.param(name=PLACE_PARAM, value=chosen_id))
 
-    shown = sum(len(rows) for _, _, rows, _ in panels)
-    left_out = [n for n in df["name"] if n not in {n for _, _, rows, _ in panels for n in rows["name"]}]
+    shown = sum(len(panel[2]) for panel in panels)
+    left_out = [n for n in df["name"] if n not in {n for panel in panels for n in panel[2]["name"]}]
     outside = f" Outside this view: {', '.join(left_out)}." if left_out else ""
     if choosable:
-        picked = " The place chosen in the list is drawn larger, with its name in bold."
+        picked = " The place chosen in the list is circled, with its name in bold."
         hidden = (
             f" Names left off to avoid overlap, for some choices (hover to see): {', '.join(unlabelled)}."
             if unlabelled
@@ -148,9 +150,10 @@ def places_map(places=None, highlight=None, region="auto", width=640, choosable=
         )
     if region == BOTH:
         where = (
-            f"Two maps on a 10-degree latitude and longitude grid: East Asia with coastlines "
-            f"({len(panels[0][2])} places), and under it the world with no coastlines, showing the "
-            f"{len(panels[1][2])} places beyond East Asia and a dashed box where the first map lies."
+            f"Two maps: East Asia with coastlines on a 10-degree latitude and longitude grid "
+            f"({len(panels[0][2])} places), and under it the world with no coastlines on a 30-degree "
+            f"grid, showing the {len(panels[1][2])} places beyond East Asia and a dashed box where "
+            "the first map lies."
         )
     else:
         where = (
@@ -212,9 +215,16 @@ def _outline(box, step: float = 1.0) -> dict:
 
 
 def _panel(
-    rows: pd.DataFrame, box, width: int, ids: list[str], frame: dict | None, datasets: dict, name: str
+    rows: pd.DataFrame,
+    box,
+    width: int,
+    grid: int,
+    ids: list[str],
+    frame: dict | None,
+    datasets: dict,
+    name: str,
 ):
-    """One map: grid (and coastlines), the points, and their names laid out for each choice.
+    """One map: a ``grid``-degree grid (and coastlines), the points, and their names laid out for each choice.
 
     ``ids`` are the places that can be chosen here.  Each row of the chart's data carries, for
     every choice, where its name goes (``x:<id>``, ``y:<id>``, ``a:<id>`` for longitude,
@@ -258,19 +268,19 @@ def _panel(
         "translate": [width / 2, height / 2],  # said outright: in a vconcat the default is not this view's
         "clipExtent": [[0, 0], [width, height]],
     }
-    grid = (
-        alt.Chart(alt.graticule(step=[10, 10]))
+    lines = (
+        alt.Chart(alt.graticule(step=[grid, grid]))
         .mark_geoshape(filled=False, stroke="#cccccc", strokeWidth=0.7, aria=False)
         .project(**projection)
     )  # decoration
-    layers = [grid]
+    layers = [lines]
     if _covered(box):
         land = (
             alt.Chart(alt.NamedData(name=LAND))
             .mark_geoshape(fill="#ececec", stroke="#8c8c8c", strokeWidth=0.6, aria=False)
             .project(**projection)
         )  # decoration
-        layers = [land, grid]
+        layers = [land, lines]
         datasets[LAND] = list(land_features())
     if frame is not None:
         layers.append(
@@ -300,8 +310,18 @@ def _panel(
                 title="disputed",
                 scale=alt.Scale(domain=["yes", "no"], range=["diamond", "circle"]),
             ),
-            size=alt.condition(chosen, alt.value(300), alt.value(60)),
+            size=alt.value(60),
         )
+        .project(**projection)
+    )
+    # The chosen place is circled, not enlarged: a larger point would hide its neighbours.
+    layers.append(
+        alt.Chart(data)
+        .transform_filter(chosen)
+        .mark_point(
+            filled=False, shape="circle", size=RING_SIZE, strokeWidth=RING_WIDTH, color="#000000", opacity=1
+        )
+        .encode(longitude="longitude:Q", latitude="latitude:Q", tooltip=tooltip)
         .project(**projection)
     )
     # The layout to use: the chosen place's, if it is on this map, else the one with none chosen.
