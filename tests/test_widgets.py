@@ -317,3 +317,21 @@ def test_live_regions_announce_one_line_never_a_table(cls):
         text = region.value
         assert "<table" not in text and "<h" not in text, f"{cls.__name__}: live region holds {text[:80]!r}"
         assert len(text) < 400 and text.count("<p") <= 1, f"{cls.__name__}: live region too long: {text!r}"
+
+
+def test_the_saved_picture_shows_the_place_chosen_last():
+    """The stand-in saved with the notebook draws the chart with its params as they are now."""
+    import base64
+    import re
+
+    from workbook import snapshots
+
+    def bold_name(page: str) -> list[str]:
+        svg = base64.b64decode(re.search(r"base64,([^\"]+)", page)[1]).decode()
+        return re.findall(r'font-size="15px" font-weight="bold"[^>]*>([^<]+)<', svg)
+
+    picker = widgets.PlacePicker()
+    assert bold_name(snapshots.standin_html(picker.widget)) == ["Senkaku Islands"]
+    picker.place.value = "Madrid"  # the spec stays; the param moves
+    page = snapshots.standin_html(picker.widget)
+    assert bold_name(page) == ["Madrid"] and "Place: Madrid" in page
