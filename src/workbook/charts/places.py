@@ -314,12 +314,20 @@ def _panel(
         )
         .project(**projection)
     )
-    # The chosen place is circled, not enlarged: a larger point would hide its neighbours.
+    # The chosen place is circled, not enlarged: a larger point would hide its neighbours.  The
+    # ring is for the eye (aria false: no empty, unnamed group on a map where none is chosen); the
+    # point under it, the picker's status line and the description say which place it is.
     layers.append(
         alt.Chart(data)
         .transform_filter(chosen)
         .mark_point(
-            filled=False, shape="circle", size=RING_SIZE, strokeWidth=RING_WIDTH, color="#000000", opacity=1
+            filled=False,
+            shape="circle",
+            size=RING_SIZE,
+            strokeWidth=RING_WIDTH,
+            color="#000000",
+            opacity=1,
+            aria=False,
         )
         .encode(longitude="longitude:Q", latitude="latitude:Q", tooltip=tooltip)
         .project(**projection)
