@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 #: A cell that runs longer than this under load is given up (the student moves on).
 CELL_TIMEOUT = 300
+#: The file :meth:`ClassLoad.stop` leaves in a student's folder just before stopping it.
+STOP = "stop"
 
 
 class ClassLoad:
@@ -153,6 +155,8 @@ class ClassLoad:
         """Stop every student and every kernel they started; remove their folders.  Safe to call twice."""
         if self.base is None:
             return
+        for process in self.processes:  # a run cut short by the stop is not an error of the class
+            (Path(process.args[-1]) / STOP).touch()
         for process in self.processes:
             if process.poll() is None:
                 try:
@@ -221,6 +225,8 @@ def student(folder: Path) -> None:
             finally:
                 if km.has_kernel:
                     km.shutdown_kernel(now=True)
+            if (folder / STOP).exists():
+                return  # stopped mid-run (nbclient turns the signal into an error of its own)
             entry = {
                 "student": folder.name,
                 "notebook": path.stem,
