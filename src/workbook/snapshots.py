@@ -43,9 +43,8 @@ def _control_text(widget) -> str | None:
     return f"{description} {value}".strip()
 
 
-_PICTURES: dict[
-    int, tuple[object, dict[str, str]]
-] = {}  # chart widget id -> (the spec, its pictures by params)
+#: chart widget id -> (the spec drawn, its pictures by the params' values)
+_PICTURES: dict[int, tuple[object, dict[str, str]]] = {}
 #: Pictures kept per chart (one per recent setting of its params: a slider moved back and forth).
 _KEEP = 8
 
