@@ -23,6 +23,7 @@ from .access import Link, explorer_box
 from .charts import alt
 from .charts.claims_vs_record import CEILING_PARAM, VIEW_PARAM
 from .charts.claims_vs_record import VIEWS as VIEW_VALUES
+from .charts.places import PLACE_PARAM
 from .charts.timeline import PHASE_PARAM
 from .data import load, table_names
 from .provenance import cite, claim_citation
@@ -412,11 +413,16 @@ class ClaimVsRecord(Explorer):
 
 
 class PlacePicker(Explorer):
-    """Pick a place: see every name it goes by, who disputes it, and where the readings mention it."""
+    """Pick a place: see every name it goes by, who disputes it, and where the readings mention it.
+
+    The map is drawn once with every place's name laid out for every choice; the list moves its
+    ``place`` param in the browser (no kernel), and the kernel then writes the text beside it.
+    """
 
     def __init__(self):
         self.places = load("places")
         names = list(self.places["name"].astype(str))
+        self._ids = tuple(self.places["place_id"].astype(str))
         self.place = W.Dropdown(
             options=names,
             value=names[0],
@@ -424,24 +430,32 @@ class PlacePicker(Explorer):
             style=STYLE,
             tooltip="Choose a place the readings discuss",
         )
+        # A screen reader hears one line when the place changes; the details below stay readable.
+        self.status = W.HTML()
+        self.status.add_class("workbook-live")
         self.text = W.HTML()
         self.current = None
-        self.text.add_class("workbook-live")
         self.place.observe(self._update, names="value")
         self._update()
-        self.widget = explorer_box([self.place, self.text, self.chart, self.data_view])
+        self.widget = explorer_box(
+            [self.place, self.status, self.text, self.chart, self.data_view],
+            [Link(self.place, self.chart, PLACE_PARAM, trait="index", values=self._ids)],
+        )
 
     def _update(self, change=None) -> None:
-        row = self.places[self.places["name"].astype(str) == self.place.value].iloc[0]
+        row = self.places.iloc[list(self.place.options).index(self.place.value)]
         self.current = row
         other = "none" if pd.isna(row["other_names"]) else row["other_names"]
         note = "" if pd.isna(row.get("note")) else f"<p>{_e(row['note'])}</p>"
+        disputed = "not disputed" if str(row["dispute"]) == "none" else f"disputed by {row['dispute']}"
+        self.status.value = f"<p><strong>{_e(row['name'])}</strong> ({_e(row['kind'])}, {_e(disputed)})</p>"
         self.text.value = (
-            f"<p><strong>{_e(row['name'])}</strong></p>"
             f"<p><b>Other names:</b> {_e(other)}<br><b>Kind:</b> {_e(row['kind'])}<br>"
             f"<b>Disputed by:</b> {_e(row['dispute'])}<br><b>Mentioned in:</b> {_e(row['mentions'])}</p>{note}"
         )
-        self._draw(charts.places_map(self.places, highlight=row["place_id"]))
+        if self.chart is None:
+            self._draw(charts.places_map(self.places, highlight=row["place_id"], choosable=True))
+        self._set_param(PLACE_PARAM, str(row["place_id"]), self.place)
 
 
 # --------------------------------------------------------------------------- the 1% ceiling
