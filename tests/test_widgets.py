@@ -13,7 +13,7 @@ from workbook import charts, load, widgets
 
 def _chart_spec(explorer) -> dict:
     assert isinstance(explorer.chart, alt.JupyterChart)
-    return explorer.chart.chart.to_dict()
+    return explorer.chart.spec
 
 
 def _controls(explorer) -> list[W.Widget]:

@@ -4,12 +4,14 @@ An explorer is a widget: reopen the saved notebook with a new kernel and Jupyter
 it ("Error displaying widget: model not found").  So right before the widget the explorer shows a
 stand-in (one output): what its controls are set to, the text it shows, and a picture of its chart,
 each time the student changes something (the output is updated in place, so the saved notebook
-holds the last state).  The style rule of ``charts.static`` shows the stand-in only while the
-widget beside it has not drawn: live explorer -> widget only; reopened -> stand-in only.
+holds the last state; a chart's new picture is drawn once the student pauses).  The style rule of
+``charts.static`` shows the stand-in only while the widget beside it has not drawn: live explorer
+-> widget only; reopened -> stand-in only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 
@@ -42,6 +44,18 @@ def _control_text(widget) -> str | None:
 
 
 _PICTURES: dict[int, tuple[object, str]] = {}  # chart widget id -> (the spec drawn, its picture)
+#: Seconds after the last change that an explorer's stand-in gets its chart's new picture.
+PICTURE_DELAY = 1.0
+
+
+def _picture_stale(widget) -> bool:
+    """True when a chart in ``widget`` shows a spec its saved picture was not drawn from."""
+    for part in _walk(widget):
+        if isinstance(part, alt.JupyterChart) and isinstance(part.spec, dict) and part.spec:
+            drawn = _PICTURES.get(id(part))
+            if drawn is None or drawn[0] is not part.spec:
+                return True
+    return False
 
 
 def _picture(chart) -> str:
@@ -100,12 +114,26 @@ def show(widget) -> None:
         display(widget)
         return
     handle = display(standin_bundle(widget), raw=True, display_id=True)
+    waiting: list[asyncio.TimerHandle] = []
 
-    def refresh(change=None):
+    def refresh_now():
+        waiting.clear()
         try:
             handle.update(standin_bundle(widget), raw=True)
         except Exception:  # noqa: BLE001 - the stand-in must never break the explorer
             pass
+
+    def refresh(change=None):
+        # Text is cheap: now.  A new chart's picture is not (vl-convert, 0.05-0.5 s): it is drawn
+        # once the student pauses, after the live chart was sent, and only for the last of many changes.
+        if not waiting and not _picture_stale(widget):
+            return refresh_now()
+        for timer in waiting:
+            timer.cancel()
+        try:
+            waiting[:] = [asyncio.get_running_loop().call_later(PICTURE_DELAY, refresh_now)]
+        except RuntimeError:  # no event loop running (not in a kernel's message handler)
+            refresh_now()
 
     for part in _walk(widget):
         if isinstance(part, alt.JupyterChart):
