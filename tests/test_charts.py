@@ -457,3 +457,9 @@ def test_bar_without_its_words_says_what_is_missing():
         charts.bar(load("claims"), "topic", "value")
     with pytest.raises(ValueError, match=r"please give source= as text"):
         charts.bar(load("claims"), "topic", "value", title="T", description="d")
+
+
+def test_bar_given_its_words_without_names_says_how_to_name_them():
+    table = pd.DataFrame({"topic": ["a", "b"], "claims": [1, 2]})
+    with pytest.raises(TypeError, match=r"and the rest by name: charts.bar\(df, 'topic', 'claims', color="):
+        charts.bar(table, "topic", "claims", "My title")
