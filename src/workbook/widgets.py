@@ -662,6 +662,8 @@ class ChartBuilder(Explorer):
         else:
             error = ""
             without = f" {left_out} rows without a {x} or a {y} are left out." if left_out else ""
-            message = f"<p>{_e(shown.shape[0])} rows from <code>{_e(name)}</code>.{_e(without)}{_e(hover)}</p>"
+            message = (
+                f"<p>{_e(shown.shape[0])} rows from <code>{_e(name)}</code>.{_e(without)}{_e(hover)}</p>"
+            )
         spec = chart.to_dict(validate=False)
         return spec, message, charts.table_html(spec), error
