@@ -50,7 +50,9 @@ EXPLORERS = {
 JS_FIND = """(name) => {
   const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')];
   const cell = cells.find(c => (c.querySelector('.jp-InputArea') || c).textContent.includes('# ' + name));
-  return cell ? cell.querySelector('.jp-OutputArea-output') : null;
+  // the explorer's own output (the saved stand-in before it is hidden while the explorer is live)
+  const root = cell && cell.querySelector('.workbook-explorer');
+  return root ? root.closest('.jp-OutputArea-output') : null;
 }"""
 
 JS_ARM = (
