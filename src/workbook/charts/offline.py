@@ -7,6 +7,8 @@ and read back by every later kernel.  A cache file is used only when its content
 package ships for these versions (``bundle_hashes.json``): a damaged, foreign or planted file, even
 one whose header hash agrees with its body, is never used, but rebuilt and replaced.  Without a
 shipped hash for the installed versions nothing is cached (each kernel builds it, as Altair does).
+The chart widgets themselves are :class:`~workbook.charts.shared_bundle.SharedChart`: the bundle
+goes to the page once per kernel, not with every chart (see ``shared_bundle``).
 """
 
 from __future__ import annotations
