@@ -50,9 +50,9 @@ EXPLORERS = {
 JS_FIND = """(name) => {
   const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')];
   const cell = cells.find(c => (c.querySelector('.jp-InputArea') || c).textContent.includes('# ' + name));
-  // the explorer's own output (the saved stand-in before it is hidden while the explorer is live)
-  const root = cell && cell.querySelector('.workbook-explorer');
-  return root ? root.closest('.jp-OutputArea-output') : null;
+  // the explorer's own output (the saved stand-in before it is hidden while the widget lives)
+  const explorer = cell ? cell.querySelector('.workbook-explorer') : null;
+  return explorer ? explorer.closest('.jp-OutputArea-output') : null;
 }"""
 
 JS_ARM = (
@@ -222,7 +222,7 @@ def report(after: dict, before: dict | None, before_commit: str | None, rounds: 
         "CeilingSlider": "chart param in the browser",
         "ClaimVsRecord": "chart param in the browser",
         "PlacePicker": "kernel redraws the chart",
-        "ChartBuilder": "kernel sends a new spec",
+        "ChartBuilder": "kernel draws a new chart",
         "ClaimExplorer": "kernel sends the table",
         "BudgetCalculator": "kernel sends the text",
     }
@@ -249,11 +249,9 @@ What sets the floor:
   Python callback -> message back -> DOM. BudgetCalculator (one line of text) is that floor on
   this machine; ClaimExplorer's rows are written as HTML once, so a filter only joins rows, and
   what is left is the round trip plus laying out the table.
-- **A new chart from the kernel** (PlacePicker, ChartBuilder): ChartBuilder draws a different
-  chart by design (another table or columns): Python builds the bar chart once per choice (Altair
-  does not validate it again; a choice made before is kept, so these back-and-forth rounds reuse
-  theirs), sets the widget's spec, and Vega parses it anew. The saved stand-in's new picture
-  (vl-convert, 0.05-0.5 s) is drawn once the student pauses, after the chart was sent. PlacePicker re-lays out its labels in Python (`places_map`, about
+- **A new chart from the kernel** (PlacePicker, ChartBuilder): still above 100 ms. ChartBuilder
+  draws a different chart by design (another table or columns): Python builds and validates the
+  spec, Vega parses it anew. PlacePicker re-lays out its labels in Python (`places_map`, about
   0.1-0.3 s here) for every place; it can move to a `place` param once the map builder (being
   reworked with coastlines) lays out every place's label in one dataset.
 - The issue's "before" figures (PhaseStepper 0.9-1.1 s) were taken on a busier machine; the

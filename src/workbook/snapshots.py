@@ -44,18 +44,8 @@ def _control_text(widget) -> str | None:
 
 
 _PICTURES: dict[int, tuple[object, str]] = {}  # chart widget id -> (the spec drawn, its picture)
-#: Seconds after the last change that an explorer's stand-in gets its chart's new picture.
+#: Seconds after a chart's last change that an explorer's stand-in gets the chart's new picture.
 PICTURE_DELAY = 1.0
-
-
-def _picture_stale(widget) -> bool:
-    """True when a chart in ``widget`` shows a spec its saved picture was not drawn from."""
-    for part in _walk(widget):
-        if isinstance(part, alt.JupyterChart) and isinstance(part.spec, dict) and part.spec:
-            drawn = _PICTURES.get(id(part))
-            if drawn is None or drawn[0] is not part.spec:
-                return True
-    return False
 
 
 def _picture(chart) -> str:
@@ -124,10 +114,14 @@ def show(widget) -> None:
             pass
 
     def refresh(change=None):
-        # Text is cheap: now.  A new chart's picture is not (vl-convert, 0.05-0.5 s): it is drawn
-        # once the student pauses, after the live chart was sent, and only for the last of many changes.
-        if not waiting and not _picture_stale(widget):
-            return refresh_now()
+        # Text is cheap: now (or with the new picture, when one is waiting).
+        if waiting:
+            return refresh_later()
+        refresh_now()
+
+    def refresh_later(change=None):
+        # A chart's new picture is not (vl-convert, 0.05-0.5 s): drawn once the student pauses,
+        # after the live chart was sent, and only for the last of many changes.
         for timer in waiting:
             timer.cancel()
         try:
@@ -137,7 +131,7 @@ def show(widget) -> None:
 
     for part in _walk(widget):
         if isinstance(part, alt.JupyterChart):
-            part.observe(refresh, names="spec")
+            part.observe(refresh_later, names="spec")
         elif hasattr(part, "value") and not isinstance(part, (W.Button, W.Play)):
             part.observe(refresh, names="value")
     display(widget)
