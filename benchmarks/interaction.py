@@ -307,7 +307,11 @@ What sets the floor:
   this machine; ClaimExplorer's rows are written as HTML once, so a filter only joins rows, and
   what is left is the round trip plus laying out the table.
 - **A new chart from the kernel** (ChartBuilder): ChartBuilder draws a different chart by design
-  (another table or columns): Python builds and validates the spec, Vega parses it anew.
+  (another table or columns): Python builds each choice once (kept for when it comes back) without
+  Altair validating it again and sets the chart's spec; Vega parses it anew. Its module is a few
+  lines: the Vega bundle reaches the page once per kernel (`charts.shared_bundle`), so a new chart's
+  model starts within anywidget's 2 s limit even on a loaded page. The saved picture is drawn
+  once the student pauses (1 s).
 - PlacePicker moved to a chart param (issue 20): `places_map(choosable=True)` lays out every
   place's name for every choice once, in Python, when the picker is made; the list's index is
   copied in the page into the map's `place` param, which picks the layout, the ring and the bold

@@ -252,7 +252,7 @@ def _explorer_states():
 
 def _chart_builder(table: str) -> dict:
     builder = widgets.ChartBuilder(table)
-    return builder.chart.chart.to_dict()
+    return builder.chart.spec
 
 
 def _capstone() -> dict:

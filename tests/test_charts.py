@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -359,6 +360,20 @@ def test_live_gives_a_jupyter_chart_that_updates_in_place():
     assert "1.5%" in jchart.chart.to_dict()["description"]
 
 
+def test_chart_widgets_share_one_copy_of_the_vega_bundle():
+    from workbook.charts.shared_bundle import SharedChart, shared_bundle
+
+    first, second = charts.live(charts.timeline()), charts.live(None)
+    assert isinstance(first, SharedChart) and first.spec and second.spec is None
+    # each chart's own module is a few lines (ready within anywidget's 2 s limit even on a loaded page)
+    assert len(first._esm) < 4000 < len(alt.JupyterChart._esm) or "esm.sh" in alt.JupyterChart._esm
+    assert first._bundle == second._bundle and first._bundle_digest == second._bundle_digest
+    holder = shared_bundle()
+    assert first._bundle == f"IPY_MODEL_{holder.model_id}"
+    assert holder.source == alt.JupyterChart._esm  # Altair's own bundle, sent once
+    assert holder.digest == hashlib.sha256(holder.source.encode("utf-8")).hexdigest()
+
+
 # --------------------------------------------------------------------------- bar() for students
 
 
@@ -541,3 +556,9 @@ def test_bar_without_its_words_says_what_is_missing():
         charts.bar(load("claims"), "topic", "value")
     with pytest.raises(ValueError, match=r"please give source= as text"):
         charts.bar(load("claims"), "topic", "value", title="T", description="d")
+
+
+def test_bar_given_its_words_without_names_says_how_to_name_them():
+    table = pd.DataFrame({"topic": ["a", "b"], "claims": [1, 2]})
+    with pytest.raises(TypeError, match=r"and the rest by name: charts.bar\(df, 'topic', 'claims', color="):
+        charts.bar(table, "topic", "claims", "My title")

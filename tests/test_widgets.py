@@ -13,7 +13,7 @@ from workbook import charts, load, widgets
 
 def _chart_spec(explorer) -> dict:
     assert isinstance(explorer.chart, alt.JupyterChart)
-    return explorer.chart.chart.to_dict()
+    return explorer.chart.spec
 
 
 def _controls(explorer) -> list[W.Widget]:
@@ -215,11 +215,50 @@ def test_chart_builder_reports_a_bad_choice_without_raising():
 def test_chart_builder_offers_the_new_tables_columns():
     builder = widgets.ChartBuilder()
     builder.table.value = "claims"
-    assert list(builder.x.options) == list(load("claims").columns)
-    assert builder.y.value in load("claims").columns
-    assert builder.error == ""
-    builder.color.value = "topic"
-    assert _chart_spec(builder)["encoding"]["color"]["field"] == "topic"
+    assert {"reading", "topic", "paragraph"} <= set(builder.x.options) <= set(load("claims").columns)
+    assert "paraphrase" not in builder.x.options  # a sentence does not name a bar
+    assert builder.y.value in builder.y.options and builder.error == ""
+    assert "topic" not in builder.color.options  # 15 kinds: more than the palette's colours
+    builder.table.value = "records"
+    builder.x.value, builder.color.value = "subject", "source_kind"
+    spec = _chart_spec(builder)
+    assert spec["encoding"]["x"]["field"] == "subject" and spec["encoding"]["color"]["field"] == "source_kind"
+
+
+@pytest.mark.parametrize("table", widgets.table_names())
+def test_chart_builder_offers_only_columns_that_fit_each_role(table):
+    builder = widgets.ChartBuilder(table)
+    data = load(table)
+    assert list(builder.y.options) == [c for c in data.columns if charts.is_number_column(data[c])]
+    for column in builder.x.options:
+        values = data[column].dropna()
+        if charts.is_number_column(data[column]):
+            assert (values % 1 == 0).all(), column  # whole numbers: years, paragraphs
+        else:
+            assert values.astype(str).str.len().max() <= widgets.LABEL_CHARS, column
+    for column in builder.color.options[1:]:
+        assert 2 <= data[column].nunique() <= len(charts.PALETTE), column
+    spec = _chart_spec(builder)
+    if builder.y.options:  # it starts from a drawn chart, Vega-Lite-valid although not validated per change
+        assert builder.error == "" and "(missing)" not in json.dumps(spec)
+        alt.Chart.from_dict(spec, validate=True)
+    else:  # no numbers, no bar length: said, not raised, and no text column offered instead
+        assert "no column of numbers" in builder.error and spec["title"]["text"] == "Nothing to draw"
+
+
+def test_chart_builder_builds_a_choice_once():
+    builder = widgets.ChartBuilder()
+    first = _chart_spec(builder)
+    builder.x.value = "source"
+    assert _chart_spec(builder) is not first
+    builder.x.value = "year"
+    assert _chart_spec(builder) is first  # the same choice again: not built again
+    builder.table.value = "records"
+    builder.table.value = "defence_spending"
+    assert _chart_spec(builder) is first and builder.error == ""
+    builder.data = builder.data.assign(value="many", year="many")  # rows changed by code: built afresh
+    builder._update()
+    assert "numbers" in builder.error
 
 
 # --------------------------------------------------------------------------- keyboard, screen reader, speed

@@ -4,13 +4,15 @@ An explorer is a widget: reopen the saved notebook with a new kernel and Jupyter
 it ("Error displaying widget: model not found").  So right before the widget the explorer shows a
 stand-in (one output): what its controls are set to, the text it shows, and a picture of its chart,
 each time the student changes something (the output is updated in place, so the saved notebook
-holds the last state; a chart whose params a control moves is drawn with their values).  The style
-rule of ``charts.static`` shows the stand-in only while the widget beside it has not drawn: live
-explorer -> widget only; reopened -> stand-in only.
+holds the last state; a chart's new picture is drawn once the student pauses, and a chart whose
+params a control moves is drawn with their values).  The style rule of ``charts.static`` shows the
+stand-in only while the widget beside it has not drawn: live explorer -> widget only; reopened ->
+stand-in only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -47,6 +49,8 @@ def _control_text(widget) -> str | None:
 _PICTURES: dict[int, tuple[object, dict[str, str]]] = {}
 #: Pictures kept per chart (one per recent setting of its params: a slider moved back and forth).
 _KEEP = 8
+#: Seconds after a chart's last change that an explorer's stand-in gets the chart's new picture.
+PICTURE_DELAY = 1.0
 
 
 def _with_params(spec: dict, values: dict) -> dict:
@@ -124,16 +128,34 @@ def show(widget) -> None:
         display(widget)
         return
     handle = display(standin_bundle(widget), raw=True, display_id=True)
+    waiting: list[asyncio.TimerHandle] = []
 
-    def refresh(change=None):
+    def refresh_now():
+        waiting.clear()
         try:
             handle.update(standin_bundle(widget), raw=True)
         except Exception:  # noqa: BLE001 - the stand-in must never break the explorer
             pass
 
+    def refresh(change=None):
+        # Text is cheap: now (or with the new picture, when one is waiting).
+        if waiting:
+            return refresh_later()
+        refresh_now()
+
+    def refresh_later(change=None):
+        # A chart's new picture is not (vl-convert, 0.05-0.5 s): drawn once the student pauses,
+        # after the live chart was sent, and only for the last of many changes.
+        for timer in waiting:
+            timer.cancel()
+        try:
+            waiting[:] = [asyncio.get_running_loop().call_later(PICTURE_DELAY, refresh_now)]
+        except RuntimeError:  # no event loop running (not in a kernel's message handler)
+            refresh_now()
+
     for part in _walk(widget):
         if isinstance(part, alt.JupyterChart):
-            part.observe(refresh, names=["spec", "_params"])  # a param widget moves _params only
+            part.observe(refresh_later, names=["spec", "_params"])  # a param widget moves _params only
         elif hasattr(part, "value") and not isinstance(part, (W.Button, W.Play)):
             part.observe(refresh, names="value")
     display(widget)
