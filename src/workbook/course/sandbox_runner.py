@@ -53,31 +53,83 @@ def _free_ports(count: int) -> list[int]:
 
 
 #: Run once in the fresh kernel, before any of the student's code: remembers the interpreter's
-#: import machinery, builtins and the workbook's modules, for :data:`TEST_CALL` to put back.
+#: import machinery, builtins, ``sys.modules``, and the functions and classes of the libraries the
+#: tests compute with (the workbook, pandas, NumPy, math...), for :data:`TEST_CALL` to put back.
 GUARD_SETUP = r"""
 def _workbook_guard_setup():
     import builtins, sys, types
-    try:
-        import workbook  # noqa: F401 - so its functions are remembered as shipped
-    except Exception:
-        pass
+    families = ("workbook", "pandas", "numpy", "math", "cmath", "operator", "statistics", "decimal",
+                "fractions", "numbers")
+    for name in ("workbook", "workbook.data", "pandas", "pandas.testing", "numpy", "math", "cmath",
+                 "operator", "statistics", "decimal", "fractions"):
+        try:
+            __import__(name)  # so their functions are remembered as shipped
+        except Exception:
+            pass
+    modules = [m for n, m in sys.modules.items()
+               if isinstance(m, types.ModuleType) and n.split(".")[0] in families]
     kept = {
         "builtins": dict(vars(builtins)),
         "meta_path": list(sys.meta_path),
         "path_hooks": list(sys.path_hooks),
-        "modules": {n: m for n, m in sys.modules.items() if n == "workbook" or n.startswith("workbook.")},
+        "sys.modules": dict(sys.modules),
+        "modules": [(m, dict(vars(m))) for m in modules],
     }
-    kept["attrs"] = {n: dict(vars(m)) for n, m in kept["modules"].items()}
-    compile_, exec_, vars_ = compile, exec, vars
+    seen, classes, functions = set(), [], []
+    for _module, attrs in kept["modules"]:
+        for value in attrs.values():
+            if isinstance(value, type) and id(value) not in seen and \
+                    str(getattr(value, "__module__", "")).split(".")[0] in families:
+                seen.add(id(value))
+                classes.append((value, dict(vars(value))))
+    for attrs in [a for _m, a in kept["modules"]] + [a for _c, a in classes]:
+        for value in attrs.values():
+            value = getattr(value, "__func__", value)  # staticmethod, classmethod
+            if isinstance(value, types.FunctionType) and id(value) not in seen:
+                seen.add(id(value))
+                functions.append((value, value.__code__, value.__defaults__, value.__kwdefaults__))
+    try:
+        from workbook.data import clear_cache
+    except Exception:
+        clear_cache = None
+    import operator
+    compile_, exec_, vars_, setattr_, delattr_ = compile, exec, vars, type.__setattr__, type.__delattr__
+    id_, len_, list_, map_ = id, len, list, map
+    missing = object()
+    # Checked before each test as ids (ints: comparing them runs none of the student's code; the
+    # objects are kept alive here, so an equal id is the same object), put back only on a change.
+    owners = [m for m, _a in kept["modules"]] + [c for c, _a in classes]
+    watched = [(vars(o), a, list(map(id, a.values()))) for o, (_x, a) in zip(owners, kept["modules"] + classes)]
+    parts = [operator.attrgetter(n) for n in ("__code__", "__defaults__", "__kwdefaults__")]
+    plain = [f[0] for f in functions]
+    part_ids = [list(map(id, map(get, plain))) for get in parts]
 
     def run(source, namespace):
         vars_(builtins).update(kept["builtins"])
         sys.meta_path[:] = kept["meta_path"]
         sys.path_hooks[:] = kept["path_hooks"]
         sys.path_importer_cache.clear()
-        for name, module in kept["modules"].items():
-            sys.modules[name] = module
-            vars_(module).update(kept["attrs"][name])
+        for name, module in kept["sys.modules"].items():
+            if sys.modules.get(name, missing) is not module:
+                sys.modules[name] = module
+        for owner, (current, attrs, ids) in zip(owners, watched):
+            if len_(current) == len_(attrs) and list_(map_(id_, map_(current.get, attrs))) == ids:
+                continue
+            if isinstance(owner, type):
+                for key in [k for k in current if k not in attrs]:
+                    delattr_(owner, key)
+                for key, value in attrs.items():
+                    if current.get(key, missing) is not value:
+                        setattr_(owner, key, value)
+            else:
+                for key, value in attrs.items():
+                    if current.get(key, missing) is not value:
+                        current[key] = value
+        if [list_(map_(id_, map_(get, plain))) for get in parts] != part_ids:
+            for function, code, defaults, kwdefaults in functions:
+                function.__code__, function.__defaults__, function.__kwdefaults__ = code, defaults, kwdefaults
+        if clear_cache is not None:
+            clear_cache()  # tables are read again from the read-only data, not from a changed cache
         namespace["__builtins__"] = builtins
         exec_(compile_(source, "<graders' test>", "exec", dont_inherit=True), namespace)
         return "test ran"
