@@ -310,15 +310,17 @@ class Runner:
         """Run one cell and emit its result; returns why the notebook must stop, or None.
 
         A graders' test cell is not sent as code: the kernel evaluates :data:`TEST_CALL`, which puts
-        back the builtins, import hooks and workbook functions remembered at start and runs the
-        test with plain ``compile``/``exec``, so the student's input transformers, AST
-        transformers, import hooks and patched workbook functions cannot change how it judges.
+        back the builtins, import hooks and the workbook's, pandas' and NumPy's functions as
+        remembered at start (see :data:`GUARD_SETUP`) and runs the test with plain
+        ``compile``/``exec``, so the student's input transformers, AST transformers, import hooks
+        and patched library functions cannot change how it judges.
         This is a guard inside the student's interpreter, chosen over judging in a separate one
         because the tests read live objects (DataFrames, charts, the student's functions) that
         cannot be moved out faithfully (pickling them would run the student's code anyway). Its
-        limit, documented in exercises/README.md: a submission that rewrites the interpreter
-        deeper (patched pandas methods, objects that lie) is not undone. The test's source is not
-        kept in the kernel's history (nothing holds a hidden test before it runs).
+        limit, documented in exercises/README.md: what lies deeper (objects that lie, closures,
+        ctypes) is not undone, and code that replaces the guard itself, or IPython's user
+        expressions, forges every result. The test's source is not kept in the kernel's history
+        (nothing holds a hidden test before it runs).
         """
         cell = Cell(int(self.job["output_chars"]))
         if test:
