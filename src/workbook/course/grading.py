@@ -150,7 +150,7 @@ def refuse_links_before_copying() -> None:
         original(self, assignment_id, student_id)
 
     init_assignment.refuses_links = True  # type: ignore[attr-defined]
-    Autograde.init_assignment = init_assignment  # type: ignore[method-assign]
+    Autograde.init_assignment = init_assignment
 
 
 class RestoreMissingCells(OverwriteCells):

@@ -101,12 +101,13 @@ def _workbook_guard_setup():
         tables = None
     import operator
     compile_, exec_, vars_, setattr_, delattr_ = compile, exec, vars, type.__setattr__, type.__delattr__
-    id_, len_, list_, map_ = id, len, list, map
+    id_, list_, map_ = id, list, map
     missing = object()
     # Checked before each test as ids (ints: comparing them runs none of the student's code; the
     # objects are kept alive here, so an equal id is the same object), put back only on a change.
     owners = [m for m, _a in kept["modules"]] + [c for c, _a in classes]
-    watched = [(vars(o), a, list(map(id, a.values()))) for o, (_x, a) in zip(owners, kept["modules"] + classes)]
+    watched = [(vars(o), a, list(map(id, a.values())))
+               for o, (_x, a) in zip(owners, kept["modules"] + classes)]
     parts = [operator.attrgetter(n) for n in ("__code__", "__defaults__", "__kwdefaults__")]
     plain = [f[0] for f in functions]
     part_ids = [list(map(id, map(get, plain))) for get in parts]
@@ -134,7 +135,8 @@ def _workbook_guard_setup():
                         current[key] = value
         if [list_(map_(id_, map_(get, plain))) for get in parts] != part_ids:
             for function, code, defaults, kwdefaults in functions:
-                function.__code__, function.__defaults__, function.__kwdefaults__ = code, defaults, kwdefaults
+                function.__code__, function.__defaults__ = code, defaults
+                function.__kwdefaults__ = kwdefaults
         if tables is not None:  # a fresh cache of the tables as shipped: no table changed in place
             fresh = object.__new__(package_class)
             vars_(fresh).update(package_state)
