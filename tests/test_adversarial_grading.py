@@ -1,9 +1,12 @@
 """A hostile class graded in one `workbook grade` run: every attack contained, honest students intact.
 
 The class hands in ex01_four_phases (built from its real release in a temporary course; the source
-notebooks are only read). Two honest students and one student per attack from issue 10 are graded
-together, two at a time, with small limits so the run stays short. Then the instructor "fixes" the
-exercise and regrades one student: nobody is accused of editing a read-only cell.
+notebooks are only read). Two honest students and one student per attack from issues 10 and 21 are
+graded together, two at a time, with small limits so the run stays short: blank submissions that
+try to change how the tests judge them (transformers, monkeypatching), a leaker printing the hidden
+tests encoded, HTML and JavaScript outputs, links to the source and to /etc/shadow (also handed to
+plain `nbgrader autograde`, which refuses them before any kernel starts). Then the instructor
+"fixes" the exercise and regrades one student: nobody is accused of editing a read-only cell.
 """
 
 from __future__ import annotations
