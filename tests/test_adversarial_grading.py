@@ -165,6 +165,16 @@ builtins.all = builtins.any = lambda *a, **k: True
 print('patched', pandas.Series([1, 3]).idxmax(), math.isclose(1, 2), abs(-5))"""
 
 
+#: Not undone by the guard, which runs in the student's interpreter (exercises/README.md, "Not
+#: protected"): a blank submission that replaces the guard, or IPython's user expressions through
+#: which test results come back, has every test report a pass. Only judging outside the student's
+#: interpreter closes it; kept here, expected to fail, so that the fix shows.
+FORGER = """import sys
+sys.modules['_workbook_grading_guard'].run = lambda source, namespace: 'test ran'
+get_ipython().user_expressions = lambda expressions: {
+    name: {'status': 'ok', 'data': {'text/plain': "'test ran'"}, 'metadata': {}} for name in expressions}"""
+
+
 class LoopbackServer:
     def __init__(self):
         self.sock = socket.socket()
@@ -320,6 +330,7 @@ def graded(tmp_path_factory) -> SimpleNamespace:
         submission(student, everything, attack)
     for student, attack in cheats().items():
         submission(student, set(), attack)
+    submission("forger", set(), FORGER)
     linked = course / "submitted" / "linker" / NAME
     linked.mkdir(parents=True)
     (linked / f"{NAME}.ipynb").symlink_to(course / "source" / NAME / f"{NAME}.ipynb")
@@ -355,7 +366,7 @@ def graded(tmp_path_factory) -> SimpleNamespace:
         scores=scores,
         server=server,
         honest_files=honest_files,
-        attackers=sorted(code) + sorted(cheats()),
+        attackers=sorted(code) + sorted(cheats()) + ["forger"],
     )
 
 
@@ -600,3 +611,17 @@ def test_links_to_outside_files_are_refused_by_plain_nbgrader_and_workbook_grade
     scores = gradebook_scores(graded.course)
     assert scores["honest_full"] == graded.scores["honest_full"] == sum(points.values())
     assert scores["honest_partial"] == graded.scores["honest_partial"] == points[sorted(points)[0]]
+
+
+def test_the_forger_installs_its_forgery_and_is_graded(graded):
+    assert attack_cell(graded, "forger")["outputs"] == []  # no error: the forgery is in place
+    assert "forger" in graded.scores
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known hole: the guard and IPython run in the student's interpreter",
+)
+def test_replacing_the_guard_itself_does_not_raise_a_blank_submission(graded):
+    assert graded.scores["forger"] == 0, graded.out
