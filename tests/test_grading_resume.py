@@ -3,9 +3,9 @@
 A fresh ``mktemp -d`` folder (a space and a non-ASCII letter in its name, under /tmp) holds a venv
 (its packages reached through a .pth file) and a course with three students of ex01_four_phases.
 One uninterrupted run from there is the reference; then copies of the same course are graded and
-stopped at a stage (the whole process group SIGKILLed while submissions run, Ctrl+C's SIGINT while
-they run, SIGTERM while feedback is written), graded again, and compared with the reference row by
-row: gradebook and CSV. Marker: ``grading``.
+stopped at a stage (sanitize, run, save, feedback, export: see ``CASES`` for which signal where),
+graded again, and compared with the reference row by row: gradebook and CSV. Where grading makes a
+cgroup per submission, none is left behind. Marker: ``grading``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import pytest
 
 pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
-from workbook.course import regions, sandbox  # noqa: E402
+from workbook.course import cgroup, regions, sandbox  # noqa: E402
 
 pytestmark = pytest.mark.grading
 
@@ -178,15 +178,36 @@ def test_grades_from_a_course_and_venv_under_a_fresh_temporary_folder(reference)
     assert "NOT GRADED" not in out
 
 
-@pytest.mark.parametrize(
-    ("how", "trigger"),
-    [
-        ("SIGKILL", "submissions run"),
-        ("SIGINT", "submissions run"),
-        ("SIGTERM", "$ nbgrader generate_feedback"),
-    ],
-)
-def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, trigger, tmp_path):
+#: The line `workbook grade` prints as it enters each stage (progress on stderr, commands it runs).
+STAGES = {
+    "sanitize": "submissions sanitized",
+    "run": "submissions run",
+    "save": "submissions saved",
+    "feedback": "$ nbgrader generate_feedback",
+    "export": "$ nbgrader export",
+}
+#: SIGKILL (a power cut) at every stage; each clean stop at two stages, so every stage gets one too.
+#: SIGINT and SIGHUP go to the whole process group, as Ctrl+C and a closed terminal send them;
+#: SIGTERM to the grader alone, as `kill PID` does.
+CASES = [("SIGKILL", stage) for stage in STAGES] + [
+    ("SIGINT", "sanitize"),
+    ("SIGINT", "run"),
+    ("SIGTERM", "save"),
+    ("SIGTERM", "feedback"),
+    ("SIGHUP", "run"),
+    ("SIGHUP", "export"),
+]
+
+
+def stale_cgroups() -> list | None:
+    """Cgroups of graders no longer running (None where grading makes no cgroups)."""
+    tree = cgroup.tree_or_reason()
+    return cgroup.stale(tree) if isinstance(tree, cgroup.Tree) else None
+
+
+@pytest.mark.parametrize(("how", "stage"), CASES)
+def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, stage):
+    trigger = STAGES[stage]
     course = reference.base / f"course {how}"
     shutil.copytree(reference.pristine, course, symlinks=True)
     process = subprocess.Popen(
@@ -202,10 +223,10 @@ def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, t
         for line in process.stdout:
             seen.append(line)
             if trigger in line:
-                if how == "SIGKILL":  # the grader and all its children at once, as a power cut would
-                    os.killpg(process.pid, signal.SIGKILL)
-                else:
-                    process.send_signal(signal.Signals[how])
+                if how == "SIGTERM":
+                    process.send_signal(signal.SIGTERM)
+                else:  # SIGKILL: the grader and all its children at once, as a power cut would
+                    os.killpg(process.pid, signal.Signals[how])
                 break
         seen.append(process.stdout.read())
         code = process.wait(timeout=300)
@@ -218,6 +239,9 @@ def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, t
     if how != "SIGKILL":
         assert code == 128 + signal.Signals[how].value, out
         assert f"Stopped ({how})" in out and "run the same command again" in out, out
+        assert not stale_cgroups(), "a stopped grader left its submissions' cgroups"
+    elif stage == "run" and stale_cgroups() is not None:
+        assert stale_cgroups(), "killed while submissions ran, yet no cgroup was left to clean up"
     again = subprocess.run(
         grade_command(reference.python, course),
         env=reference.env,
@@ -228,3 +252,4 @@ def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, t
     assert again.returncode == 0, out + again.stdout + again.stderr
     assert gradebook_rows(course) == reference.gradebook
     assert csv_rows(course) == reference.csv
+    assert not stale_cgroups(), "the next run did not remove a killed grader's cgroups"

@@ -647,6 +647,9 @@ def cmd_grade(args) -> int:
                 "Refusing to grade: students' code would run with your rights and reach "
                 f"everything you can. Why: {reason}"
             )
+        from .autograde import SandboxedExecute
+
+        _say(sandbox.caps(SandboxedExecute(config=_config(course)).limits()))  # per submission, or why not
     if not args.names:
         pattern = f"{args.student}/*" if args.student else "*/*"
         names = [n for n in names if any(p.name == n for p in submitted.glob(pattern))]
