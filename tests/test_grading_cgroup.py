@@ -98,6 +98,9 @@ def test_no_usable_tree_is_named_with_what_was_expected(tmp_path):
     proc.write_text("0::/\n")
     with pytest.raises(cgroup.CgroupError, match=r"no cgroup tree under .*fs offers the memory, cpu, pids"):
         cgroup.find(fs, proc)
+    fake_v2(fs, "/grader", controllers="cpu pids")  # v2 without the memory controller, and no v1
+    with pytest.raises(cgroup.CgroupError, match=r"offers the memory, cpu, pids controllers"):
+        cgroup.find(fs, proc)
     with pytest.raises(cgroup.CgroupError, match=r"cannot read .*nowhere"):
         cgroup.find(fs, tmp_path / "nowhere")
 

@@ -208,7 +208,7 @@ def stale_cgroups() -> list | None:
 @pytest.mark.parametrize(("how", "stage"), CASES)
 def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, stage):
     trigger = STAGES[stage]
-    course = reference.base / f"course {how}"
+    course = reference.base / f"course {how} {stage}"
     shutil.copytree(reference.pristine, course, symlinks=True)
     process = subprocess.Popen(
         grade_command(reference.python, course),

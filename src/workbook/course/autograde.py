@@ -41,6 +41,9 @@ from .grading import handed_out, student_repairs
 #: Results on their way, by autograded notebook path (nbconvert deep-copies resources: no Futures there).
 _PENDING: dict[str, Future] = {}
 
+#: Whether the limits were logged already (once per process).
+_CAPS_SAID: list[bool] = []
+
 #: nbgrader's message for a cell stopped by the time limit; `workbook grade` prints it per student.
 TIMEOUT_NOTE = "a cell ran past the time limit and was stopped (scored on what ran)"
 
@@ -144,6 +147,9 @@ class SandboxedExecute(Execute):
         if self.trusted_submissions:
             return super().preprocess(nb, resources)
         sandbox.check()
+        if not _CAPS_SAID:  # plain `nbgrader autograde` says it too (`workbook grade` says it on screen)
+            _CAPS_SAID.append(True)
+            self.log.info(sandbox.caps(self.limits()))
         mine = resources.setdefault("workbook", {})
         key = str(mine.get("pending", ""))
         if key:  # run by ParallelAutograde's pool: its result is used, the code never runs twice

@@ -76,8 +76,8 @@ def find(root: Path = ROOT, cgroup_file: Path = Path("/proc/self/cgroup")) -> Tr
         path = own[""].strip("/")
         # the parent: this cgroup holds processes (ours), so it cannot hand controllers down
         parent = mount / path if not path else (mount / path).parent
-        try:  # for the root cgroup, what the tree has
-            available = set((mount / path / "cgroup.controllers").read_text().split())
+        try:  # what the parent may hand down (prepare enables them in it where needed)
+            available = set((parent / "cgroup.controllers").read_text().split())
         except OSError:
             available = set()
         if set(CONTROLLERS) <= available:
