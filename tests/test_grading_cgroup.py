@@ -119,6 +119,22 @@ def test_a_group_that_cannot_be_made_names_the_path_and_leaves_nothing(tmp_path)
         cgroup.prepare(cgroup.Tree(1, (("memory", tmp_path / "absent" / cgroup.GROUP),)))
 
 
+def test_a_killed_grader_not_yet_collected_counts_as_gone():
+    """A grader SIGKILLed stays a zombie until collected: its cgroups are already stale."""
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        assert cgroup._start_time(child.pid) is not None
+        os.kill(child.pid, 9)
+        deadline = time.monotonic() + 10
+        while cgroup._start_time(child.pid) is not None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert Path(f"/proc/{child.pid}").exists()  # a zombie: not waited for yet
+        assert cgroup._start_time(child.pid) is None
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_without_root_grading_says_the_limits_are_per_process_only(monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     cgroup.tree_or_reason.cache_clear()

@@ -11,14 +11,18 @@ cgroup per submission, none is left behind. Marker: ``grading``.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
+import pty
+import select
 import shutil
 import signal
 import site
 import subprocess
 import sys
 import tempfile
+import termios
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -187,15 +191,16 @@ STAGES = {
     "export": "$ nbgrader export",
 }
 #: SIGKILL (a power cut) at every stage; each clean stop at two stages, so every stage gets one too.
-#: SIGINT and SIGHUP go to the whole process group, as Ctrl+C and a closed terminal send them;
-#: SIGTERM to the grader alone, as `kill PID` does.
-CASES = [("SIGKILL", stage) for stage in STAGES] + [
-    ("SIGINT", "sanitize"),
-    ("SIGINT", "run"),
-    ("SIGTERM", "save"),
-    ("SIGTERM", "feedback"),
-    ("SIGHUP", "run"),
-    ("SIGHUP", "export"),
+#: Sent as they come in real life: SIGINT and SIGKILL to the whole process group (Ctrl+C, a power
+#: cut), SIGTERM to the grader alone (`kill PID`), SIGHUP once by closing the grader's terminal (the
+#: kernel hangs it up: nothing it prints after that is seen) and once to its process group.
+CASES = [("SIGKILL", stage, "group") for stage in STAGES] + [
+    ("SIGINT", "sanitize", "group"),
+    ("SIGINT", "run", "group"),
+    ("SIGTERM", "save", "process"),
+    ("SIGTERM", "feedback", "process"),
+    ("SIGHUP", "run", "terminal"),
+    ("SIGHUP", "export", "group"),
 ]
 
 
@@ -205,40 +210,75 @@ def stale_cgroups() -> list | None:
     return cgroup.stale(tree) if isinstance(tree, cgroup.Tree) else None
 
 
-@pytest.mark.parametrize(("how", "stage"), CASES)
-def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, stage):
-    trigger = STAGES[stage]
-    course = reference.base / f"course {how} {stage}"
-    shutil.copytree(reference.pristine, course, symlinks=True)
+def stop_at(command: list[str], env: dict, trigger: str, how: str, via: str) -> tuple[int, str]:
+    """Run the grader, send ``how`` when ``trigger`` shows; its exit code and what it printed."""
     process = subprocess.Popen(
-        grade_command(reference.python, course),
-        env=reference.env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
     seen = []
     try:
         for line in process.stdout:
             seen.append(line)
             if trigger in line:
-                if how == "SIGTERM":
-                    process.send_signal(signal.SIGTERM)
-                else:  # SIGKILL: the grader and all its children at once, as a power cut would
+                if via == "process":
+                    process.send_signal(signal.Signals[how])
+                else:
                     os.killpg(process.pid, signal.Signals[how])
                 break
         seen.append(process.stdout.read())
-        code = process.wait(timeout=300)
+        return process.wait(timeout=300), "".join(seen)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         process.stdout.close()
-    out = "".join(seen)
+
+
+def hang_up_at(command: list[str], env: dict, trigger: str) -> tuple[int, str]:
+    """Run the grader on a terminal of its own and close that terminal when ``trigger`` shows."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # its controlling terminal
+    )
+    os.close(slave)
+    seen = ""
+    try:
+        while trigger not in seen:
+            ready, _, _ = select.select([master], [], [], 300)
+            block = os.read(master, 65536) if ready else b""
+            if not block:
+                break
+            seen += block.decode("utf-8", "replace")
+        os.close(master)  # the terminal goes away: the kernel sends SIGHUP to the grader
+        master = -1
+        return process.wait(timeout=300), seen
+    finally:
+        if master >= 0:
+            os.close(master)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("how", "stage", "via"), CASES)
+def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, stage, via):
+    trigger = STAGES[stage]
+    course = reference.base / f"course {how} {stage}"
+    shutil.copytree(reference.pristine, course, symlinks=True)
+    command = grade_command(reference.python, course)
+    if via == "terminal":
+        code, out = hang_up_at(command, reference.env, trigger)
+    else:
+        code, out = stop_at(command, reference.env, trigger, how, via)
     assert trigger in out, out
     if how != "SIGKILL":
         assert code == 128 + signal.Signals[how].value, out
-        assert f"Stopped ({how})" in out and "run the same command again" in out, out
+        if via != "terminal":  # a closed terminal shows nothing more, but the exit code says it
+            assert f"Stopped ({how})" in out and "run the same command again" in out, out
         assert not stale_cgroups(), "a stopped grader left its submissions' cgroups"
     elif stage == "run" and stale_cgroups() is not None:
         assert stale_cgroups(), "killed while submissions ran, yet no cgroup was left to clean up"

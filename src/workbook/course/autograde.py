@@ -221,6 +221,12 @@ class Progress:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
     def step(self) -> None:
+        try:
+            self._step()
+        except OSError:  # the terminal went away (SIGHUP): grading itself goes on, or stops cleanly
+            pass
+
+    def _step(self) -> None:
         with self.lock:
             self.done += 1
             elapsed = time.monotonic() - self.started

@@ -147,12 +147,13 @@ def tree_or_reason() -> Tree | str:
 
 
 def _start_time(pid: int) -> str | None:
-    """A process's start time (clock ticks since boot), to tell it from a later one with its pid."""
+    """A running process's start time (clock ticks since boot), to tell it from a later one with its
+    pid; None when it is gone or dead (a zombie: killed, not yet collected by its parent)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    return None if fields[0] in ("Z", "X", "x") else fields[19]
 
 
 @dataclasses.dataclass
