@@ -70,6 +70,7 @@ def test_v2_from_the_root_cgroup_enables_the_controllers_it_needs(tmp_path):
     cgroup.prepare(tree)
     assert (fs / "cgroup.subtree_control").read_text() == "+memory +cpu +pids"
     assert (fs / cgroup.GROUP / "cgroup.subtree_control").read_text() == "+memory +cpu +pids"
+    assert (fs / cgroup.GROUP / "cpu.weight").read_text() == str(100 * (os.cpu_count() or 1))
 
 
 def test_v1_is_used_where_v2_has_no_memory_controller(tmp_path):
@@ -160,6 +161,7 @@ def test_a_group_holds_its_limits_and_every_process_started_inside(tmp_path):
             assert (folder / "cpu.max").read_text().split() == ["50000", "100000"]
             assert (folder / "pids.max").read_text().split() == ["40"]
         else:
+            assert int((files["cpu"].parent / "cpu.shares").read_text()) == 1024 * (os.cpu_count() or 1)
             assert int((files["memory"] / "memory.limit_in_bytes").read_text()) == 300 << 20
             assert int((files["cpu"] / "cpu.cfs_quota_us").read_text()) == 50_000
             assert (files["pids"] / "pids.max").read_text().split() == ["40"]

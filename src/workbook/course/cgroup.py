@@ -123,13 +123,22 @@ def _enable(folder: Path) -> None:
 
 
 def prepare(tree: Tree) -> None:
-    """Make ``workbook-grading`` (kept between runs, empty) and, in v2, hand it the controllers."""
-    for _controller, base in tree.bases:
+    """Make ``workbook-grading`` (kept between runs, empty) and, in v2, hand it the controllers.
+
+    Its CPU weight is that of one busy process per core: the submissions inside (one per core by
+    default) compete with the rest of the machine as one group, and at the default weight a busy
+    machine would leave the whole grading run the share of a single process.
+    """
+    cores = os.cpu_count() or 1
+    for controller, base in tree.bases:
         if tree.version == 2:
             _enable(base.parent)  # already so below a cgroup holding the grader; the root may need it
         _mkdir(base)
         if tree.version == 2:
             _enable(base)
+            _write(base / "cpu.weight", min(10_000, 100 * cores))
+        elif controller == "cpu":
+            _write(base / "cpu.shares", 1024 * cores)
 
 
 @cache
