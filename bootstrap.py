@@ -190,7 +190,7 @@ def setup_kernels() -> None:
     config = VENV / "etc" / "ipython" / "ipython_kernel_config.json"
     settings = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     try:
-        if "workbook.kernel" in config.read_text() and "fetchNews" in settings.read_text():
+        if "workbook.kernel" in config.read_text() and "enableKernelInitNotification" in settings.read_text():
             return
     except OSError:
         pass

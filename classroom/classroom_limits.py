@@ -9,7 +9,8 @@ culler, a logout or remove-user) kills every process left in the cgroup.
 Settings (classroom.env):
   CLASSROOM_MEMORY_LIMIT  memory of everything one person runs, e.g. 2G (default), 0: none
   CLASSROOM_CPU_LIMIT     CPU cores one person may keep busy, e.g. 1 (default), 0: none;
-                          under contention every person gets an equal share
+                          under contention every person gets an equal share, and the class
+                          as a whole weighs as much as that many busy processes of the machine
   CLASSROOM_PIDS_LIMIT    processes and threads one person may run, 512 (default), 0: none
 (Disk space: CLASSROOM_DISK_QUOTA, Linux user quotas set by add-user: see settings.sh.)
 
@@ -98,13 +99,49 @@ def prepare(user: str, limits: dict) -> dict[str, str]:
             except OSError:
                 pass  # no swap accounting on this kernel
         elif controller == "cpu":
-            _write(folder, "cpu.shares", 1024)  # every person the same share when the CPU is busy
+            _write(folder, "cpu.shares", SHARE)  # every person the same share when the CPU is busy
             period = 100_000
             _write(folder, "cpu.cfs_period_us", period)
             _write(folder, "cpu.cfs_quota_us", int(limits["cpu"] * period) if limits["cpu"] > 0 else -1)
+            share_for_the_class(os.path.dirname(folder), starting=folder)
         elif controller == "pids":
             _write(folder, "pids.max", limits["pids"] if limits["pids"] > 0 else "max")
     return folders
+
+
+#: cpu.shares of one person (the kernel's default for one cgroup, or one busy process in the root)
+SHARE = 1024
+
+
+def share_for_the_class(parent: str, starting: str = "") -> int:
+    """Weigh the class's cgroup like as many busy processes as students have a server running.
+
+    Under cgroup v1 the class's folder competes with its siblings (the hub, an instructor's grading
+    run, whatever else the machine runs) as ONE entity: at the default share, 30 students starting
+    together on a machine with a few other busy processes got a few of those processes' CPU between
+    them, and their servers timed out (benchmarks/RESULTS.md, hub_load).  Written at every start and
+    stop; returns the share written (0 when there is no cpu.shares to write).
+    """
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return 0
+    running = 0
+    for name in names:
+        folder = os.path.join(parent, name)
+        if folder == starting:
+            running += 1
+        elif os.path.isdir(folder):
+            try:
+                with open(os.path.join(folder, "cgroup.procs")) as f:
+                    running += any(line.strip() for line in f)
+            except OSError:
+                pass
+    share = min(262_144, SHARE * max(1, running))  # the kernel's largest cpu.shares
+    if not os.path.isfile(os.path.join(parent, "cpu.shares")):
+        return 0
+    _write(parent, "cpu.shares", share)
+    return share
 
 
 def enter(folders: dict[str, str], limits: dict) -> None:
@@ -144,6 +181,8 @@ def end_all(user: str, limits: dict, timeout: float = 10) -> int:
             except ProcessLookupError:
                 pass
         time.sleep(0.05)
+    if "cpu" in folders:
+        share_for_the_class(os.path.dirname(folders["cpu"]))
     return len(killed)
 
 

@@ -93,17 +93,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   rm -rf "$build"
   echo "$digest" > "$stamp"
 fi
-# Everyone: no "news" pop-up, and a notebook opens with the (only) Python kernel instead of asking
-# which kernel to use (the workbook's notebooks carry no kernel metadata).  Students get
-# nbgrader's assignment list only: the per-role labconfig hides the instructors' panels.
-# A Run All clicked while the kernel is still starting is dropped by JupyterLab without a word
-# (README: "Run All right after a kernel starts"): enableKernelInitNotification makes Lab say so.
-mkdir -p "$CLASSROOM_VENV/share/jupyter/lab/settings"
-cat > "$CLASSROOM_VENV/share/jupyter/lab/settings/overrides.json" <<'JSON'
-{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false},
- "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true,
-                                            "enableKernelInitNotification": true}}
-JSON
+# Students get nbgrader's assignment list only: the per-role labconfig hides the instructors' panels.
 # The classroom's nbgrader exchange (per-student inboxes, a collect that refuses impersonation).
 purelib="$("$CLASSROOM_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 install -m 644 "$HERE/classroom_exchange.py" "$purelib/classroom_exchange.py"
@@ -116,7 +106,9 @@ cat > "$CLASSROOM_VENV/etc/ipython/ipython_kernel_config.py" <<'PY'
 c = get_config()  # noqa: F821
 c.IPKernelApp.exec_lines.append("import classroom_limits as _cl; _cl.hint(); del _cl")
 PY
-# Every kernel of the venv loads the workbook (check, cite, load, friendly errors from any first cell).
+# Every kernel of the venv loads the workbook (check, cite, load, friendly errors from any first cell),
+# and Lab opens quietly: no "news" pop-up, the (only) Python kernel without asking, and a word when
+# Run All is clicked while the kernel still starts (workbook.kernel.LAB_SETTINGS, the laptop's too).
 "$CLASSROOM_VENV/bin/workbook" setup >/dev/null
 chmod -R a+rX "$CLASSROOM_VENV"
 

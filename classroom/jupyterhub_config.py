@@ -108,9 +108,11 @@ if env.get("CLASSROOM_DATA"):
 
 
 def pre_spawn_hook(spawner):
-    """Instructors get nbgrader's course tools, students only the assignment list."""
+    """Instructors get nbgrader's course tools, students only the assignment list; everyone's
+    terminals keep the classroom's commands on PATH (jupyter/everyone)."""
     role = "instructors" if INSTRUCTORS in _groups_of(spawner.user.name) else "students"
-    spawner.environment["JUPYTER_CONFIG_PATH"] = os.path.join(ETC, "jupyter", role)
+    folders = (os.path.join(ETC, "jupyter", role), os.path.join(ETC, "jupyter", "everyone"))
+    spawner.environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join(folders)
     spawner.environment["CLASSROOM_ROLE"] = role
     for name in ("CLASSROOM_COURSE_ID", "CLASSROOM_EXCHANGE", "CLASSROOM_COURSE"):
         if env.get(name):

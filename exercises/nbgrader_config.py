@@ -39,6 +39,10 @@ c.LimitOutput.max_traceback = 40
 # nbgrader's defaults, with OverwriteCells replaced by a version that puts back deleted test cells and
 # written-answer cells (and does not crash when neighbouring cells were deleted too). Edited test cells
 # are restored from the gradebook by the same step; duplicated cells lose their grading ids.
+# nbgrader copies a submission's other files before the first of these runs: refuse links before that.
+from workbook.course.grading import refuse_links_before_copying  # noqa: E402
+
+refuse_links_before_copying()
 c.Autograde.sanitize_preprocessors = [
     "workbook.course.grading.RefuseLinks",  # a submission holding links is not graded, not followed
     "nbgrader.preprocessors.ClearOutput",

@@ -1,15 +1,21 @@
 """A hostile class graded in one `workbook grade` run: every attack contained, honest students intact.
 
 The class hands in ex01_four_phases (built from its real release in a temporary course; the source
-notebooks are only read). Two honest students and one student per attack from issue 10 are graded
-together, two at a time, with small limits so the run stays short. Then the instructor "fixes" the
-exercise and regrades one student: nobody is accused of editing a read-only cell.
+notebooks are only read). Two honest students and one student per attack from issues 10 and 21 are
+graded together, two at a time, with small limits so the run stays short: blank submissions that
+try to change how the tests judge them (transformers, monkeypatching), a leaker printing the hidden
+tests encoded, HTML and JavaScript outputs, links to the source and to /etc/shadow (also handed to
+plain `nbgrader autograde`, which refuses them before any kernel starts). Then the instructor
+"fixes" the exercise and regrades one student: nobody is accused of editing a read-only cell.
 """
 
 from __future__ import annotations
 
+import base64
+import codecs
 import csv
 import hashlib
+import html
 import json
 import os
 import re
@@ -18,6 +24,7 @@ import socket
 import subprocess
 import sys
 import threading
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -82,7 +89,40 @@ def attacks(course: Path, port: int) -> dict[str, str]:
         "liar": "class F(float):\n    def __eq__(self, other): return True\n"
         "    def __sub__(self, other): return F(0.0)\n    __rsub__ = __sub__\n"
         "    def __abs__(self): return 0.0\n    def __hash__(self): return 0",
+        "leaker": LEAKER,
     }
+
+
+#: Catches each graders' test as the guard compiles it (an audit hook cannot be removed) and, after
+#: every later cell, prints what it caught in several encodings and as a DataFrame shown in full.
+LEAKER = """import base64, codecs, gc, sys, zlib
+import pandas as pd
+from IPython.display import display
+_caught, _leaked = [], set()
+def _catch(event, args):
+    if event == 'compile' and args and isinstance(args[0], (str, bytes)):
+        text = args[0].decode() if isinstance(args[0], bytes) else args[0]
+        if 'assert' in text and text not in _caught:
+            _caught.append(text)
+sys.addaudithook(_catch)
+def _leak(*_):
+    found = _caught + [t for t in list(In) + list(_ih) + [str(v) for v in globals().values()] if 'assert' in t]
+    found += [o for o in gc.get_objects() if isinstance(o, str) and 'assert' in o]
+    for text in found:
+        if text in _leaked:
+            continue
+        _leaked.add(text)
+        for line in [text] + text.splitlines():
+            b = line.encode()
+            print('b64', base64.b64encode(b).decode(), 'b64z', base64.b64encode(zlib.compress(b)).decode())
+            packer = zlib.compressobj(wbits=-15)
+            print('deflate', base64.b64encode(packer.compress(b) + packer.flush()).decode(),
+                  'cut', base64.b64encode(zlib.compress(b)[:-4]).decode())
+            print('hex', b.hex(), 'rot13', codecs.encode(line, 'rot13'), 'reversed', line[::-1])
+        pd.set_option('display.max_colwidth', None)
+        display(pd.DataFrame({'line': text.splitlines()}))
+get_ipython().events.register('post_run_cell', _leak)
+print('listening')"""
 
 
 def cheats() -> dict[str, str]:
@@ -93,7 +133,46 @@ def cheats() -> dict[str, str]:
         "assertpasser": "import ast\nclass P(ast.NodeTransformer):\n"
         "    def visit_Assert(self, node):\n        return ast.Pass()\n"
         "get_ipython().ast_transformers.append(P())",
+        "monkeypatcher": MONKEYPATCHER,
     }
+
+
+#: Wrong answers (that pass the visible checks), then everything the hidden tests compute with or
+#: could compare with patched, or the data behind ``load`` changed in place, so that they agree.
+MONKEYPATCHER = """import builtins, math, sys, types, numpy, pandas, pandas.testing, workbook, workbook.data
+_ph = load('phases')
+_short = (_ph['end_year'] - _ph['start_year']).idxmin()
+longest = str(_ph.loc[_short, 'name'])  # the shortest phase
+per_phase = {str(name): 0 for name in _ph['name']}
+year_only_pct = 50.0
+workbook.data.package().table('phases').loc[_short, 'end_year'] += 500  # the cached table itself
+_rigged = load('phases')
+workbook.load = workbook.data.load = lambda name, *a, **k: _rigged.copy()
+workbook.tables = workbook.data.tables = lambda *a, **k: _rigged.copy()
+_fake = types.ModuleType('workbook')
+_fake.load, _fake.tables = workbook.load, workbook.tables
+sys.modules['workbook'] = _fake
+pandas.Series.idxmax = lambda self, *a, **k: _short
+pandas.Series.mean = lambda self, *a, **k: 0.5
+pandas.Series.sum = lambda self, *a, **k: 0
+pandas.DataFrame.iterrows.__code__ = (lambda self: iter(())).__code__  # the function itself
+pandas.DataFrame.__len__ = lambda self: len(per_phase)
+pandas.core.indexing._LocIndexer.__getitem__ = lambda self, key: longest
+math.isclose = numpy.isclose = numpy.allclose = lambda *a, **k: True
+pandas.testing.assert_frame_equal = pandas.testing.assert_series_equal = lambda *a, **k: None
+builtins.abs = builtins.round = lambda *a, **k: 0
+builtins.all = builtins.any = lambda *a, **k: True
+print('patched', pandas.Series([1, 3]).idxmax(), math.isclose(1, 2), abs(-5))"""
+
+
+#: Not undone by the guard, which runs in the student's interpreter (exercises/README.md, "Not
+#: protected"): a blank submission that replaces the guard, or IPython's user expressions through
+#: which test results come back, has every test report a pass. Only judging outside the student's
+#: interpreter closes it; kept here, expected to fail, so that the fix shows.
+FORGER = """import sys
+sys.modules['_workbook_grading_guard'].run = lambda source, namespace: 'test ran'
+get_ipython().user_expressions = lambda expressions: {
+    name: {'status': 'ok', 'data': {'text/plain': "'test ran'"}, 'metadata': {}} for name in expressions}"""
 
 
 class LoopbackServer:
@@ -251,13 +330,28 @@ def graded(tmp_path_factory) -> SimpleNamespace:
         submission(student, everything, attack)
     for student, attack in cheats().items():
         submission(student, set(), attack)
+    submission("forger", set(), FORGER)
     linked = course / "submitted" / "linker" / NAME
     linked.mkdir(parents=True)
     (linked / f"{NAME}.ipynb").symlink_to(course / "source" / NAME / f"{NAME}.ipynb")
+    # a real, correct notebook beside links to a file outside and to the source notebook
+    beside = submission("symlinker", everything).parent
+    (beside / "shadow").symlink_to("/etc/shadow")
+    (beside / "answers.txt").symlink_to(course / "source" / NAME / f"{NAME}.ipynb")
     try:
         done = grade(course, env)
     finally:
         server.close()
+    # the same course graded by plain nbgrader (the symlinker only: it is refused before any kernel)
+    plain = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", NAME, "--student=symlinker"],
+        cwd=course,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=600,
+    )
     with open(course / "grades.csv", newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["assignment"] == NAME]
     scores = {r["student_id"]: float(r["score"]) for r in rows if r["status"] != "NOT GRADED"}
@@ -268,10 +362,11 @@ def graded(tmp_path_factory) -> SimpleNamespace:
         env=env,
         done=done,
         out=done.stdout,
+        plain=plain,
         scores=scores,
         server=server,
         honest_files=honest_files,
-        attackers=sorted(code) + sorted(cheats()),
+        attackers=sorted(code) + sorted(cheats()) + ["forger"],
     )
 
 
@@ -311,7 +406,8 @@ def test_honest_classmates_keep_their_files_and_exact_scores(graded):
 def test_every_attacker_is_graded_in_the_same_run(graded):
     for student in graded.attackers:
         assert student in graded.scores, f"{student} has no grade:\n{graded.out}"
-        assert (graded.course / "feedback" / student / NAME / f"{NAME}.html").is_file(), student
+        page = graded.course / "feedback" / student / NAME / f"{NAME}.html"
+        assert page.is_file() == (student != "leaker"), student  # the leaker's is withheld
 
 
 def test_deleting_a_classmates_work_fails(graded):
@@ -427,3 +523,105 @@ def test_html_and_javascript_outputs_are_sanitised_in_feedback(graded):
     assert not [s for s in scripts if "alert(" in s], "the submission's JavaScript is in the page"
     assert "<b>bold</b>" in page  # the HTML output is kept, sanitised
     assert graded.scores["htmlinjector"] == sum(points_of_tests().values())
+
+
+def gradebook_scores(course: Path) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions(NAME)}
+
+
+def test_patching_what_the_tests_compute_with_does_not_raise_a_blank_submission(graded):
+    """Wrong answers, with pandas, NumPy, math, builtins, workbook.load and its data patched."""
+    assert "patched" in attack_output(graded, "monkeypatcher") and not attack_errors(graded, "monkeypatcher")
+    assert graded.scores["monkeypatcher"] == 0, graded.out
+    # each test ran, with the real functions, and judged the answers wrong (visible checks passed)
+    tests = [
+        c
+        for c in autograded(graded, "monkeypatcher")["cells"]
+        if nbg(c).get("grade") and c["cell_type"] == "code"
+    ]
+    failures = [o for c in tests for o in c["outputs"] if o["output_type"] == "error"]
+    assert len(failures) == len(tests) == len(points_of_tests())
+    assert all(f["ename"] == "AssertionError" for f in failures), failures
+    messages = " ".join(f["evalue"] for f in failures)
+    assert (
+        "Not the longest phase" in messages
+        and "wrong count" in messages
+        and "Not the right share" in messages
+    )
+
+
+def encodings(line: str) -> dict[str, str]:
+    data, packer = line.encode(), zlib.compressobj(wbits=-15)
+    return {
+        "plain": line,
+        "html": html.escape(line),
+        "base64": base64.b64encode(data).decode(),
+        "base64 of zlib": base64.b64encode(zlib.compress(data)).decode(),
+        "base64 of raw deflate": base64.b64encode(packer.compress(data) + packer.flush()).decode(),
+        "base64 of zlib, checksum cut": base64.b64encode(zlib.compress(data)[:-4]).decode(),
+        "hex": data.hex(),
+        "rot13": codecs.encode(line, "rot13"),
+        "reversed": line[::-1],
+    }
+
+
+def hidden_lines(graded) -> set[str]:
+    source = json.loads((graded.course / "source" / NAME / f"{NAME}.ipynb").read_text())
+    return {line for line in regions.secret_lines(source["cells"])["hidden test"] if len(line) > 12}
+
+
+def test_hidden_tests_printed_encoded_never_reach_feedback(graded):
+    caught = json.dumps(attack_cell(graded, "leaker")["outputs"]) + json.dumps(autograded(graded, "leaker"))
+    hidden = hidden_lines(graded)
+    # the attack worked in the sandbox: the instructor's copy holds the hidden tests, encoded
+    assert any(encodings(line)["base64 of zlib"] in caught for line in hidden), "the leaker caught nothing"
+    assert "leaker: feedback withheld" in graded.out, graded.out
+    pages = sorted((graded.course / "feedback").rglob("*.html"))
+    assert not [p for p in pages if "leaker" in p.parts], "the leaker's page was handed back"
+    assert graded.scores["leaker"] == sum(points_of_tests().values())  # graded on its own answers
+    for page in pages:  # nobody's page, in any of these encodings
+        text = page.read_text(encoding="utf-8")
+        for line in hidden:
+            for kind, encoded in encodings(line).items():
+                assert encoded not in text, f"{page}: hidden test line as {kind}: {line}"
+
+
+def test_links_to_outside_files_are_refused_by_plain_nbgrader_and_workbook_grade(graded):
+    assert "symlinker: handed in links, which grading never follows" in graded.out
+    assert "handed in links" in graded.not_graded["symlinker"] and "symlinker" not in graded.scores
+    assert graded.plain.returncode != 0, graded.plain.stdout
+    assert "holds links, which grading never follows" in graded.plain.stdout
+    assert f"symlinker/{NAME}/shadow" in graded.plain.stdout  # the message names the link
+    assert "Copying" not in graded.plain.stdout  # refused before nbgrader copies any file of it
+    shadow = Path("/etc/shadow").read_bytes() if os.access("/etc/shadow", os.R_OK) else b"root:"
+    source = (graded.course / "source" / NAME / f"{NAME}.ipynb").read_bytes()
+    assert not (graded.course / "autograded" / "symlinker").exists()
+    assert not (graded.course / "feedback" / "symlinker").exists()
+    for folder in ("autograded", "feedback"):
+        for path in (graded.course / folder).rglob("*"):
+            assert not path.is_symlink(), path
+            if path.is_file():
+                data = path.read_bytes()
+                assert shadow not in data and b"root:" not in data and data != source, path
+    # the classmates graded before keep their exact scores in the gradebook too
+    points = points_of_tests()
+    scores = gradebook_scores(graded.course)
+    assert scores["honest_full"] == graded.scores["honest_full"] == sum(points.values())
+    assert scores["honest_partial"] == graded.scores["honest_partial"] == points[sorted(points)[0]]
+
+
+def test_the_forger_installs_its_forgery_and_is_graded(graded):
+    assert attack_cell(graded, "forger")["outputs"] == []  # no error: the forgery is in place
+    assert "forger" in graded.scores
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known hole: the guard and IPython run in the student's interpreter",
+)
+def test_replacing_the_guard_itself_does_not_raise_a_blank_submission(graded):
+    assert graded.scores["forger"] == 0, graded.out

@@ -234,8 +234,14 @@ def _explorer_states():
             states[f"ClaimVsRecord {subject} {view}"] = lambda s=subject, v=view: charts.with_view(
                 charts.FOR_TABLE[s](), v
             ).to_dict()
-    for place in list(load("places")["name"].astype(str))[:4]:
-        states[f"PlacePicker {place}"] = lambda p=place: charts.places_map(highlight=p).to_dict()
+    picker = widgets.PlacePicker()
+    ids = dict(zip(load("places")["name"].astype(str), load("places")["place_id"].astype(str)))
+    # the first few (disputed islands and Okinawa), one beyond East Asia, and none chosen
+    for place in [*list(ids)[:4], "Madrid", "nothing chosen"]:
+        place_id = ids.get(place, "")
+        states[f"PlacePicker {place}"] = lambda p=place_id, c=picker: with_param(
+            c.chart.chart.to_dict(), "place", p
+        )
     for table in table_names():
         states[f"ChartBuilder {table}"] = lambda t=table: _chart_builder(t)
     states["ChartBuilder cannot draw"] = lambda: charts.placeholder(
@@ -246,7 +252,7 @@ def _explorer_states():
 
 def _chart_builder(table: str) -> dict:
     builder = widgets.ChartBuilder(table)
-    return builder.chart.chart.to_dict()
+    return builder.chart.spec
 
 
 def _capstone() -> dict:

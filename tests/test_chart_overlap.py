@@ -12,6 +12,7 @@ and the tests check, at the sizes the notebooks use:
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from dataclasses import dataclass
@@ -19,7 +20,19 @@ from dataclasses import dataclass
 import pytest
 import vl_convert
 
-from workbook import charts
+from workbook import charts, load, widgets
+
+PLACES = load("places")
+
+
+def _picker_spec() -> dict:
+    """PlacePicker's one chart (every place's layout in it), drawn once for all the states."""
+    if not _PICKER:
+        _PICKER.append(widgets.PlacePicker().chart.chart.to_dict())
+    return copy.deepcopy(_PICKER[0])
+
+
+_PICKER: list[dict] = []
 
 #: What the notebooks draw (02 with the slider at 1.15 too: the label and the line must not cross).
 CHARTS = {
@@ -31,7 +44,7 @@ CHARTS = {
     "timeline by category": lambda: charts.timeline(color="category"),
     "places_map Takeshima": lambda: charts.places_map(highlight="Takeshima"),
     # The explorers' chosen states: the phase the stepper moves to, the claim or the record
-    # alone, and places the picker picks where names crowd (Okinawa/Futenma, the two Koreas).
+    # alone, and every place the picker can pick (its one chart with the param set), and none.
     **{
         f"PhaseStepper phase {p}": (lambda p=p: _with_param(charts.timeline(highlight_phase=1), "phase", p))
         for p in (1, 2, 4)
@@ -44,23 +57,15 @@ CHARTS = {
         for view in ("claim", "record")
     },
     **{
-        f"PlacePicker {place}": (lambda p=place: charts.places_map(highlight=p))
-        for place in (
-            "Okinawa",
-            "Futenma",
-            "Seoul",
-            "Pyongyang",
-            "Korean Demilitarized Zone",
-            "Hong Kong",
-            "Tokyo",
-        )
+        f"PlacePicker {place}": (lambda p=place_id: _with_param(_picker_spec(), "place", p))
+        for place_id, place in [("", "nothing chosen"), *zip(PLACES["place_id"], PLACES["name"])]
     },
 }
 
 
 def _with_param(chart, name: str, value) -> dict:
     """The chart's spec with its param ``name`` set to ``value`` (what a control does in the browser)."""
-    spec = chart.to_dict()
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
     for param in spec.get("params", []):
         if param.get("name") == name:
             param["value"] = value
@@ -160,6 +165,18 @@ def boxes_of(scene: dict) -> tuple[list[Box], dict]:
             for i in items:
                 half = math.sqrt(i.get("size", 64)) / 2
                 x, y = ox + i["x"], oy + i["y"]
+                if i.get("fill") in ("transparent", "none") or i.get("fillOpacity", 1) == 0:
+                    # an outline only (a ring around a chosen point): it covers its line, not its inside
+                    corners = [
+                        (x + half * math.cos(k * math.pi / 12), y + half * math.sin(k * math.pi / 12))
+                        for k in range(25)
+                    ]
+                    for (x1, y1), (x2, y2) in zip(corners, corners[1:]):
+                        width = i.get("strokeWidth", 1)
+                        boxes.extend(
+                            _segment_boxes(x1, y1, x2, y2, width, "ring", name, order, "ring", step=3)
+                        )
+                    continue
                 boxes.append(
                     Box(
                         x - half,
@@ -239,7 +256,7 @@ def test_labels_do_not_overlap_each_other(drawn):
 def test_labels_do_not_sit_on_points_rules_or_lines(drawn):
     name, _spec, _scene, boxes, _frame = drawn
     labels = _marks(boxes, "text")
-    marks = _marks(boxes, "symbol") + _marks(boxes, "rule") + _marks(boxes, "line")
+    marks = _marks(boxes, "symbol") + _marks(boxes, "ring") + _marks(boxes, "rule") + _marks(boxes, "line")
     hits = sorted(
         {(label.what, mark.kind, mark.what) for label in labels for mark in marks if label.overlap(mark) > 2}
     )
@@ -249,7 +266,7 @@ def test_labels_do_not_sit_on_points_rules_or_lines(drawn):
 def test_no_point_is_covered_by_a_rule_or_line_drawn_over_it(drawn):
     name, _spec, _scene, boxes, _frame = drawn
     points = _marks(boxes, "symbol")
-    strokes = [b for b in _marks(boxes, "rule") + _marks(boxes, "line")]
+    strokes = [b for b in _marks(boxes, "rule") + _marks(boxes, "line") + _marks(boxes, "ring")]
     covered = sorted(
         {
             (p.what, s.layer)
@@ -346,3 +363,29 @@ def test_the_measure_sees_a_label_on_a_point_and_a_thick_line_over_points():
     assert any(label.overlap(dot) > 2 for label in labels for dot in dots)
     assert any(r.order > d.order and d.overlap(r) > 0.25 * d.area for r in rules for d in dots)
     assert sum(a.overlap(b) > 0.5 * min(a.area, b.area) for a, b in itertools.combinations(dots, 2)) >= 2
+
+
+def test_the_measure_sees_a_ring_as_its_line():
+    """A ring (an unfilled point) hides what its line crosses and a label on its line, not what lies inside."""
+    import altair as alt
+    import pandas as pd
+
+    scale = alt.Scale(domain=[0, 3])  # 100 px a unit
+    x, y = alt.X("x:Q", scale=scale), alt.Y("y:Q", scale=scale)
+    points = pd.DataFrame({"x": [1.0, 1.01, 2.0], "y": [1.0, 1.0, 1.0]})
+    rings = pd.DataFrame({"x": [1.0, 2.0], "y": [1.0, 1.1]})  # the second passes over the third point
+    chart = alt.layer(
+        alt.Chart(points).mark_point(size=60, filled=True).encode(x=x, y=y),
+        alt.Chart(rings).mark_point(size=450, filled=False, strokeWidth=2.5).encode(x=x, y=y),
+        alt.Chart(pd.DataFrame({"x": [1.04], "y": [1.0]}))
+        .mark_text(text="ON", align="left")
+        .encode(x=x, y=y),
+    ).properties(width=300, height=300)
+    scene = vl_convert.vegalite_to_scenegraph(chart.to_dict(), vl_version=charts.static.VL_VERSION)
+    boxes, _ = boxes_of(scene)
+    dots, rings, labels = _marks(boxes, "symbol"), _marks(boxes, "ring"), _marks(boxes, "text")
+    assert len(dots) == 3 and rings
+    inside, crossed = dots[0], dots[2]
+    assert not any(inside.overlap(r) > 0 for r in rings)
+    assert any(r.order > crossed.order and crossed.overlap(r) > 0 for r in rings)
+    assert any(label.overlap(r) > 2 for label in labels for r in rings)

@@ -719,3 +719,32 @@ def test_an_unquoted_word_in_an_answer_cell_suggests_only_words_or_numbers():
             friendly_errors.explain(NameError, error, None, namespace, "answer_00_3 = sa1997").tips
         )
     assert 'answer_00_3 = "sa1997"' in tips and "is_sa1997" not in tips and "sa1997_claims" in tips
+
+
+def test_a_name_only_a_later_cell_sets_is_not_offered_to_an_answer_above_it(tmp_path):
+    """03's old leak: an answer using a name the Summary sets further down is told so, not sent down."""
+    import json
+
+    from workbook import friendly_errors
+
+    cells = ["record = 1", "answer_03_2 = record_before", "## Summary", "record_before = record + 1"]
+    saved = tmp_path / "03_x.ipynb"
+    saved.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "markdown" if c.startswith("#") else "code", "source": c, "metadata": {}}
+                    for c in cells
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    namespace = {"__session__": str(saved), "record": 1}
+    error = NameError("name 'record_before' is not defined", name="record_before")
+    here = friendly_errors.explain(NameError, error, None, namespace, "answer_03_2 = record_before")
+    assert 'only a cell further down sets it (cell 4, under "Summary")' in here.headline
+    assert "Run the cell that defines" not in " ".join(here.tips)
+    # an edited cell not yet saved: where it sits is unknown, so the setting cell is named as before
+    edited = friendly_errors.explain(NameError, error, None, namespace, "answer_03_2 = record_before * 2")
+    assert "Run the cell that defines record_before first: it is cell 4" in " ".join(edited.tips)

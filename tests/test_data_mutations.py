@@ -594,3 +594,17 @@ def test_public_load_is_safe_across_threads_in_a_fresh_process(tmp_path):
             check=True,
         ).stdout
         assert out.strip() == "[]"
+
+
+def test_a_long_cell_is_refused_whatever_the_csv_modules_limit(data_copy):
+    """Frictionless raises the csv module's one global limit to 40 MB when it reads a CSV: the
+    loader keeps its own, so a missing closing quote is still caught after `workbook data check`."""
+    set_cell("records.csv", R001, "note", BIG)(data_copy)
+    before = csv.field_size_limit(40_000_000)
+    try:
+        with pytest.raises(DataError) as refused:
+            DataPackage(data_copy).table("records")
+    finally:
+        csv.field_size_limit(before)
+    assert (refused.value.file, refused.value.column) == ("records.csv", "note"), str(refused.value)
+    assert "longer than 131,072 characters" in str(refused.value)

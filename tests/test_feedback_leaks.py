@@ -1,4 +1,4 @@
-"""The feedback scan finds hidden tests a submission printed encoded (base64, zlib, hex, rot13, reversed)."""
+"""The feedback scan finds hidden tests a submission printed encoded (base64, zlib, deflate, hex, rot13, reversed)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ def source(tmp_path):
     return path
 
 
+def deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(wbits=-15)
+    return packer.compress(data) + packer.flush()
+
+
 ENCODINGS = {
     "plain": lambda t: t,
     "base64": lambda t: base64.b64encode(t.encode()).decode(),
@@ -36,6 +41,11 @@ ENCODINGS = {
     "urlsafe base64 of zlib": lambda t: base64.urlsafe_b64encode(zlib.compress(t.encode())).decode(),
     "hex": lambda t: t.encode().hex(),
     "hex of zlib": lambda t: zlib.compress(t.encode()).hex(),
+    "base64 of raw deflate": lambda t: base64.b64encode(deflate(t.encode())).decode(),
+    "base64 of zlib, checksum cut": lambda t: base64.b64encode(zlib.compress(t.encode())[:-4]).decode(),
+    "base64 of zlib, cut at a bad length": lambda t: base64.b64encode(zlib.compress(t.encode())).decode()[
+        :-3
+    ],
     "rot13": lambda t: codecs.encode(t, "rot13"),
     "reversed": lambda t: t[::-1],
 }

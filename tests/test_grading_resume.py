@@ -3,29 +3,33 @@
 A fresh ``mktemp -d`` folder (a space and a non-ASCII letter in its name, under /tmp) holds a venv
 (its packages reached through a .pth file) and a course with three students of ex01_four_phases.
 One uninterrupted run from there is the reference; then copies of the same course are graded and
-stopped at a stage (the whole process group SIGKILLed while submissions run, Ctrl+C's SIGINT while
-they run, SIGTERM while feedback is written), graded again, and compared with the reference row by
-row: gradebook and CSV. Marker: ``grading``.
+stopped at a stage (sanitize, run, save, feedback, export: see ``CASES`` for which signal where),
+graded again, and compared with the reference row by row: gradebook and CSV. Where grading makes a
+cgroup per submission, none is left behind. Marker: ``grading``.
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
+import pty
+import select
 import shutil
 import signal
 import site
 import subprocess
 import sys
 import tempfile
+import termios
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 pytest.importorskip("nbgrader", reason="nbgrader is in the test and instructor extras")
-from workbook.course import regions, sandbox  # noqa: E402
+from workbook.course import cgroup, regions, sandbox  # noqa: E402
 
 pytestmark = pytest.mark.grading
 
@@ -178,46 +182,106 @@ def test_grades_from_a_course_and_venv_under_a_fresh_temporary_folder(reference)
     assert "NOT GRADED" not in out
 
 
-@pytest.mark.parametrize(
-    ("how", "trigger"),
-    [
-        ("SIGKILL", "submissions run"),
-        ("SIGINT", "submissions run"),
-        ("SIGTERM", "$ nbgrader generate_feedback"),
-    ],
-)
-def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, trigger, tmp_path):
-    course = reference.base / f"course {how}"
-    shutil.copytree(reference.pristine, course, symlinks=True)
+#: The line `workbook grade` prints as it enters each stage (progress on stderr, commands it runs).
+STAGES = {
+    "sanitize": "submissions sanitized",
+    "run": "submissions run",
+    "save": "submissions saved",
+    "feedback": "$ nbgrader generate_feedback",
+    "export": "$ nbgrader export",
+}
+#: SIGKILL (a power cut) at every stage; each clean stop at two stages, so every stage gets one too.
+#: Sent as they come in real life: SIGINT and SIGKILL to the whole process group (Ctrl+C, a power
+#: cut), SIGTERM to the grader alone (`kill PID`), SIGHUP once by closing the grader's terminal (the
+#: kernel hangs it up: nothing it prints after that is seen) and once to its process group.
+CASES = [("SIGKILL", stage, "group") for stage in STAGES] + [
+    ("SIGINT", "sanitize", "group"),
+    ("SIGINT", "run", "group"),
+    ("SIGTERM", "save", "process"),
+    ("SIGTERM", "feedback", "process"),
+    ("SIGHUP", "run", "terminal"),
+    ("SIGHUP", "export", "group"),
+]
+
+
+def stale_cgroups() -> list | None:
+    """Cgroups of graders no longer running (None where grading makes no cgroups)."""
+    tree = cgroup.tree_or_reason()
+    return cgroup.stale(tree) if isinstance(tree, cgroup.Tree) else None
+
+
+def stop_at(command: list[str], env: dict, trigger: str, how: str, via: str) -> tuple[int, str]:
+    """Run the grader, send ``how`` when ``trigger`` shows; its exit code and what it printed."""
     process = subprocess.Popen(
-        grade_command(reference.python, course),
-        env=reference.env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
     seen = []
     try:
         for line in process.stdout:
             seen.append(line)
             if trigger in line:
-                if how == "SIGKILL":  # the grader and all its children at once, as a power cut would
-                    os.killpg(process.pid, signal.SIGKILL)
-                else:
+                if via == "process":
                     process.send_signal(signal.Signals[how])
+                else:
+                    os.killpg(process.pid, signal.Signals[how])
                 break
         seen.append(process.stdout.read())
-        code = process.wait(timeout=300)
+        return process.wait(timeout=300), "".join(seen)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         process.stdout.close()
-    out = "".join(seen)
+
+
+def hang_up_at(command: list[str], env: dict, trigger: str) -> tuple[int, str]:
+    """Run the grader on a terminal of its own and close that terminal when ``trigger`` shows."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # its controlling terminal
+    )
+    os.close(slave)
+    seen = ""
+    try:
+        while trigger not in seen:
+            ready, _, _ = select.select([master], [], [], 300)
+            block = os.read(master, 65536) if ready else b""
+            if not block:
+                break
+            seen += block.decode("utf-8", "replace")
+        os.close(master)  # the terminal goes away: the kernel sends SIGHUP to the grader
+        master = -1
+        return process.wait(timeout=300), seen
+    finally:
+        if master >= 0:
+            os.close(master)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("how", "stage", "via"), CASES)
+def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, stage, via):
+    trigger = STAGES[stage]
+    course = reference.base / f"course {how} {stage}"
+    shutil.copytree(reference.pristine, course, symlinks=True)
+    command = grade_command(reference.python, course)
+    if via == "terminal":
+        code, out = hang_up_at(command, reference.env, trigger)
+    else:
+        code, out = stop_at(command, reference.env, trigger, how, via)
     assert trigger in out, out
     if how != "SIGKILL":
         assert code == 128 + signal.Signals[how].value, out
-        assert f"Stopped ({how})" in out and "run the same command again" in out, out
+        if via != "terminal":  # a closed terminal shows nothing more, but the exit code says it
+            assert f"Stopped ({how})" in out and "run the same command again" in out, out
+        assert not stale_cgroups(), "a stopped grader left its submissions' cgroups"
+    elif stage == "run" and stale_cgroups() is not None:
+        assert stale_cgroups(), "killed while submissions ran, yet no cgroup was left to clean up"
     again = subprocess.run(
         grade_command(reference.python, course),
         env=reference.env,
@@ -228,3 +292,4 @@ def test_interrupted_run_resumes_to_the_same_gradebook_and_csv(reference, how, t
     assert again.returncode == 0, out + again.stdout + again.stderr
     assert gradebook_rows(course) == reference.gradebook
     assert csv_rows(course) == reference.csv
+    assert not stale_cgroups(), "the next run did not remove a killed grader's cgroups"

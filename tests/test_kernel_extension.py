@@ -117,6 +117,8 @@ def test_install_keeps_other_settings(tmp_path):
     settings = json.loads(written[1].read_text())
     assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
     assert settings["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
+    # a Run All clicked while the kernel starts is announced, not dropped silently (README)
+    assert settings["@jupyterlab/notebook-extension:tracker"]["enableKernelInitNotification"] is True
 
 
 @pytest.mark.slow

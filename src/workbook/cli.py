@@ -46,12 +46,21 @@ Written answers (students before handing in, instructors before grading)::
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from ._common import FAILED, CliError
-from .course.commands import cmd_grade, cmd_release
-from .course.init import cmd_course_init
 from .workspace import DEFAULT_STUDENT_DIR, cmd_start, cmd_update
+
+
+def _later(module: str, name: str):
+    """The command ``workbook.<module>.<name>``, imported only when run: ``workbook start`` does
+    not load the tables, Frictionless or the course wing (nbgrader) it never uses."""
+
+    def command(args):
+        return getattr(importlib.import_module(f"workbook.{module}"), name)(args)
+
+    return command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,12 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     setup.add_argument("--prefix", metavar="FOLDER", help="the Python installation (default: this one)")
 
-    def cmd_setup(args):
-        from .kernel import cmd_setup as run
-
-        return run(args)
-
-    setup.set_defaults(func=cmd_setup)
+    setup.set_defaults(func=_later("kernel", "cmd_setup"))
 
     course = sub.add_parser("course", help="instructors: set up a private course folder")
     course_sub = course.add_subparsers(dest="course_command", metavar="ACTION", required=True)
@@ -126,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FOLDER",
         help="nbgrader's exchange folder on a shared machine, e.g. /srv/nbgrader/exchange",
     )
-    init.set_defaults(func=cmd_course_init)
+    init.set_defaults(func=_later("course.init", "cmd_course_init"))
 
     # -- readings: add the copy a course provides (checked, kept where every kernel finds it)
     readings = sub.add_parser(
@@ -142,12 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     readings_add.add_argument("files", nargs="+", metavar="FILE", help="a reading as a plain .txt file")
     readings_sub.add_parser("where", help="where copies are looked for, and which are usable")
 
-    def cmd_readings(args):
-        from .texts import cmd_readings as run  # imported when used: it loads the tables
-
-        return run(args)
-
-    readings.set_defaults(func=cmd_readings)
+    readings.set_defaults(func=_later("texts", "cmd_readings"))
 
     # -- config: every WORKBOOK_* setting with its current value (workbook.settings)
     config = sub.add_parser(
@@ -157,12 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         "default in use), who reads it and what it is for.",
     )
 
-    def cmd_config(args):
-        from .settings import cmd_config as run
-
-        return run(args)
-
-    config.set_defaults(func=cmd_config)
+    config.set_defaults(func=_later("settings", "cmd_config"))
 
     # -- data check: Frictionless and the workbook's loader over a data folder an instructor edited
     data = sub.add_parser("data", help="instructors: check a data folder after editing a table")
@@ -181,12 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the data folder (default: WORKBOOK_DATA, else the shipped data)",
     )
 
-    def cmd_data_check(args):
-        from .datacheck import cmd_data_check as run
-
-        return run(args)
-
-    check.set_defaults(func=cmd_data_check)
+    check.set_defaults(func=_later("datacheck", "cmd_data_check"))
     # -- written answers: the machine's first pass (ids, quotes, numbers, length, citations)
     written = sub.add_parser(
         "written",
@@ -208,12 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='one object per answer: {"notebook", "cell", "flags": [{"kind", "text", "detail"}]}',
     )
 
-    def cmd_written(args):
-        from .course.written import cmd_written as run  # the course wing, only when asked
-
-        return run(args)
-
-    written.set_defaults(func=cmd_written)
+    written.set_defaults(func=_later("course.written", "cmd_written"))
 
     # -- grades out: the gradebook's totals in Canvas's, Moodle's or a plain CSV format
     grades = sub.add_parser("grades", help="instructors: export the gradebook for Canvas, Moodle or as CSV")
@@ -233,16 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--course", metavar="FOLDER", help="the course folder (with nbgrader_config.py)")
 
-    def cmd_grades(args):
-        from .course.grades_export import cmd_grades_export as run  # the course wing, only when asked
-
-        return run(args)
-
-    grades.set_defaults(func=cmd_grades)
+    grades.set_defaults(func=_later("course.grades_export", "cmd_grades_export"))
 
     for name, helptext, func in (
-        ("release", "instructors: generate the student version of the exercises", cmd_release),
-        ("grade", "instructors: autograde, write feedback and export grades", cmd_grade),
+        (
+            "release",
+            "instructors: generate the student version of the exercises",
+            _later("course.commands", "cmd_release"),
+        ),
+        (
+            "grade",
+            "instructors: autograde, write feedback and export grades",
+            _later("course.commands", "cmd_grade"),
+        ),
     ):
         cmd = sub.add_parser(
             name,

@@ -69,6 +69,19 @@ def _read_regular_file(path: Path, shown: str, limit: int) -> bytes:
     return data
 
 
+#: The longest cell a table may hold: Python's csv default, kept by the loader itself, because the csv
+#: module's limit is one global that other libraries raise (Frictionless sets it to 40 MB when it
+#: reads a CSV), and a cell this long means a closing quote is missing far more often than not.
+CELL_LIMIT = 131_072
+
+
+def _too_long(limit: int) -> str:
+    return (
+        f"a cell is longer than {limit:,} characters: a closing quote is probably missing "
+        "(or the cell is far too long)"
+    )
+
+
 def _csv_rows(text: str):
     return csv.reader(io.StringIO(text, newline=""), strict=True)
 
@@ -243,6 +256,9 @@ class DataPackage:
                     raise DataError(
                         "is blank (every cell is empty); delete the row", file=file, row=row_number
                     )
+                if max(map(len, cells)) > CELL_LIMIT:
+                    column = next(f.name for f, c in zip(fields, cells) if len(c) > CELL_LIMIT)
+                    raise DataError(_too_long(CELL_LIMIT), file=file, row=row_number, column=column)
                 record = {"__row__": row_number}
                 for field, cell in zip(fields, cells):
                     if field.plain and cell and not cell.isspace():
@@ -269,10 +285,7 @@ class DataPackage:
     def _csv_message(exc: csv.Error) -> str:
         text = str(exc)
         if "field larger than field limit" in text:
-            return (
-                f"a cell is longer than {csv.field_size_limit():,} characters: a closing quote is "
-                "probably missing (or the cell is far too long)"
-            )
+            return _too_long(csv.field_size_limit())
         if "expected after" in text:
             return 'a quoted cell goes on after its closing quote: write a quote inside a cell as ""'
         if "unexpected end of data" in text:

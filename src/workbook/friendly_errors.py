@@ -144,8 +144,20 @@ def _name_help(value, namespace: dict, cell: str) -> Help | None:
             ],
         )
     found = _defining_cell(name, namespace, cell)
+    if found is not None and found[3]:
+        number, heading, _first_line, _below = found
+        under = f', under "{heading}"' if heading else ""
+        return Help(
+            f"Python does not know the name {name} here: only a cell further down sets it "
+            f"(cell {number}{under}).",
+            [
+                "This cell comes before it, so work from what the cells above give you. "
+                "Running the notebook from the top must work, in order.",
+                f"If {name} is something you meant to compute yourself, write that step in this cell.",
+            ],
+        )
     if found is not None:
-        number, heading, first_line = found
+        number, heading, first_line, _below = found
         under = f', under "{heading}"' if heading else ""
         return Help(
             f"Python does not know the name {name} yet.",
@@ -192,11 +204,13 @@ def notebook_path(namespace: dict) -> Path | None:
     return None
 
 
-def _defining_cell(name: str, namespace: dict, current: str) -> tuple[int, str, str] | None:
-    """(cell number from 1, the heading above it, its first line) of the saved cell that sets ``name``.
+def _defining_cell(name: str, namespace: dict, current: str) -> tuple[int, str, str, bool] | None:
+    """(cell number from 1, the heading above it, its first line, below?) of the saved cell that sets ``name``.
 
     The one nearest above the running cell when that cell is found in the saved notebook, else the
-    first.  None when the notebook can't be read or no cell sets the name.
+    first.  When the running cell is found and only cells below it set the name, the first of those,
+    with ``below`` True (an answer must not lean on it: Run All would hide the slip).  None when the
+    notebook can't be read or no cell sets the name.
     """
     import json
 
@@ -216,9 +230,10 @@ def _defining_cell(name: str, namespace: dict, current: str) -> tuple[int, str, 
         for i, c in enumerate(cells)
         if c.get("cell_type") == "code" and name in cell_runs.assigned_names(sources[i])
     ]
-    above = [i for i in setters if i < here]
-    if not setters or (here < len(cells) and not above):
+    if not setters:
         return None
+    above = [i for i in setters if i < here]
+    below = here < len(cells) and not above
     index = above[-1] if above else setters[0]
     heading = ""
     for i in range(index, -1, -1):
@@ -235,7 +250,7 @@ def _defining_cell(name: str, namespace: dict, current: str) -> tuple[int, str, 
         ),
         "",
     )
-    return index + 1, heading, first_line[:60] + (" …" if len(first_line) > 60 else "")
+    return index + 1, heading, first_line[:60] + (" …" if len(first_line) > 60 else ""), below
 
 
 _UNEXPECTED = re.compile(r"(\w+)\(\) got an unexpected keyword argument '(\w+)'")

@@ -27,11 +27,16 @@ from . import cell_runs, friendly_errors
 EXTENSION = "workbook.kernel"
 #: What the kernel gives every notebook, like its first cell would.
 NAMES = ("load", "tables", "cite", "check", "progress")
-#: Lab settings for the workbook: no "Jupyter news?" toast, and a notebook starts its (only) kernel
-#: instead of asking which kernel to use.
+#: Lab settings for the workbook (laptop and classroom alike): no "Jupyter news?" toast; a notebook
+#: starts its (only) kernel instead of asking which kernel to use; and Lab says "kernel is
+#: initializing" when a student clicks Run All before the kernel is ready, instead of dropping the
+#: click without a word (README: "Run All right after a kernel starts").
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+    "@jupyterlab/notebook-extension:tracker": {
+        "autoStartDefaultKernel": True,
+        "enableKernelInitNotification": True,
+    },
 }
 _state = {"shell": None, "charts": False}
 

@@ -4,13 +4,17 @@ An explorer is a widget: reopen the saved notebook with a new kernel and Jupyter
 it ("Error displaying widget: model not found").  So right before the widget the explorer shows a
 stand-in (one output): what its controls are set to, the text it shows, and a picture of its chart,
 each time the student changes something (the output is updated in place, so the saved notebook
-holds the last state).  The style rule of ``charts.static`` shows the stand-in only while the
-widget beside it has not drawn: live explorer -> widget only; reopened -> stand-in only.
+holds the last state; a chart's new picture is drawn once the student pauses, and a chart whose
+params a control moves is drawn with their values).  The style rule of ``charts.static`` shows the
+stand-in only while the widget beside it has not drawn: live explorer -> widget only; reopened ->
+stand-in only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
+import json
 import re
 
 import ipywidgets as W
@@ -41,23 +45,47 @@ def _control_text(widget) -> str | None:
     return f"{description} {value}".strip()
 
 
-_PICTURES: dict[int, tuple[object, str]] = {}  # chart widget id -> (the spec drawn, its picture)
+#: chart widget id -> (the spec drawn, its pictures by the params' values)
+_PICTURES: dict[int, tuple[object, dict[str, str]]] = {}
+#: Pictures kept per chart (one per recent setting of its params: a slider moved back and forth).
+_KEEP = 8
+#: Seconds after a chart's last change that an explorer's stand-in gets the chart's new picture.
+PICTURE_DELAY = 1.0
+
+
+def _with_params(spec: dict, values: dict) -> dict:
+    """``spec`` with its params set to ``values``: the chart as the browser shows it now (a param widget)."""
+    params = spec.get("params")
+    if not values or not isinstance(params, list):
+        return spec
+    moved = [
+        {**p, "value": values[p["name"]]}
+        if isinstance(p, dict) and "value" in p and values.get(p.get("name")) is not None
+        else p
+        for p in params
+    ]
+    return {**spec, "params": moved}
 
 
 def _picture(chart) -> str:
-    """The chart's picture, drawn again only when its spec changed (a slider moves text, not charts)."""
+    """The chart's picture as it stands (its params too), drawn again only for a spec or params not drawn lately."""
     spec = getattr(chart, "spec", None)
     if not isinstance(spec, dict) or not spec:
         return ""
+    values = dict(getattr(chart, "_params", None) or {})
+    key = json.dumps(values, sort_keys=True, default=str)
     drawn = _PICTURES.get(id(chart))
-    if drawn is not None and drawn[0] is spec:
-        return drawn[1]
-    try:
-        picture = static.picture_html(spec, RERUN).replace(static.STYLE, "")
-    except Exception:  # noqa: BLE001 - a chart vl-convert can't draw: its text still shows
-        picture = ""
-    _PICTURES[id(chart)] = (spec, picture)
-    return picture
+    if drawn is None or drawn[0] is not spec:
+        drawn = _PICTURES[id(chart)] = (spec, {})
+    pictures = drawn[1]
+    if key not in pictures:
+        try:
+            pictures[key] = static.picture_html(_with_params(spec, values), RERUN).replace(static.STYLE, "")
+        except Exception:  # noqa: BLE001 - a chart vl-convert can't draw: its text still shows
+            pictures[key] = ""
+        while len(pictures) > _KEEP:
+            del pictures[next(iter(pictures))]
+    return pictures[key]
 
 
 def standin_html(widget) -> str:
@@ -100,16 +128,34 @@ def show(widget) -> None:
         display(widget)
         return
     handle = display(standin_bundle(widget), raw=True, display_id=True)
+    waiting: list[asyncio.TimerHandle] = []
 
-    def refresh(change=None):
+    def refresh_now():
+        waiting.clear()
         try:
             handle.update(standin_bundle(widget), raw=True)
         except Exception:  # noqa: BLE001 - the stand-in must never break the explorer
             pass
 
+    def refresh(change=None):
+        # Text is cheap: now (or with the new picture, when one is waiting).
+        if waiting:
+            return refresh_later()
+        refresh_now()
+
+    def refresh_later(change=None):
+        # A chart's new picture is not (vl-convert, 0.05-0.5 s): drawn once the student pauses,
+        # after the live chart was sent, and only for the last of many changes.
+        for timer in waiting:
+            timer.cancel()
+        try:
+            waiting[:] = [asyncio.get_running_loop().call_later(PICTURE_DELAY, refresh_now)]
+        except RuntimeError:  # no event loop running (not in a kernel's message handler)
+            refresh_now()
+
     for part in _walk(widget):
         if isinstance(part, alt.JupyterChart):
-            part.observe(refresh, names="spec")
+            part.observe(refresh_later, names=["spec", "_params"])  # a param widget moves _params only
         elif hasattr(part, "value") and not isinstance(part, (W.Button, W.Play)):
             part.observe(refresh, names="value")
     display(widget)

@@ -14,15 +14,18 @@ redrawn in place.  Every number shown comes from the workbook's tables (``load``
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import ipywidgets as W
 import pandas as pd
+from altair.utils.schemapi import debug_mode
 
 from . import charts, table_display
 from .access import Link, explorer_box
 from .charts import alt
 from .charts.claims_vs_record import CEILING_PARAM, VIEW_PARAM
 from .charts.claims_vs_record import VIEWS as VIEW_VALUES
+from .charts.places import PLACE_PARAM
 from .charts.timeline import PHASE_PARAM
 from .data import load, table_names
 from .provenance import cite, claim_citation
@@ -412,11 +415,16 @@ class ClaimVsRecord(Explorer):
 
 
 class PlacePicker(Explorer):
-    """Pick a place: see every name it goes by, who disputes it, and where the readings mention it."""
+    """Pick a place: see every name it goes by, who disputes it, and where the readings mention it.
+
+    The map is drawn once with every place's name laid out for every choice; the list moves its
+    ``place`` param in the browser (no kernel), and the kernel then writes the text beside it.
+    """
 
     def __init__(self):
         self.places = load("places")
         names = list(self.places["name"].astype(str))
+        self._ids = tuple(self.places["place_id"].astype(str))
         self.place = W.Dropdown(
             options=names,
             value=names[0],
@@ -424,24 +432,32 @@ class PlacePicker(Explorer):
             style=STYLE,
             tooltip="Choose a place the readings discuss",
         )
+        # A screen reader hears one line when the place changes; the details below stay readable.
+        self.status = W.HTML()
+        self.status.add_class("workbook-live")
         self.text = W.HTML()
         self.current = None
-        self.text.add_class("workbook-live")
         self.place.observe(self._update, names="value")
         self._update()
-        self.widget = explorer_box([self.place, self.text, self.chart, self.data_view])
+        self.widget = explorer_box(
+            [self.place, self.status, self.text, self.chart, self.data_view],
+            [Link(self.place, self.chart, PLACE_PARAM, trait="index", values=self._ids)],
+        )
 
     def _update(self, change=None) -> None:
-        row = self.places[self.places["name"].astype(str) == self.place.value].iloc[0]
+        row = self.places.iloc[list(self.place.options).index(self.place.value)]
         self.current = row
         other = "none" if pd.isna(row["other_names"]) else row["other_names"]
         note = "" if pd.isna(row.get("note")) else f"<p>{_e(row['note'])}</p>"
+        disputed = "not disputed" if str(row["dispute"]) == "none" else f"disputed by {row['dispute']}"
+        self.status.value = f"<p><strong>{_e(row['name'])}</strong> ({_e(row['kind'])}, {_e(disputed)})</p>"
         self.text.value = (
-            f"<p><strong>{_e(row['name'])}</strong></p>"
             f"<p><b>Other names:</b> {_e(other)}<br><b>Kind:</b> {_e(row['kind'])}<br>"
             f"<b>Disputed by:</b> {_e(row['dispute'])}<br><b>Mentioned in:</b> {_e(row['mentions'])}</p>{note}"
         )
-        self._draw(charts.places_map(self.places, highlight=row["place_id"]))
+        if self.chart is None:
+            self._draw(charts.places_map(self.places, highlight=row["place_id"], choosable=True))
+        self._set_param(PLACE_PARAM, str(row["place_id"]), self.place)
 
 
 # --------------------------------------------------------------------------- the 1% ceiling
@@ -502,18 +518,58 @@ class CeilingSlider(Explorer):
 # --------------------------------------------------------------------------- build your own chart
 
 NONE = "(none)"
+#: A column names bars when its values are short labels (longer text is a sentence, not a category).
+LABEL_CHARS = 50
+#: A column colours bars when it has no more kinds than the palette has colours (so none repeat).
+COLOUR_KINDS = len(charts.PALETTE)
+#: Charts ChartBuilder keeps per table for choices made before (a choice made again is not built again).
+KEEP_CHARTS = 64
+#: What ChartBuilder shows for one choice: the chart's spec, the message, "Show the data", the error.
+Built = tuple[dict, str, str, str]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which columns of a table fit each of ChartBuilder's drop-downs, worked out once per table."""
+
+    bars: list[str]  # short labels or whole numbers: one bar for each value
+    lengths: list[str]  # numbers: a bar's length
+    colours: list[str]  # a few kinds: one colour for each
+
+    @classmethod
+    def of(cls, data: pd.DataFrame) -> Roles:
+        bars, lengths, colours = [], [], []
+        for column in map(str, data.columns):
+            values = data[column].dropna()
+            if values.empty:
+                continue
+            number = charts.is_number_column(data[column])
+            if number:
+                lengths.append(column)
+            whole = number and bool((values.astype(float) % 1 == 0).all())
+            if whole or (not number and values.astype(str).str.len().max() <= LABEL_CHARS):
+                bars.append(column)
+            if 2 <= values.nunique() <= COLOUR_KINDS:
+                colours.append(column)
+        return cls(bars, lengths, colours)
 
 
 class ChartBuilder(Explorer):
     """Choose a table and columns; get a bar chart, or a message saying why it can't be drawn.
 
-    ``.error`` is "" when the chart was drawn, otherwise the reason (no exception is raised).
+    Each drop-down offers only the columns that fit its role: labels or whole numbers for the bars,
+    numbers for their length, a few kinds for the colours.  ``.error`` is "" when the chart was
+    drawn, otherwise the reason (no exception is raised); ``.chart.spec`` is the chart drawn.
+    A change costs the kernel one chart built (not validated again: ``charts.bar`` builds only
+    well-formed charts), or nothing for a choice made before.
     """
 
     def __init__(self, table: str = "defence_spending"):
-        self.data = load(table)
         self.error = ""
         self._busy = False
+        # per table: its rows, which columns fit each role, and the charts built from it so far
+        self._tables: dict[str, tuple[pd.DataFrame, Roles, dict[tuple, Built]]] = {}
+        self.data, self.roles, _ = self._table(table)
         self.table = W.Dropdown(
             options=table_names(),
             value=table,
@@ -522,7 +578,9 @@ class ChartBuilder(Explorer):
             tooltip="Which workbook table to draw from",
         )
         self.x = W.Dropdown(
-            description="Bars for each (x):", style=STYLE, tooltip="Column whose values become the bars"
+            description="Bars for each (x):",
+            style=STYLE,
+            tooltip="Column whose values become the bars (labels or whole numbers)",
         )
         self.y = W.Dropdown(
             description="Bar length (y, numbers):",
@@ -530,10 +588,14 @@ class ChartBuilder(Explorer):
             tooltip="Column of numbers that sets each bar's length",
         )
         self.color = W.Dropdown(
-            description="Colour by:", style=STYLE, tooltip="Optional column that colours the bars"
+            description="Colour by:",
+            style=STYLE,
+            tooltip=f"Optional column with 2 to {COLOUR_KINDS} kinds of value that colours the bars",
         )
         self.message = W.HTML()
         self.message.add_class("workbook-live")  # "This can't be drawn: ..." is announced
+        self.chart = charts.live(None)
+        self.data_view = W.HTML()
         self._set_columns()
         self.table.observe(self._new_table, names="value")
         for control in (self.x, self.y, self.color):
@@ -544,51 +606,78 @@ class ChartBuilder(Explorer):
         )
 
     def _set_columns(self) -> None:
-        """Offer the columns of the chosen table, with sensible first choices."""
-        columns = list(map(str, self.data.columns))
-        numbers = [c for c in columns if charts.is_number_column(self.data[c])]
-        words = [c for c in columns if c not in numbers]
+        """Offer the columns of the chosen table that fit each role, with sensible first choices."""
+        roles = self.roles
+        few = [c for c in roles.bars if c not in roles.lengths and self.data[c].nunique() <= 30]
         self._busy = True
         try:
-            # Only number columns can set a bar's length; anything can name the bars.
-            self.x.options, self.y.options, self.color.options = columns, numbers or columns, [NONE] + columns
-            self.x.value = "year" if "year" in columns else (words or columns)[0]
-            self.y.value = "value" if "value" in numbers else (numbers or columns)[0]
-            self.color.value = next((c for c in ("source", "reading") if c in columns), NONE)
+            self.x.options, self.y.options = roles.bars, roles.lengths
+            self.color.options = [NONE] + roles.colours
+            self.x.value = "year" if "year" in roles.bars else (few or roles.bars or [None])[0]
+            self.y.value = "value" if "value" in roles.lengths else (roles.lengths or [None])[0]
+            self.color.value = next((c for c in ("source", "reading") if c in roles.colours), NONE)
         finally:
             self._busy = False
 
+    def _table(self, name: str) -> tuple[pd.DataFrame, Roles, dict[tuple, Built]]:
+        """The table ``name``, loaded and sorted into roles once per builder."""
+        if name not in self._tables:
+            data = load(name)
+            self._tables[name] = (data, Roles.of(data), {})
+        return self._tables[name]
+
     def _new_table(self, change=None) -> None:
-        self.data = load(self.table.value)
+        self.data, self.roles, _ = self._table(self.table.value)
         self._set_columns()
         self._update()
 
     def _update(self, change=None) -> None:
         if self._busy:
             return
-        name, x, y = self.table.value, self.x.value, self.y.value
+        name = self.table.value
         color = None if self.color.value == NONE else self.color.value
+        key = (self.x.value, self.y.value, color)
+        data, _, built = self._table(name)
+        if data is not self.data:  # rows put in ``.data`` by code: built afresh, not kept
+            built = {}
+        made = built.pop(key, None) or self._build(name, *key)
+        built[key] = made  # the newest last: the oldest is dropped first
+        if len(built) > KEEP_CHARTS:
+            del built[next(iter(built))]
+        spec, self.message.value, self.data_view.value, self.error = made
+        self.chart.spec = spec
+
+    def _build(self, name: str, x, y, color) -> Built:
+        """For one choice: the chart's spec, the message above it, its "Show the data" table, the error."""
         hover = " Hover over a bar for its citation." if "citation" in self.data.columns else ""
-        shown = self.data.dropna(subset=list(dict.fromkeys([x, y])))  # a bar needs both: no "(missing)"
-        left_out = len(self.data) - len(shown)
         try:
-            chart = charts.bar(
-                shown,
-                x,
-                y,
-                color=color,
-                title=f"{y} for each {x}",
-                description=f"Bar chart of {y} for each {x} in the {name} table.{hover}",
-                source=f"the {name} table, workbook.load({name!r})",
-            )
+            if x is None or y is None:
+                raise ValueError(
+                    f"the {name} table has no column of "
+                    f"{'numbers for the bar length' if y is None else 'labels to name the bars'}: "
+                    "choose another table."
+                )
+            shown = self.data.dropna(subset=list(dict.fromkeys([x, y])))  # a bar needs both: no "(missing)"
+            left_out = len(self.data) - len(shown)
+            with debug_mode(False):  # Altair checks each part as it is made: bar() makes only valid ones
+                chart = charts.bar(
+                    shown,
+                    x,
+                    y,
+                    color=color,
+                    title=f"{y} for each {x}",
+                    description=f"Bar chart of {y} for each {x} in the {name} table.{hover}",
+                    source=f"the {name} table, workbook.load({name!r})",
+                )
         except (ValueError, TypeError) as exc:
-            self.error = str(exc)
-            self.message.value = f"<p><b>This can't be drawn:</b> {_e(self.error)}</p>"
+            error = str(exc)
+            message = f"<p><b>This can't be drawn:</b> {_e(error)}</p>"
             chart = charts.placeholder("No chart: see the message above.")
         else:
-            self.error = ""
+            error = ""
             without = f" {left_out} rows without a {x} or a {y} are left out." if left_out else ""
-            self.message.value = (
+            message = (
                 f"<p>{_e(shown.shape[0])} rows from <code>{_e(name)}</code>.{_e(without)}{_e(hover)}</p>"
             )
-        self._draw(chart)
+        spec = chart.to_dict(validate=False)
+        return spec, message, charts.table_html(spec), error

@@ -19,6 +19,7 @@ Three parts, used by ``conftest.py`` and ``test_notebooks_in_browser.py``:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import re
@@ -973,3 +974,41 @@ class NotebookPage:
         finally:
             deleted = self.server.delete_sessions_for(self.notebook)
         return deleted
+
+
+# -- a kernel held still ----------------------------------------------------------------------
+def kernel_pids(server: LabServer, notebook: str) -> list[int]:
+    """The processes of the kernels this server runs for ``notebook`` (found by their connection files)."""
+    ids = [s["kernel"]["id"] for s in server.sessions() if s.get("path") == notebook and s.get("kernel")]
+    runtime = str(server.jupyter_dirs["JUPYTER_RUNTIME_DIR"]).encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if runtime in cmdline and any(f"kernel-{i}.json".encode() in cmdline for i in ids):
+            found.append(int(entry.name))
+    return found
+
+
+@contextlib.contextmanager
+def kernel_paused(server: LabServer, notebook: str):
+    """The notebook's kernel stopped (SIGSTOP) inside the block, so nothing the page does meanwhile can
+    lean on it; resumed (SIGCONT) on the way out, whatever happened.  Messages sent meanwhile wait in
+    its sockets and are answered after."""
+    pids = kernel_pids(server, notebook)
+    if not pids:
+        raise RuntimeError(f"no kernel process found for {notebook} (sessions: {server.sessions()})")
+    stopped = []
+    try:
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+            stopped.append(pid)
+        yield pids
+    finally:
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass

@@ -9,11 +9,12 @@ control).  The controls must carry the names and states assistive technology rea
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 
 import pytest
-from labdriver import NotebookPage, artifacts_dir
+from labdriver import NotebookPage, artifacts_dir, kernel_paused
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +30,9 @@ class Plan:
     control: str
     key: str
     expect: str  # "chart" or "text"
+    #: The chart must change with the kernel stopped (it answers in the browser); the text the
+    #: kernel writes beside it follows once the kernel runs again.
+    without_kernel: bool = False
 
 
 PLANS = {
@@ -37,7 +41,9 @@ PLANS = {
     "ClaimVsRecord": Plan(
         'widgets.ClaimVsRecord("personnel")', ".widget-toggle-buttons button", "ArrowLeft", "chart"
     ),
-    "PlacePicker": Plan("widgets.PlacePicker()", ".widget-dropdown select", "ArrowDown", "chart"),
+    "PlacePicker": Plan(
+        "widgets.PlacePicker()", ".widget-dropdown select", "ArrowDown", "chart", without_kernel=True
+    ),
     "ChartBuilder": Plan("widgets.ChartBuilder()", ".widget-dropdown select", "ArrowDown", "chart"),
     "ClaimExplorer": Plan("widgets.ClaimExplorer()", ".widget-dropdown select", "ArrowDown", "text"),
     "BudgetCalculator": Plan(
@@ -151,17 +157,31 @@ def test_explorer_works_from_the_keyboard_alone(explorers_page, name):
             f"{name}: 15 Tabs from its cell never reached {plan.control} (focus on {state and state['focused']})"
         )
     before = state
-    page.page.keyboard.press(plan.key)
     what = "charts" if plan.expect == "chart" else "texts"
+    held = kernel_paused(page.server, NOTEBOOK) if plan.without_kernel else contextlib.nullcontext()
     try:
-        after = page.wait_until(
-            lambda: (s := _state(page, name)) and s[what] != before[what] and all(s["charts"]) and s,
-            20,
-            f"the {plan.expect} of {name} to change after {plan.key}",
-        )
+        with held:
+            page.page.keyboard.press(plan.key)
+            after = page.wait_until(
+                lambda: (s := _state(page, name)) and s[what] != before[what] and all(s["charts"]) and s,
+                20,
+                f"the {plan.expect} of {name} to change after {plan.key}"
+                + (" with its kernel stopped" if plan.without_kernel else ""),
+            )
+            if plan.without_kernel:
+                page.pump(300)
+                assert _state(page, name)["texts"] == before["texts"], (
+                    f"{name}: its text changed while the kernel was stopped: the measure is broken"
+                )
     except TimeoutError:
         page.screenshot(label=f"keyboard-{name}")
         raise
+    if plan.without_kernel:  # the kernel, running again, hears the change and writes the text
+        page.wait_until(
+            lambda: _state(page, name)["texts"] != before["texts"],
+            30,
+            f"{name}'s text after the kernel resumed",
+        )
     assert after["inRoot"], f"{name}: focus left the explorer after {plan.key} (now on {after['focused']})"
     assert after["activeCell"] == before["activeCell"], (
         f"{name}: the notebook took {plan.key} (active cell moved)"

@@ -12,12 +12,13 @@ notebook by notebook: about 10-20 s a notebook.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from dataclasses import dataclass
 
 import pytest
-from labdriver import REPORT, NotebookPage, artifacts_dir, notebook_files, notebooks_dir
+from labdriver import REPORT, NotebookPage, artifacts_dir, kernel_paused, notebook_files, notebooks_dir
 
 pytestmark = pytest.mark.browser
 
@@ -34,12 +35,15 @@ class Interaction:
     the button's text; None = the first control of that kind in the notebook.
     expect: "chart" (a chart's drawing must change), "text" (an HTML/Output widget or output
     must change) or "any".
+    without_kernel: the chart must change with the notebook's kernel stopped (it answers in the
+    browser), and no text may change until the kernel runs again; then the text must follow.
     """
 
     kind: str
     label: str | None = None
     expect: str = "any"
     presses: int = 3
+    without_kernel: bool = False
 
 
 # Widgets specific to each notebook (by its number; see src/workbook/widgets.py). A notebook not
@@ -57,7 +61,9 @@ INTERACTIONS: dict[str, list[Interaction]] = {
         Interaction("toggle", "Show", expect="chart"),  # ClaimVsRecord (fuel)
         Interaction("dropdown", "Reading", expect="text"),
     ],  # ClaimExplorer
-    "05": [Interaction("dropdown", "Place", expect="chart")],  # PlacePicker: place -> highlighted map
+    "05": [
+        Interaction("dropdown", "Place", expect="chart", without_kernel=True)
+    ],  # PlacePicker: the map's param
     "06": [Interaction("toggle", "Show", expect="chart")],  # ClaimVsRecord (compensation)
     "07": [Interaction("dropdown", "Reading", expect="text")],  # ClaimExplorer
     "08": [Interaction("dropdown", "Table", expect="chart")],  # ChartBuilder: table -> a new bar chart
@@ -298,13 +304,32 @@ def _interact(page, plan, specific, done, problems):
             .as_element()
         )
         _view_shot(page, output, f"{shot}-before.png")
-        what = f"{label or interaction.kind}: " + _operate(page, interaction, control)
+        held = (
+            kernel_paused(page.server, page.notebook)
+            if interaction.without_kernel
+            else contextlib.nullcontext()
+        )
+        what = f"{label or interaction.kind}"
         try:
-            page.wait_until(
-                lambda: _changed(before, page.snapshot(box), interaction.expect),  # noqa: B023 - used at once
-                20,
-                f"the {interaction.expect} driven by the {interaction.kind} to change",
-            )
+            with held:
+                what += ": " + _operate(page, interaction, control)
+                page.wait_until(
+                    lambda: _changed(before, page.snapshot(box), interaction.expect),  # noqa: B023 - used at once
+                    20,
+                    f"the {interaction.expect} driven by the {interaction.kind} to change"
+                    + (" with the kernel stopped" if interaction.without_kernel else ""),
+                )
+                if interaction.without_kernel and page.snapshot(box)["texts"] != before["texts"]:
+                    problems.append(
+                        f"{what}: text changed while the kernel was stopped (the check is broken)"
+                    )
+                    continue
+            if interaction.without_kernel:
+                page.wait_until(
+                    lambda: page.snapshot(box)["texts"] != before["texts"],  # noqa: B023 - used at once
+                    30,
+                    "the text the kernel writes, once it runs again",
+                )
         except TimeoutError:
             after = page.snapshot(box)
             page.wait_idle(60)

@@ -26,6 +26,8 @@ CELLS = [
     "charts.spending_chart()",
     "slider = widgets.CeilingSlider()\nslider",
 ]
+#: A source title the spending chart quotes from data/records.csv (its saved picture once cut it to "1.0%").
+SOURCE_TITLE = "Time, 'Japan: the 1.004% solution'"
 #: A saved notebook must stay small: two pictures of tens of kB, never the ~0.9 MB widget bundle.
 MAX_SAVED_BYTES = 250_000
 
@@ -123,6 +125,14 @@ def test_saved_notebook_reopens_with_pictures_and_runs_live_again(lab_server, br
         assert "defence budget" in figures[0]["alt"] and "ceiling" in figures[0]["alt"], figures[0]["alt"]
         for figure in figures:
             assert "Source:" in figure["caption"] and "Run this cell" in figure["caption"], figure["caption"]
+            assert SOURCE_TITLE in figure["caption"], figure["caption"]  # the data's words, not "1.0%"
+        # What a screen reader gets: each figure named by its whole caption.  (JupyterLab skips drawing
+        # cells out of view, content-visibility: auto, so their innerText reads as "" while the caption
+        # is still in the page and in the accessibility tree: measure the tree, not innerText.)
+        figures_named = second.page.locator(PANEL).get_by_role("figure")  # by accessible name (substring)
+        assert figures_named.count() == 2
+        for part in ("Source:", SOURCE_TITLE, "Run this cell"):
+            assert second.page.locator(PANEL).get_by_role("figure", name=part).count() == 2, part
         assert second.page.evaluate(JS_VISIBLE_TEXT, [PANEL, "model not found"]) == 0
         assert second.page.evaluate(JS_VISIBLE_TEXT, [PANEL, "Error displaying widget"]) == 0
         # the widget's output is there (its error only hidden): the picture stands in for it

@@ -193,7 +193,9 @@ class HubUser:
             # In a thread of its own: the test process may already be running an event loop.
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=1) as own_thread:
-                job = own_thread.submit(asyncio.run, asyncio.wait_for(self._run(kernel_id, cells), timeout))
+                job = own_thread.submit(
+                    asyncio.run, asyncio.wait_for(self._run(kernel_id, cells, timeout), timeout)
+                )
                 results = job.result()
             self.last_run["cells"] = time.monotonic() - started
             return results
@@ -205,12 +207,21 @@ class HubUser:
                     headers={"Authorization": f"token {self.token}"},
                 )
 
-    async def _run(self, kernel_id: str, cells: list[str]) -> list[dict]:
+    async def _run(self, kernel_id: str, cells: list[str], timeout: float) -> list[dict]:
         from tornado.httpclient import HTTPRequest
         from tornado.websocket import websocket_connect
 
         url = self.server.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
-        conn = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {self.token}"}))
+        # The server answers the websocket once the kernel has replied to kernel_info (its start,
+        # with the workbook's extension): on a loaded machine that takes longer than tornado's
+        # default 20 s, and JupyterLab waits; so does this client, up to the run's own timeout.
+        request = HTTPRequest(
+            url,
+            headers={"Authorization": f"token {self.token}"},
+            connect_timeout=timeout,
+            request_timeout=timeout,
+        )
+        conn = await websocket_connect(request)
         session = uuid.uuid4().hex
         results = []
         try:

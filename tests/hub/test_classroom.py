@@ -899,12 +899,14 @@ def test_limits_per_student_are_enforced_by_the_kernel_and_named_in_the_notebook
         inside = {int(p) for p in (folder / "cgroup.procs").read_text().split()}
         assert mine and mine <= inside, f"{folder}: {user.name}'s processes {mine - inside} are outside"
     # A memory bomb: one allocation past the limit fails in the cell, which says which limit.
-    # A fork bomb (children that live 30 s) and two busy loops, in sessions of their own: the
-    # processes run out at the limit, and the next cell that starts one says which limit.
+    # A fork bomb and two busy loops, in sessions of their own: the processes run out at the limit,
+    # and the next cell that starts one says which limit.  The bomb's children live until the test
+    # kills their group (with 30 s, on a loaded machine the first ended while the last were still
+    # being forked, and the next cell found a free slot).
     bomb = (
         "import os, sys, time\nn = 0\nwhile True:\n    try:\n        pid = os.fork()\n"
-        "    except OSError as e:\n        print(n, e.errno, flush=True)\n        time.sleep(30)\n"
-        "        os._exit(0)\n    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n    n += 1\n"
+        "    except OSError as e:\n        print(n, e.errno, flush=True)\n        time.sleep(600)\n"
+        "        os._exit(0)\n    if pid == 0:\n        time.sleep(600)\n        os._exit(0)\n    n += 1\n"
     )
     cells = [
         "x = bytearray(3 * 1024**3)",
@@ -914,7 +916,11 @@ def test_limits_per_student_are_enforced_by_the_kernel_and_named_in_the_notebook
         f"bomb = subprocess.Popen([sys.executable, '-c', {bomb!r}], stdout=subprocess.PIPE, text=True,"
         " start_new_session=True)\nforked = bomb.stdout.readline().split()\n"
         "print('forked', *forked, 'groups', bomb.pid, *(b.pid for b in busy))",
-        "subprocess.run(['true'])",
+        # Starting processes until one fails: whatever the server's own threads hold at that moment
+        # (they come and go, so the slots the bomb left can free up), the student cannot pass the limit.
+        f"more = []\ntry:\n    for _ in range({int(state.env['CLASSROOM_PIDS_LIMIT'])}):\n"
+        "        more.append(subprocess.Popen(['sleep', '600']))\n"
+        "finally:\n    print('more', *(p.pid for p in more), flush=True)",
     ]
     results = user.run(cells, timeout=120)
     said = results[1]["stdout"].split()
@@ -924,6 +930,7 @@ def test_limits_per_student_are_enforced_by_the_kernel_and_named_in_the_notebook
         assert "memory limit (2 GB" in results[0]["stdout"], results[0]
         assert int(said[1]) < int(state.env["CLASSROOM_PIDS_LIMIT"]) and said[2] == "11", results[1]
         assert results[2]["error"] and "process limit" in results[2]["stdout"], results[2]
+        assert int((pids / "pids.current").read_text()) <= int(state.env["CLASSROOM_PIDS_LIMIT"])
         # Meanwhile the hub answers and a classmate's kernel starts and runs.
         assert requests_get(f"{state.url}/hub/health").status_code == 200
         neighbour = _user(state, "s1").run(["import pandas\nprint(sum(range(10**6)))"], timeout=120)[0]
@@ -933,7 +940,18 @@ def test_limits_per_student_are_enforced_by_the_kernel_and_named_in_the_notebook
         # a whole core): that it does is for a benchmark, not a test.
         inside = {int(p) for p in (cpu / "cgroup.procs").read_text().split()}
         assert set(groups[1:]) <= inside, f"busy loops {groups[1:]} outside {cpu}"
+        # The class weighs like one busy process per running student against the rest of the
+        # machine, not like one process for all of them.
+        running = [g for g in cpu.parent.iterdir() if g.is_dir() and (g / "cgroup.procs").read_text().strip()]
+        assert len(running) >= 2, running
+        assert int((cpu.parent / "cpu.shares").read_text()) == 1024 * len(running), running
     finally:
+        more = results[2]["stdout"].split("more", 1)[-1].split("\n", 1)[0].split() if len(results) > 2 else []
+        for pid in (int(p) for p in more if p.isdigit()):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
         for group in groups:
             try:
                 os.killpg(group, 9)
@@ -1028,6 +1046,22 @@ def test_terminals_have_the_classroom_commands_on_path(classroom):
         out = _terminal(_user(state, key), "command -v workbook nbgrader; workbook --help | head -n 1")
         assert f"{venv_bin}/workbook" in out and f"{venv_bin}/nbgrader" in out, f"{key}'s terminal: {out!r}"
         assert "command not found" not in out, f"{key}'s terminal: {out!r}"
+
+
+def test_students_lab_opens_quietly_and_announces_an_early_run_all(classroom):
+    """The Lab settings `workbook setup` wrote reach a student's Lab: no news, the kernel without a
+    dialog, and a word (not silence) when Run All is clicked while the kernel still starts."""
+    for plugin, values in (
+        (
+            "@jupyterlab/notebook-extension:tracker",
+            {"autoStartDefaultKernel": True, "enableKernelInitNotification": True},
+        ),
+        ("@jupyterlab/apputils-extension:notification", {"fetchNews": "false", "checkForUpdates": False}),
+    ):
+        answer = _user(classroom, "s2").get(f"/lab/api/settings/{plugin}")
+        assert answer.status_code == 200, f"{plugin}: {answer.status_code}"
+        defaults = {k: v.get("default") for k, v in answer.json()["schema"]["properties"].items()}
+        assert {k: defaults.get(k) for k in values} == values, f"{plugin}: {defaults}"
 
 
 def test_remove_user_leaves_no_working_token_and_no_leftover_file(classroom):

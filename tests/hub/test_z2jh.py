@@ -80,13 +80,15 @@ def test_values_yaml_gives_each_user_their_own_name_uid_and_role():
     uids = {s.environment["NB_UID"] for s in seen.values()}
     assert len(names) == len(uids) == 3, "every user needs their own name and uid"
     assert seen["Alice.B"].environment["NB_USER"] == "alice-b"
-    assert seen["dana"].environment["JUPYTER_CONFIG_PATH"].endswith("/instructors")
-    assert seen["bob"].environment["JUPYTER_CONFIG_PATH"].endswith("/students")
+    dana, bob = (seen[n].environment["JUPYTER_CONFIG_PATH"].split(":") for n in ("dana", "bob"))
+    assert dana[0].endswith("/instructors") and bob[0].endswith("/students"), (dana, bob)
+    assert dana[1:] == bob[1:] == ["/etc/alliance-classroom/jupyter/everyone"], (dana, bob)
     assert {"name": "home", "mountPath": "/home/bob"} in seen["bob"].volume_mounts
     assert {"name": "nbgrader-exchange", "mountPath": "/srv/nbgrader/exchange"} in seen["bob"].volume_mounts
     # The per-role folders it points at are the one-machine classroom's, copied into the image.
     for role in ("students", "instructors"):
         assert (ROOT / "classroom" / "jupyter" / role / "nbgrader_config.py").is_file()
+    assert (ROOT / "classroom" / "jupyter" / "everyone" / "jupyter_server_config.py").is_file()
 
 
 def test_dockerfile_copies_existing_files_and_installs_the_hub_extra():
@@ -114,6 +116,8 @@ def test_dockerfile_copies_existing_files_and_installs_the_hub_extra():
     # It ends as the unprivileged user (the pod starts as root only to switch to the student),
     # with the students' configuration by default.
     assert steps[-2] == ("USER", "${NB_UID}") or ("USER", "${NB_UID}") in steps
+    # Kernels load the workbook and Lab opens quietly, by the same command as on one machine.
+    assert ("RUN", "workbook setup") in steps, [s for s in steps if s[0] == "RUN"]
     assert any(
         kind == "ENV" and "JUPYTER_CONFIG_PATH=/etc/alliance-classroom/jupyter/students" in args
         for kind, args in steps

@@ -16,7 +16,8 @@ Each builder takes its table as ``data`` (or loads it for you) and returns an Al
 
 Where things are: ``theme`` (colours), ``helpers`` (what every chart shares: ``finish``,
 ``plain``), one module per kind of chart (``timeline``, ``claims_vs_record``, ``places``,
-``claim_counts``, ``bar``), ``offline`` (drawing in Jupyter with no internet), ``static`` (the saved picture that stands in
+``claim_counts``, ``bar``), ``offline`` (drawing in Jupyter with no internet), ``shared_bundle`` (one copy of
+the Vega bundle per page for all chart widgets), ``static`` (the saved picture that stands in
 for a chart after the notebook is reopened) and ``speedups``
 (optional patches that make Altair quicker, kept apart and switched off by
 ``WORKBOOK_NO_SPEEDUPS=1``).  Importing this package switches Altair to the workbook's theme (so a

@@ -9,7 +9,7 @@ from .helpers import finish, is_number_column, plain
 from .theme import READING_COLOURS, SOURCE_COLOURS, colour_scale, outlined
 
 
-def bar(data, x, y, *, color=None, title=None, description=None, source=None):
+def bar(data, x, y, *more, color=None, title=None, description=None, source=None):
     """A bar chart of your own: ``bar(df, "topic", "claims", title=..., description=..., source=...)``.
 
     ``x`` and ``y`` name columns of ``data``; one of them must hold numbers (the bar lengths).
@@ -17,6 +17,12 @@ def bar(data, x, y, *, color=None, title=None, description=None, source=None):
     without its source is not finished.  If the table has a ``citation`` column, hovering over a
     bar shows it.
     """
+    if more:
+        raise TypeError(
+            f"bar() takes the table, x and y in that order, and the rest by name: "
+            f'charts.bar(df, {x!r}, {y!r}, color=..., title="...", description="...", source="..."); '
+            f"it was also given {', '.join(map(repr, more))} without a name."
+        )
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
             f"bar() needs a pandas DataFrame as data, like load('claims'); got {type(data).__name__}."

@@ -6,67 +6,78 @@ than Helvetica's average, so the estimate errs on the side of room).
 
 from __future__ import annotations
 
-import pandas as pd
-
 
 def _overlaps(box, boxes) -> bool:
     left, top, right, bottom = box
     return any(left < r and l < right and top < b and t < bottom for l, t, r, b in boxes)  # noqa: E741 - left, top, right, bottom
 
 
-#: More spots for the chosen place's (larger) name, tried before it may cover a neighbour.
-FARTHER = [(10, -18, "left"), (-10, -18, "right"), (10, 18, "left"), (-10, 18, "right"), (14, 0, "left")]
+#: Spots beside a point for its name: (dx, dy, align), in pixels from the point, nearest first.
+SPOTS = [
+    (8, 0, "left"),
+    (-8, 0, "right"),
+    (8, -11, "left"),
+    (8, 11, "left"),
+    (-8, -11, "right"),
+    (-8, 11, "right"),
+]
+#: The chosen place is circled: the ring's area (px^2, as Vega sizes a symbol) and line width.
+RING_SIZE, RING_WIDTH = 450, 2.5
+#: Half the width of the box around the ring (its radius and half its line, rounded up).
+RING = 12
+#: Spots for the chosen place's (larger) name, outside its ring; the farther ones are tried
+#: before the name may cover a neighbour.
+CHOSEN_SPOTS = [
+    (14, 0, "left"),
+    (-14, 0, "right"),
+    (12, -16, "left"),
+    (12, 16, "left"),
+    (-12, -16, "right"),
+    (-12, 16, "right"),
+]
+FARTHER = [(16, -26, "left"), (-16, -26, "right"), (16, 26, "left"), (-16, 26, "right"), (24, 0, "left")]
 
 
-def place_labels(shown: pd.DataFrame, box, width: int) -> pd.DataFrame:
-    """Put each name beside its point where it hits no other name or point (else leave it off).
+def layout_names(points, chosen, box, width: int, obstacles=()) -> dict:
+    """Where each name goes beside its point on a map, hitting no other name, point or obstacle.
 
-    The chosen place is placed first.  Text width is estimated from the number of letters.
-    Returns the rows that got a label, with ``label_longitude``, ``label_latitude`` and ``align``.
+    ``points`` are (key, name, longitude, latitude); ``chosen`` is the key of the place drawn
+    circled (its name larger, placed first, outside the ring; it always gets a label), or None.  ``box`` is the
+    map's (west, east, south, north) drawn ``width`` pixels wide; ``obstacles`` are pixel boxes
+    (left, top, right, bottom) no name may cover.  Returns {key: (label_longitude,
+    label_latitude, align)}; a name that fits nowhere is left out (hover over its point).
     """
     west, east, south, north = box
     per_degree = width / (east - west)  # pixels per degree in this projection
-    pixels = {
-        i: ((row["longitude"] - west) * per_degree, (north - row["latitude"]) * per_degree)
-        for i, row in shown.iterrows()
-    }
-    # a point's half-width: the chosen one is drawn larger (area 300 px^2, about 9 px from its centre)
-    half = {i: 9 if row["chosen"] else 5 for i, row in shown.iterrows()}
-    taken = [(x - half[i], y - half[i], x + half[i], y + half[i]) for i, (x, y) in pixels.items()]
-    spots = [
-        (8, 0, "left"),
-        (-8, 0, "right"),
-        (8, -11, "left"),
-        (8, 11, "left"),
-        (-8, -11, "right"),
-        (-8, 11, "right"),
-    ]
-    rows = []
-    for i, row in shown.sort_values("chosen", ascending=False).iterrows():
-        size = 15 if row["chosen"] else 10
-        text_width, (x, y) = 0.6 * size * len(str(row["name"])), pixels[i]
+    height = (north - south) * per_degree
+    pixels = {key: ((lon - west) * per_degree, (north - lat) * per_degree) for key, _, lon, lat in points}
+    # a point's half-width (area 60 px^2, about 4 px from its centre, and a pixel of room); the
+    # chosen one's ring
+    taken = list(obstacles)
+    for key, (x, y) in pixels.items():
+        half = RING if key == chosen else 5
+        taken.append((x - half, y - half, x + half, y + half))
+    placed = {}
+    for key, name, lon, lat in sorted(points, key=lambda p: p[0] != chosen):  # the chosen first
+        size = 15 if key == chosen else 10
+        text_width, (x, y) = 0.6 * size * len(str(name)), pixels[key]
         # the chosen place always gets a label: a free spot (near, then a little farther), else
         # any spot on the map, else the first spot
-        tries = [(*spot, "free") for spot in spots]
-        if row["chosen"]:
-            tries += [(*spot, "free") for spot in FARTHER]
-            tries += [(*spot, "any") for spot in spots] + [(*spots[0], "forced")]
+        tries = [(*spot, "free") for spot in SPOTS]
+        if key == chosen:
+            tries = [(*spot, "free") for spot in CHOSEN_SPOTS + FARTHER]
+            tries += [(*spot, "any") for spot in CHOSEN_SPOTS] + [(*CHOSEN_SPOTS[0], "forced")]
         for dx, dy, align, mode in tries:
             left = x + dx if align == "left" else x + dx - text_width
             label_box = (left, y + dy - size / 2, left + text_width, y + dy + size / 2)
-            on_map = label_box[0] >= 0 and label_box[2] <= width and label_box[1] >= 0
+            on_map = (
+                label_box[0] >= 0 and label_box[2] <= width and label_box[1] >= 0 and label_box[3] <= height
+            )
             if mode == "forced" or (on_map and (mode == "any" or not _overlaps(label_box, taken))):
                 taken.append(label_box)
-                rows.append(
-                    {
-                        **row.to_dict(),
-                        "align": align,
-                        "label_longitude": row["longitude"] + dx / per_degree,
-                        "label_latitude": row["latitude"] - dy / per_degree,
-                    }
-                )
+                placed[key] = (lon + dx / per_degree, lat - dy / per_degree, align)
                 break
-    return pd.DataFrame(rows, columns=list(shown.columns) + ["align", "label_longitude", "label_latitude"])
+    return placed
 
 
 #: Estimated width of one letter, as a share of the font size.

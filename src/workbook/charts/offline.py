@@ -7,6 +7,8 @@ and read back by every later kernel.  A cache file is used only when its content
 package ships for these versions (``bundle_hashes.json``): a damaged, foreign or planted file, even
 one whose header hash agrees with its body, is never used, but rebuilt and replaced.  Without a
 shipped hash for the installed versions nothing is cached (each kernel builds it, as Altair does).
+The chart widgets themselves are :class:`~workbook.charts.shared_bundle.SharedChart`: the bundle
+goes to the page once per kernel, not with every chart (see ``shared_bundle``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import altair as alt
 
 from .. import durable
 from . import speedups, static
+from .shared_bundle import SharedChart
 
 RENDERER = "workbook"
 #: The bundle's hash for each version key the package was built with (see ``python -m workbook.charts.offline``).
@@ -181,7 +184,7 @@ def altair_renderer(spec: dict, **metadata):
     Vega-Lite major version; these three public steps are all it does.)
     """
     alt.JupyterChart.enable_offline(True)
-    chart = alt.JupyterChart(chart=alt.Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
+    chart = SharedChart(chart=alt.Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
     return chart._repr_mimebundle_()
 
 
@@ -189,12 +192,13 @@ def render(spec: dict, **metadata):
     """The "workbook" renderer: the offline widget, given the spec as it is when that is safe.
 
     Charts with params (selections, bindings) and any chart the quick path refuses go through
-    Altair's renderer, which wires params and validates the spec again.
+    Altair's renderer, which wires params and validates the spec again.  Either way the widget is a
+    :class:`SharedChart`: the Vega bundle reaches the page once, not with every chart.
     """
     offline_bundle()
     bundle = None
     if not has_params(spec):
-        bundle = speedups.widget_mimebundle(spec, metadata.get("embed_options"))
+        bundle = speedups.widget_mimebundle(spec, metadata.get("embed_options"), SharedChart)
     if bundle is None:
         bundle = altair_renderer(spec, **metadata)
     # Text alternative (issue 13): the chart's data as a "Show the data" table under it; then the
@@ -243,10 +247,13 @@ def show_with_picture(widget, jchart=None) -> None:
 
 
 def live(chart) -> alt.JupyterChart:
-    """A chart widget that a slider or dropdown can redraw in place: ``jchart.chart = new_chart``."""
+    """A chart widget that a slider or dropdown can redraw in place: ``jchart.chart = new_chart``.
+
+    A :class:`SharedChart`, so its model is ready in the page at once and hears every redraw.
+    """
     if in_kernel():
         offline_bundle()  # bundled JavaScript instead of a CDN, built once per installation
-    return alt.JupyterChart(chart)
+    return SharedChart(chart)
 
 
 if __name__ == "__main__":  # maintainers, after changing Altair or vl-convert: record the bundle's hash

@@ -129,18 +129,20 @@ def reuse_class_table(from_dict_class=None) -> bool:
 # --------------------------------------------------------------------------- 3. spec to widget
 
 
-def widget_mimebundle(spec: dict, embed_options=None):
+def widget_mimebundle(spec: dict, embed_options=None, chart_class=None):
     """The chart widget's display data for ``spec``, skipping Altair's re-validation; None if refused.
 
-    None (so the caller takes Altair's own renderer) when the speed-ups are off, or when this
-    Altair's ``JupyterChart`` refuses an empty chart or has no ``spec`` to set.
+    ``chart_class`` is ``alt.JupyterChart`` or a subclass of it (the default is Altair's).  None (so
+    the caller takes Altair's own renderer) when the speed-ups are off, or when this Altair's
+    ``JupyterChart`` refuses an empty chart or has no ``spec`` to set.
     """
     if not active():
         return None
     try:
         import altair as alt
 
-        widget = alt.JupyterChart(None, embed_options=embed_options)  # type: ignore[arg-type]
+        chart_class = chart_class or alt.JupyterChart
+        widget = chart_class(None, embed_options=embed_options)
         if not hasattr(widget, "spec"):
             return None
         widget.spec = spec

@@ -41,6 +41,9 @@ from .grading import handed_out, student_repairs
 #: Results on their way, by autograded notebook path (nbconvert deep-copies resources: no Futures there).
 _PENDING: dict[str, Future] = {}
 
+#: Whether the limits were logged already (once per process).
+_CAPS_SAID: list[bool] = []
+
 #: nbgrader's message for a cell stopped by the time limit; `workbook grade` prints it per student.
 TIMEOUT_NOTE = "a cell ran past the time limit and was stopped (scored on what ran)"
 
@@ -90,6 +93,12 @@ class SandboxedExecute(Execute):
     processes = Integer(sandbox.Limits.processes, help="Processes and threads per submission").tag(
         config=True
     )
+    total_memory_mb = Integer(
+        sandbox.Limits.total_memory_mb, help="Memory of all a submission's processes together, MB (as root)"
+    ).tag(config=True)
+    cores = Float(
+        sandbox.Limits.cores, help="CPU cores all a submission's processes together may use (as root)"
+    ).tag(config=True)
     disk_mb = Integer(sandbox.Limits.disk_mb, help="Disk (tmpfs) for the working folder and /tmp, MB").tag(
         config=True
     )
@@ -104,6 +113,8 @@ class SandboxedExecute(Execute):
             cpu_seconds=self.cpu_seconds,
             memory_mb=self.memory_mb,
             processes=self.processes,
+            total_memory_mb=self.total_memory_mb,
+            cores=self.cores,
             disk_mb=self.disk_mb,
             output_chars=self.output_chars,
         )
@@ -136,6 +147,9 @@ class SandboxedExecute(Execute):
         if self.trusted_submissions:
             return super().preprocess(nb, resources)
         sandbox.check()
+        if not _CAPS_SAID:  # plain `nbgrader autograde` says it too (`workbook grade` says it on screen)
+            _CAPS_SAID.append(True)
+            self.log.info(sandbox.caps(self.limits()))
         mine = resources.setdefault("workbook", {})
         key = str(mine.get("pending", ""))
         if key:  # run by ParallelAutograde's pool: its result is used, the code never runs twice
@@ -187,10 +201,15 @@ class SandboxedExecute(Execute):
 
 
 class Progress:
-    """``12/40 submissions, 0:35 elapsed, about 1:20 left`` on stderr (redrawn on a terminal)."""
+    """``12/40 submissions run, 0:35 elapsed, about 1:20 left`` on stderr (redrawn on a terminal).
 
-    def __init__(self, total: int, label: str, stream=None):
+    ``bar`` False: a stage beside the bar (sanitized, saved), shown only where no bar is drawn
+    (a log, CI): on a terminal its lines would break the bar's.
+    """
+
+    def __init__(self, total: int, label: str, stream=None, noun: str = "run", bar: bool = True):
         self.total, self.label, self.done = total, label, 0
+        self.noun, self.bar = noun, bar
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.started = time.monotonic()
@@ -203,14 +222,22 @@ class Progress:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
     def step(self) -> None:
+        try:
+            self._step()
+        except OSError:  # the terminal went away (SIGHUP): grading itself goes on, or stops cleanly
+            pass
+
+    def _step(self) -> None:
         with self.lock:
             self.done += 1
             elapsed = time.monotonic() - self.started
             left = elapsed / self.done * (self.total - self.done)
             text = (
-                f"{self.label}: {self.done}/{self.total} submissions run, "
+                f"{self.label}: {self.done}/{self.total} submissions {self.noun}, "
                 f"{self._clock(elapsed)} elapsed, about {self._clock(left)} left"
             )
+            if self.tty and not self.bar:
+                return
             if self.tty:
                 width = 24
                 filled = int(width * self.done / max(1, self.total))
@@ -264,6 +291,7 @@ class ParallelAutograde(Autograde):
             self._slots.put(slot)
         self._pool = ThreadPoolExecutor(max_workers=workers)
         self._progress: Progress | None = None
+        self._sanitized: Progress | None = None
         previous = {}
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -298,8 +326,10 @@ class ParallelAutograde(Autograde):
             self._attempted.append((assignment_id, student_id))
             self._notes[student_id] = []
             self._journal.mark(student_id, journal.STARTED)
-        elif self._progress is not None:  # already graded: not run this time
-            self._progress.total -= len(self.notebooks)
+        else:  # already graded: not run this time
+            for progress in (self._progress, self._sanitized):
+                if progress is not None:
+                    progress.total -= len(self.notebooks)
         return process
 
     def convert_single_notebook(self, notebook_filename: str) -> None:
@@ -330,6 +360,8 @@ class ParallelAutograde(Autograde):
         timeline.mark(ids["student"], "sanitized")
         future = self._pool.submit(self._run_one, nb, self.writer.build_directory, ids["student"])
         future.add_done_callback(lambda _f: self._progress.step())
+        if self._sanitized is not None:
+            self._sanitized.step()
         self._deferred.append((ids["assignment"], ids["student"], dest, future))
 
     def set_permissions(self, assignment_id: str, student_id: str) -> None:
@@ -356,9 +388,9 @@ class ParallelAutograde(Autograde):
     # -------------------------------------------------------------------- pass 2: save, in order
 
     def convert_notebooks(self) -> None:
-        self._progress = Progress(
-            sum(len(found) for found in self.assignments.values()), self.coursedir.assignment_id
-        )
+        total = sum(len(found) for found in self.assignments.values())
+        self._progress = Progress(total, self.coursedir.assignment_id)
+        self._sanitized = Progress(total, self.coursedir.assignment_id, noun="sanitized", bar=False)
         failed_before = None
         timeline.mark("run", "pass 1 (sanitize, submit)")
         try:
@@ -377,6 +409,7 @@ class ParallelAutograde(Autograde):
 
     def _finish_all(self) -> int:
         failures = 0
+        saved = Progress(len(self._deferred), self.coursedir.assignment_id, noun="saved", bar=False)
         for assignment_id, student_id, dest, future in self._deferred:
             if not os.path.exists(dest):  # its student failed in pass 1 and was cleaned up
                 future.cancel()
@@ -403,6 +436,7 @@ class ParallelAutograde(Autograde):
                 self.set_permissions(assignment_id, student_id)
                 self._journal.mark(student_id, journal.FINISHED, notes=self._notes.get(student_id))
                 timeline.mark(student_id, "save: saved")
+                saved.step()
             except Exception as error:  # one student's failure never stops the class
                 folder = os.path.dirname(dest)  # as nbgrader does: nothing half-graded stays
                 if self.coursedir.notebook_id == "*":

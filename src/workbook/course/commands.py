@@ -613,15 +613,18 @@ def _report(course: Path, csv_path: Path, rows: list[dict], outcome: _Outcome, a
 def _say_stopped(course: Path, outcome: _Outcome, args) -> int:
     signum = signal.Signals[outcome.stopped]
     left = [f"{name}: {', '.join(who)}" for name, who in outcome.unfinished.items() if who]
-    _say(f"Stopped ({outcome.stopped}). Every submission graded so far is saved and kept.")
-    if left:
-        _say("Not graded yet: " + "; ".join(left) + ".")
     again = ["workbook", "grade", *args.names]
     if args.course:
         again += ["--course", shlex.quote(str(course))]
     if args.student:
         again += ["--student", args.student]
-    _say(f"To finish, run the same command again: {' '.join(again)} (it grades only what is left).")
+    try:
+        _say(f"Stopped ({outcome.stopped}). Every submission graded so far is saved and kept.")
+        if left:
+            _say("Not graded yet: " + "; ".join(left) + ".")
+        _say(f"To finish, run the same command again: {' '.join(again)} (it grades only what is left).")
+    except OSError:  # its terminal was closed (SIGHUP): nothing can be shown, the exit code says it
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - what is left unwritten goes nowhere
     return 128 + signum.value
 
 
@@ -647,6 +650,9 @@ def cmd_grade(args) -> int:
                 "Refusing to grade: students' code would run with your rights and reach "
                 f"everything you can. Why: {reason}"
             )
+        from .autograde import SandboxedExecute
+
+        _say(sandbox.caps(SandboxedExecute(config=_config(course)).limits()))  # per submission, or why not
     if not args.names:
         pattern = f"{args.student}/*" if args.student else "*/*"
         names = [n for n in names if any(p.name == n for p in submitted.glob(pattern))]

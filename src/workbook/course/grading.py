@@ -174,6 +174,21 @@ class CheckCellMetadata(_CheckCellMetadata):
         return nb, resources
 
 
+def links_in(folder: Path) -> list[Path]:
+    """The links in a submission folder (the folder itself and its student folder included)."""
+    found = [p for p in (folder.parent, folder) if p.is_symlink()]
+    if folder.is_dir() and not found:
+        found = [p for p in folder.rglob("*") if p.is_symlink()]
+    return found
+
+
+def _refuse_links(folder: Path) -> None:
+    found = links_in(folder)
+    if found:
+        shown = ", ".join(str(p) for p in found[:3])
+        raise ValueError(f"the submission holds links, which grading never follows ({shown}): not graded")
+
+
 class RefuseLinks(Preprocessor):
     """Refuse a submission that holds links (autograde's first step, also under plain nbgrader).
 
@@ -186,14 +201,30 @@ class RefuseLinks(Preprocessor):
     enabled = True
 
     def preprocess(self, nb, resources):
-        folder = Path(resources.get("metadata", {}).get("path") or ".")
-        found = [p for p in (folder.parent, folder) if p.is_symlink()]
-        if folder.is_dir() and not found:
-            found = [p for p in folder.rglob("*") if p.is_symlink()]
-        if found:
-            shown = ", ".join(str(p) for p in found[:3])
-            raise ValueError(f"the submission holds links, which grading never follows ({shown}): not graded")
+        _refuse_links(Path(resources.get("metadata", {}).get("path") or "."))
         return nb, resources
+
+
+def refuse_links_before_copying() -> None:
+    """Make nbgrader's autograde refuse a submission holding links before it copies any file of it.
+
+    nbgrader copies a submission's other files into ``autograded/`` (following links) before the
+    first preprocessor runs, so :class:`RefuseLinks` came too late: the target of a link
+    (/etc/shadow, the source notebook) sat in ``autograded/`` until the refusal deleted it, and
+    stayed there if grading was killed meanwhile. Called by the course's ``nbgrader_config.py``.
+    """
+    from nbgrader.converters.autograde import Autograde
+
+    original = Autograde.init_assignment
+    if getattr(original, "refuses_links", False):
+        return
+
+    def init_assignment(self, assignment_id: str, student_id: str) -> None:
+        _refuse_links(Path(self._format_source(assignment_id, student_id)))
+        original(self, assignment_id, student_id)
+
+    init_assignment.refuses_links = True  # type: ignore[attr-defined]
+    Autograde.init_assignment = init_assignment
 
 
 class RestoreMissingCells(OverwriteCells):
@@ -382,22 +413,32 @@ _TOKEN_CHARS = 2_000_000
 
 
 def _decoded(blob: bytes) -> list[str]:
-    """``blob`` as text, and inflated (zlib, gzip) as text, when it is either."""
+    """``blob`` as text, and inflated (zlib, gzip, raw deflate) as text, when it is either.
+
+    Inflated as far as it goes: a stream cut short (its checksum dropped, say) still yields the
+    text before the cut, as it would for a student decoding it.
+    """
     import zlib
 
     texts = []
-    for attempt in (lambda b: b, zlib.decompress, lambda b: zlib.decompress(b, 47)):
+    try:
+        texts.append(blob.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    for wbits in (47, -15):  # zlib or gzip (by their header); raw deflate
         try:
-            texts.append(attempt(blob).decode("utf-8"))
-        except (zlib.error, UnicodeDecodeError, ValueError):
+            inflated = zlib.decompressobj(wbits).decompress(blob, _TOKEN_CHARS)
+        except zlib.error:
             continue
+        if inflated:
+            texts.append(inflated.decode("utf-8", errors="ignore"))
     return texts
 
 
 def decodings(text: str) -> list[str]:
     """``text`` and what a student's code could have encoded the hidden tests into within it.
 
-    Tried: base64 (standard and URL-safe, optionally zlib- or gzip-compressed), hex (likewise),
+    Tried: base64 (standard and URL-safe, optionally zlib-, gzip- or deflate-compressed, even cut short), hex (likewise),
     rot13, and the text reversed. Used by :func:`feedback_leaks`: printing the tests encoded must
     not get them past the scan.
     """
@@ -408,6 +449,8 @@ def decodings(text: str) -> list[str]:
     for token in _BASE64.findall(text):
         if len(token) > _TOKEN_CHARS:
             continue
+        token = token.rstrip("=")
+        token = token[: len(token) - (len(token) % 4 == 1)]  # a character too many: cut short
         for decode in (base64.b64decode, base64.urlsafe_b64decode):
             try:
                 found += _decoded(decode(token + "=" * (-len(token) % 4)))

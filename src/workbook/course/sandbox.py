@@ -12,7 +12,8 @@ As root, bwrap sets the container up and ``setpriv`` then drops to an unprivileg
 ``no_new_privs``; a second, unprivileged bwrap forbids new user namespaces. As another user, bwrap
 runs in a user namespace with ``--unshare-all --disable-userns``. Limits: ``prlimit`` (CPU seconds,
 address space, processes, file size, no core files), tmpfs sizes, the per-cell and per-submission
-wall clock, and a cap on what may come back.
+wall clock, and a cap on what may come back; as root where cgroups are writable, also one cap on
+memory, CPU and processes for all of a submission's processes together (:mod:`workbook.course.cgroup`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import time
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from . import timeline
+from . import cgroup, timeline
 
 #: The program the sandbox runs, started as a file so that it imports nothing of the workbook (whose
 #: package imports pandas): only the standard library and pyzmq.
@@ -50,13 +51,34 @@ class Limits:
     notebook_seconds: float = 600  # wall clock for the whole submission: then stopped
     cpu_seconds: int = 600  # CPU seconds per process (RLIMIT_CPU)
     memory_mb: int = 3072  # address space per process (RLIMIT_AS)
-    processes: int = 256  # processes and threads of the submission (RLIMIT_NPROC)
+    processes: int = 256  # processes and threads of the submission (RLIMIT_NPROC; its cgroup's pids.max)
+    total_memory_mb: int = 2048  # memory of all its processes together (its cgroup, as root; no swap)
+    cores: float = 1.0  # CPU cores all its processes together may keep busy (its cgroup, as root)
     file_mb: int = 64  # largest file it may write (RLIMIT_FSIZE)
     disk_mb: int = 128  # its working folder and /tmp together (tmpfs sizes)
     output_chars: int = 100_000  # output kept per cell; the rest is cut with a note
     result_mb: int = 64  # everything it may send back
     files: int = 200  # files of the submission copied in
     files_mb: int = 50  # and their total size
+
+
+def caps(limits: Limits) -> str:
+    """One line for the grading output: which limits hold, per submission or only per process."""
+    per_process = (
+        f"{limits.memory_mb} MB of address space and {limits.cpu_seconds} CPU seconds per process, "
+        f"{limits.processes} processes"
+    )
+    tree = cgroup.tree_or_reason()
+    if isinstance(tree, cgroup.Tree):
+        return (
+            f"Limits per submission, all its processes together: {limits.total_memory_mb} MB of memory, "
+            f"{limits.cores:g} CPU core(s), {limits.processes} processes (a cgroup v{tree.version} each); "
+            f"and {per_process}."
+        )
+    return (
+        f"Limits per process only ({per_process}): no cap on a submission's processes together, "
+        f"because {tree}. Grade as root on a machine with cgroups for one cap per submission."
+    )
 
 
 class Unavailable(RuntimeError):
@@ -383,6 +405,45 @@ def run(
     started = time.monotonic()
     if _STOPPING:
         return Outcome({}, [], False, False, ["grading was stopped before this ran"], "", 0.0)
+    group = None
+    tree = cgroup.tree_or_reason()
+    if isinstance(tree, cgroup.Tree):  # one cap for all its processes (else prlimit's alone)
+        try:
+            group = cgroup.Group.create(tree, limits.total_memory_mb, limits.cores, limits.processes)
+        except cgroup.CgroupError as error:
+            return Outcome({}, [], False, False, [f"its cgroup could not be made: {error}"], "", 0.0)
+    left = ""
+    try:
+        outcome = _run(cells, kernel_argv, limits, slot, folder, sandbox, group)
+    finally:
+        oom = group.oom_kills() if group else 0
+        try:
+            if group:
+                group.remove()  # also on failure and when grading is stopped
+        except cgroup.CgroupError as error:
+            left = f"{error} (the next grading run removes it)"
+    if oom:
+        outcome.problems.append(
+            f"used more than {limits.total_memory_mb} MB across its processes: the out-of-memory killer stopped "
+            f"{oom} of them (scored on what ran)"
+        )
+    if left:
+        outcome.problems.append(left)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _run(
+    cells: list[dict],
+    kernel_argv: list[str],
+    limits: Limits,
+    slot: int,
+    folder: Path | None,
+    sandbox: Sandbox,
+    group: cgroup.Group | None,
+) -> Outcome:
+    """:func:`run`'s sandbox itself, started inside ``group`` when there is one."""
+    started = time.monotonic()
     opened: list[int] = []
     files, _ = submission_files(folder, limits) if folder else ([], [])
     try:
@@ -390,6 +451,8 @@ def run(
             opened.append(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC))
         command = _command(sandbox.binds(), slot, limits, [(fd, rel) for fd, (_p, rel) in zip(opened, files)])
         command += [sandbox.python, "-I", RUNNER]
+        if group is not None:
+            command = group.wrap(command)
         job = {
             "kernel_argv": kernel_argv,
             "cells": cells,

@@ -59,31 +59,97 @@ def _free_ports(count: int) -> list[int]:
 
 
 #: Run once in the fresh kernel, before any of the student's code: remembers the interpreter's
-#: import machinery, builtins and the workbook's modules, for :data:`TEST_CALL` to put back.
+#: import machinery, builtins, ``sys.modules``, and the functions and classes of the libraries the
+#: tests compute with (the workbook, pandas, NumPy, math...), for :data:`TEST_CALL` to put back.
 GUARD_SETUP = r"""
 def _workbook_guard_setup():
     import builtins, sys, types
-    try:
-        import workbook  # noqa: F401 - so its functions are remembered as shipped
-    except Exception:
-        pass
+    families = ("workbook", "pandas", "numpy", "math", "cmath", "operator", "statistics", "decimal",
+                "fractions", "numbers")
+    for name in ("workbook", "workbook.data", "pandas", "pandas.testing", "numpy", "math", "cmath",
+                 "operator", "statistics", "decimal", "fractions"):
+        try:
+            __import__(name)  # so their functions are remembered as shipped
+        except Exception:
+            pass
+    modules = [m for n, m in sys.modules.items()
+               if isinstance(m, types.ModuleType) and n.split(".")[0] in families]
     kept = {
         "builtins": dict(vars(builtins)),
         "meta_path": list(sys.meta_path),
         "path_hooks": list(sys.path_hooks),
-        "modules": {n: m for n, m in sys.modules.items() if n == "workbook" or n.startswith("workbook.")},
+        "sys.modules": dict(sys.modules),
+        "modules": [(m, dict(vars(m))) for m in modules],
     }
-    kept["attrs"] = {n: dict(vars(m)) for n, m in kept["modules"].items()}
-    compile_, exec_, vars_ = compile, exec, vars
+    seen, classes, functions = set(), [], []
+    for _module, attrs in kept["modules"]:
+        for value in attrs.values():
+            if isinstance(value, type) and id(value) not in seen and \
+                    str(getattr(value, "__module__", "")).split(".")[0] in families:
+                seen.add(id(value))
+                classes.append((value, dict(vars(value))))
+    for attrs in [a for _m, a in kept["modules"]] + [a for _c, a in classes]:
+        for value in attrs.values():
+            value = getattr(value, "__func__", value)  # staticmethod, classmethod
+            if isinstance(value, types.FunctionType) and id(value) not in seen:
+                seen.add(id(value))
+                functions.append((value, value.__code__, value.__defaults__, value.__kwdefaults__))
+    try:  # the workbook's tables, parsed now (as the setup cell would) and kept as shipped
+        import threading
+        import workbook.data as tables
+
+        shipped = tables.package()
+        shipped.table(shipped.stored_names()[0])
+        package_class, package_state, new_lock = type(shipped), dict(vars(shipped)), threading.Lock
+        shipped_frames = {name: frame.copy() for name, frame in shipped._frames.items()}
+        package_key = next(key for key, value in tables._PACKAGES.items() if value is shipped)
+    except Exception:
+        tables = None
+    import operator
+    compile_, exec_, vars_, setattr_, delattr_ = compile, exec, vars, type.__setattr__, type.__delattr__
+    id_, list_, map_ = id, list, map
+    missing = object()
+    # Checked before each test as ids (ints: comparing them runs none of the student's code; the
+    # objects are kept alive here, so an equal id is the same object), put back only on a change.
+    owners = [m for m, _a in kept["modules"]] + [c for c, _a in classes]
+    watched = [(vars(o), a, list(map(id, a.values())))
+               for o, (_x, a) in zip(owners, kept["modules"] + classes)]
+    parts = [operator.attrgetter(n) for n in ("__code__", "__defaults__", "__kwdefaults__")]
+    plain = [f[0] for f in functions]
+    part_ids = [list(map(id, map(get, plain))) for get in parts]
 
     def run(source, namespace):
         vars_(builtins).update(kept["builtins"])
         sys.meta_path[:] = kept["meta_path"]
         sys.path_hooks[:] = kept["path_hooks"]
         sys.path_importer_cache.clear()
-        for name, module in kept["modules"].items():
-            sys.modules[name] = module
-            vars_(module).update(kept["attrs"][name])
+        for name, module in kept["sys.modules"].items():
+            if sys.modules.get(name, missing) is not module:
+                sys.modules[name] = module
+        for owner, (current, attrs, ids) in zip(owners, watched):
+            if list_(map_(id_, current.values())) == ids:  # same values, same keys in the same order
+                continue
+            if isinstance(owner, type):
+                for key in [k for k in current if k not in attrs]:
+                    delattr_(owner, key)
+                for key, value in attrs.items():
+                    if current.get(key, missing) is not value:
+                        setattr_(owner, key, value)
+            else:
+                for key, value in attrs.items():
+                    if current.get(key, missing) is not value:
+                        current[key] = value
+        if [list_(map_(id_, map_(get, plain))) for get in parts] != part_ids:
+            for function, code, defaults, kwdefaults in functions:
+                function.__code__, function.__defaults__ = code, defaults
+                function.__kwdefaults__ = kwdefaults
+        if tables is not None:  # a fresh cache of the tables as shipped: no table changed in place
+            fresh = object.__new__(package_class)
+            vars_(fresh).update(package_state)
+            fresh._lock, fresh._frames = new_lock(), {n: f.copy() for n, f in shipped_frames.items()}
+            tables._PACKAGES.clear()
+            tables._PACKAGES[package_key] = fresh
+            tables._DERIVED_CACHE.clear()
         namespace["__builtins__"] = builtins
         exec_(compile_(source, "<graders' test>", "exec", dont_inherit=True), namespace)
         return "test ran"
@@ -366,15 +432,17 @@ class Runner:
         """Run one cell and emit its result; returns why the notebook must stop, or None.
 
         A graders' test cell is not sent as code: the kernel evaluates :data:`TEST_CALL`, which puts
-        back the builtins, import hooks and workbook functions remembered at start and runs the
-        test with plain ``compile``/``exec``, so the student's input transformers, AST
-        transformers, import hooks and patched workbook functions cannot change how it judges.
+        back the builtins, import hooks and the workbook's, pandas' and NumPy's functions as
+        remembered at start (see :data:`GUARD_SETUP`) and runs the test with plain
+        ``compile``/``exec``, so the student's input transformers, AST transformers, import hooks
+        and patched library functions cannot change how it judges.
         This is a guard inside the student's interpreter, chosen over judging in a separate one
         because the tests read live objects (DataFrames, charts, the student's functions) that
         cannot be moved out faithfully (pickling them would run the student's code anyway). Its
-        limit, documented in exercises/README.md: a submission that rewrites the interpreter
-        deeper (patched pandas methods, objects that lie) is not undone. The test's source is not
-        kept in the kernel's history (nothing holds a hidden test before it runs).
+        limit, documented in exercises/README.md: what lies deeper (objects that lie, closures,
+        ctypes) is not undone, and code that replaces the guard itself, or IPython's user
+        expressions, forges every result. The test's source is not kept in the kernel's history
+        (nothing holds a hidden test before it runs).
         """
         cell = Cell(int(self.job["output_chars"]))
         if test:
