@@ -207,15 +207,7 @@ CASES = [("SIGKILL", stage, "group") for stage in STAGES] + [
 def _group_names() -> list[str] | None:
     """Names of every grading cgroup now (None where grading makes no cgroups)."""
     tree = cgroup.tree_or_reason()
-    if not isinstance(tree, cgroup.Tree):
-        return None
-    names: set[str] = set()
-    for _controller, base in tree.bases:
-        try:
-            names |= {p.name for p in base.iterdir() if p.is_dir()}
-        except OSError:
-            continue
-    return sorted(names)
+    return cgroup.names(tree) if isinstance(tree, cgroup.Tree) else None
 
 
 def _session(pid: int) -> int | None:
