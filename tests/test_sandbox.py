@@ -186,26 +186,31 @@ def test_a_course_inside_a_folder_the_sandbox_shows_is_refused():
 
 
 def test_the_students_code_cannot_change_how_the_tests_judge():
-    """Transformers, import hooks and patched workbook functions are undone before each test cell."""
+    """Test cells are judged in a separate interpreter, on values only: transformers, import hooks,
+    patched functions and a forged judge in the student's kernel change nothing, and the kernel
+    never holds a test's text."""
     cells = [
         {
             "index": 0,
-            "source": "import ast, sys, workbook\n"
+            "source": "import ast, sys, workbook, workbook.data, workbook.course.judge as j\n"
             "ip = get_ipython()\n"
             "ip.input_transformers_cleanup.append(lambda lines: [l for l in lines if 'assert' not in l])\n"
             "class P(ast.NodeTransformer):\n"
             "    def visit_Assert(self, node):\n        return ast.Pass()\n"
             "ip.ast_transformers.append(P())\n"
-            "workbook.load = lambda *a, **k: 'patched'\n"
+            "workbook.load = workbook.data.load = lambda *a, **k: 'patched'\n"
             "class Hook:\n"
             "    def find_spec(self, *a, **k):\n        raise ImportError('hooked')\n"
-            "sys.meta_path.insert(0, Hook())",
+            "sys.meta_path.insert(0, Hook())\n"
+            "j.run_test = lambda *a, **k: []\n"
+            "answer = 41",
         },
         {"index": 1, "source": "assert 1 == 2, 'the student cell is transformed'"},
-        {"index": 2, "source": "assert 1 == 2, 'still judged'", "test": True},
+        {"index": 2, "source": "assert answer == 42, 'still judged'", "test": True},
         {
             "index": 3,
-            "source": "import colorsys\nassert workbook.load is not None and workbook.load('x') != 'patched'",
+            "source": "from workbook import load\nimport colorsys\nassert load('phases') is not None\n"
+            "assert type(answer) is int and answer != 'patched'\nprint('judged apart')",
             "test": True,
         },
         {"index": 4, "source": "print('history:', any('still ' + 'judged' in cell for cell in In))"},
@@ -215,6 +220,7 @@ def test_the_students_code_cannot_change_how_the_tests_judge():
     assert not [o for o in outcome.cells[1]["outputs"] if o["output_type"] == "error"]  # the attack works
     (error,) = [o for o in outcome.cells[2]["outputs"] if o["output_type"] == "error"]
     assert (error["ename"], error["evalue"]) == ("AssertionError", "still judged")
-    (error,) = [o for o in outcome.cells[3]["outputs"] if o["output_type"] == "error"]
-    assert error["ename"] != "AssertionError", error  # the real workbook.load ran (and refused 'x')
+    assert outcome.cells[3]["outputs"] == [
+        {"output_type": "stream", "name": "stdout", "text": "judged apart\n"}
+    ]
     assert "history: False" in outcome.cells[4]["outputs"][0]["text"]
