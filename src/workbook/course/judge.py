@@ -28,7 +28,7 @@ import time
 
 #: Nesting and size beyond which a value is sent as unserialisable (keeps A's answer bounded).
 MAX_DEPTH = 50
-MAX_ITEMS = 1_000_000
+MAX_ITEMS = 200_000
 MAX_PAYLOAD = 16 << 20  # characters of A's whole answer the runner accepts
 
 #: NumPy scalar types that travel, by name (decoded by ``getattr(numpy, name)`` from this list only).

@@ -6,6 +6,11 @@ from stdin (kernel command, the code cells, time limits), then writes one JSON l
 cell (so whatever ran survives if the student's code kills this process), ``{"event": ...}`` for a
 timeout or a dead kernel, and ``{"event": "done"}``. Nothing it sends is trusted: the grader checks it.
 
+The graders' test cells never reach the kernel: each is judged by :mod:`workbook.course.judge`, a
+separate Python started here before the kernel, on the values of the names it reads, which the
+kernel sends as typed JSON. So the student's code can neither change how a test judges (it can only
+send values it could have computed) nor see a hidden test.
+
 Only the standard library and jupyter_client are used, and the kernel is started before
 jupyter_client is imported, so the kernel's start-up and this runner's overlap.
 """
