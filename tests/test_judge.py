@@ -201,6 +201,10 @@ def test_the_judge_process_runs_tests_on_values_and_stops_at_its_time_limit():
         (error,) = process.judge("assert longest == 'x', 'not it'", values, 1000, 60)
         assert (error["ename"], error["evalue"]) == ("AssertionError", "not it")
         assert "assert longest == 'x'" in "".join(error["traceback"])  # the instructor sees the line
+        extra = judge.encode_names({"longest": "x", "extra": 1}, ["longest", "extra"])
+        assert process.judge("assert 'extra' not in globals()", extra, 1000, 60) == []  # only names it reads
+        (error,) = process.judge("assert longest", "{}", 1000, 60)  # gone from the kernel: gone here
+        assert error["ename"] == "NameError"
         assert process.judge("while True:\n    pass", values, 1000, 1) is None
         with pytest.raises(judge.JudgeGone):
             process.judge("pass", values, 1000, 5)

@@ -227,8 +227,9 @@ def decode(node):
         raise DecodeError(f"{type(error).__name__}: {error}") from None
 
 
-def decode_names(payload: str) -> dict[str, object]:
-    """A's answer as ``{name: value}``; a value that does not decode stands as unserialisable."""
+def decode_names(payload: str, wanted: list[str] | None = None) -> dict[str, object]:
+    """A's answer as ``{name: value}`` (only the ``wanted`` names, when given); a value that does not
+    decode stands as unserialisable."""
     try:
         found = json.loads(payload, parse_constant=lambda name: None)
     except (ValueError, RecursionError) as error:
@@ -237,7 +238,7 @@ def decode_names(payload: str) -> dict[str, object]:
         raise DecodeError("not a JSON object")
     values = {}
     for name, node in found.items():
-        if not name.isidentifier():
+        if not name.isidentifier() or (wanted is not None and name not in wanted):
             continue
         try:
             values[name] = decode(node)
@@ -273,12 +274,18 @@ def run_test(source: str, values: dict, namespace: dict, output_chars: int) -> l
     if text:
         outputs.append({"output_type": "stream", "name": "stdout", "text": text[:output_chars]})
     if failure is not None:
-        lines = traceback.format_exception(type(failure), failure, failure.__traceback__.tb_next)
+        try:
+            lines, message = (
+                traceback.format_exception(type(failure), failure, failure.__traceback__.tb_next),
+                str(failure),
+            )
+        except Exception:  # an exception that cannot say what it is
+            lines, message = [type(failure).__name__], ""
         outputs.append(
             {
                 "output_type": "error",
                 "ename": type(failure).__name__,
-                "evalue": str(failure),
+                "evalue": message,
                 "traceback": [line[:5000] for line in lines[:200]],
             }
         )
@@ -305,13 +312,18 @@ def main() -> int:
     except Exception:
         pass
     namespace: dict = {"__name__": "__main__"}
+    from_kernel: set[str] = set()  # names bound from A's values (the rest: defined by earlier tests)
     for line in sys.stdin:
         request = json.loads(line)
+        wanted = free_names(request["source"])
         try:
-            values = decode_names(request["values"])
+            values = decode_names(request["values"], wanted)
         except DecodeError as error:
             outputs = [_error("JudgeError", f"the submission's values could not be read: {error}")]
         else:
+            for name in set(wanted) & from_kernel - set(values):  # gone from A since: gone here too
+                namespace.pop(name, None)
+            from_kernel.update(values)
             outputs = run_test(request["source"], values, namespace, int(request["output_chars"]))
         out.write(json.dumps({"outputs": outputs}) + "\n")
         out.flush()
