@@ -25,6 +25,7 @@ import select
 import subprocess
 import sys
 import time
+import typing
 
 #: Nesting and size beyond which a value is sent as unserialisable (keeps A's answer bounded).
 MAX_DEPTH = 50
@@ -78,7 +79,8 @@ def free_names(source: str) -> list[str]:
         tree = ast.parse(source)
     except SyntaxError:
         return []  # the judge reports the SyntaxError itself
-    read, bound = set(), set()
+    read: set[str] = set()
+    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
@@ -120,7 +122,7 @@ def _encode(value, depth: int, budget: list[int]):
     if kind is str:
         return ["str", value]
     if kind in (list, tuple, set, frozenset):
-        tag = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}[kind]
+        tag = kind.__name__
         return [tag, [_encode(item, depth + 1, budget) for item in list(value)]]
     if kind is dict:
         return [
@@ -267,7 +269,7 @@ def run_test(source: str, values: dict, namespace: dict, output_chars: int) -> l
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             exec(compile(source, filename, "exec", dont_inherit=True), namespace)
     except BaseException as error:  # noqa: BLE001 - the test's failure is the result (SystemExit too)
-        failure = error
+        failure: BaseException | None = error
     else:
         failure = None
     text = printed.getvalue()
@@ -276,7 +278,7 @@ def run_test(source: str, values: dict, namespace: dict, output_chars: int) -> l
     if failure is not None:
         try:
             lines, message = (
-                traceback.format_exception(type(failure), failure, failure.__traceback__.tb_next),
+                traceback.format_exception(type(failure), failure, _below_judge(failure)),
                 str(failure),
             )
         except Exception:  # an exception that cannot say what it is
@@ -290,6 +292,11 @@ def run_test(source: str, values: dict, namespace: dict, output_chars: int) -> l
             }
         )
     return outputs
+
+
+def _below_judge(failure: BaseException):
+    """The traceback from the test's own frame down (the judge's exec call left out)."""
+    return failure.__traceback__.tb_next if failure.__traceback__ else None
 
 
 def _not_dumpable() -> None:
@@ -356,6 +363,8 @@ class Judge:
             cwd="/",
             env=env,
         )
+        self.stdin = typing.cast(typing.IO[bytes], self.process.stdin)
+        self.stdout = typing.cast(typing.IO[bytes], self.process.stdout)
         self.buffer = b""
         if self._line(time.monotonic() + startup_seconds) != {"ready": True}:
             self.close()
@@ -364,9 +373,9 @@ class Judge:
     def _line(self, deadline: float):
         while b"\n" not in self.buffer:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.process.stdout], [], [], left)[0]:
+            if left <= 0 or not select.select([self.stdout], [], [], left)[0]:
                 return None
-            block = os.read(self.process.stdout.fileno(), 1 << 16)
+            block = os.read(self.stdout.fileno(), 1 << 16)
             if not block or len(self.buffer) > 4 * MAX_PAYLOAD:
                 return None
             self.buffer += block
@@ -382,8 +391,8 @@ class Judge:
             raise JudgeGone("the judge stopped")
         request = {"source": source, "values": values, "output_chars": output_chars}
         try:
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
+            self.stdin.write((json.dumps(request) + "\n").encode())
+            self.stdin.flush()
         except OSError:
             raise JudgeGone("the judge stopped") from None
         reply = self._line(time.monotonic() + seconds)
