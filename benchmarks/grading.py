@@ -10,10 +10,17 @@ times, and times, in alternating order per run:
 2. ``python -m workbook.course.autograde NAME --force`` with 1 worker (every submission in the sandbox);
 3. the same with one worker per core.
 
-Reports seconds per submission and the ratios to plain (targets: sandbox at 1 worker <= 1.15x,
-all workers on 2 cores <= 0.65x) as medians over the runs with their spread (lowest-highest), the
-load average before and after (a loaded machine makes the ratios unreliable: said in the section),
-checks the three gradebooks agree score for score, and writes its section of benchmarks/RESULTS.md.
+All three kernels run as graded kernels do (``WORKBOOK_KERNEL_EXTENSION=0``, ``WORKBOOK_PROGRESS=0``:
+the sandbox sets them; plain gets them too, else its kernels would also set up the workbook's
+displays and the ratio would measure that, not the sandbox).
+
+Reports, as medians over the runs with their spread (lowest-highest): seconds, seconds per
+submission and the ratio to plain (targets: sandbox at 1 worker <= 1.15x, all workers on 2 cores
+<= 0.65x); and CPU seconds per submission (user+sys of the command and everything it started,
+sandboxes included: measured in a cgroup of its own, which needs root; load distorts CPU time much
+less than wall time). Also the load average before and after (a loaded machine makes the wall-clock
+ratios unreliable: said in the section); checks the three gradebooks agree score for score; and
+writes its section of benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -61,6 +68,8 @@ def environment(scratch: Path) -> dict:
     ):
         env[key] = str(scratch / "jupyter" / sub)
     env["PYTHONWARNINGS"] = "ignore"
+    env["WORKBOOK_KERNEL_EXTENSION"] = "0"  # every kernel as graded kernels run (see the docstring)
+    env["WORKBOOK_PROGRESS"] = "0"
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return env
 
@@ -122,13 +131,82 @@ def variant(base: Path, name: str) -> Path:
     return course
 
 
-def timed(command: list[str], course: Path, env: dict) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
+class CpuMeter:
+    """CPU seconds of a command and of everything it starts, sandboxes included.
+
+    ``getrusage(RUSAGE_CHILDREN)`` misses the sandboxes (bubblewrap's outer process exits without
+    reaping its pid-namespace init), so the command runs in a cgroup made for it: cgroup v1's
+    ``cpuacct`` when mounted, else a cgroup v2 folder (the command in a leaf below it, so cgroups the
+    grader makes beside its own stay inside and are counted). Needs root; else ``None``.
+    """
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self.leaf: Path | None = None
+        v1 = Path("/sys/fs/cgroup/cpuacct")
+        v2 = next(
+            (
+                p
+                for p in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))
+                if (p / "cgroup.controllers").is_file()
+            ),
+            None,
+        )
+        for base, leaf in ((v1, None), (v2, "run")):
+            if base is None or not (base / "cgroup.procs").is_file():
+                continue
+            folder = base / f"workbook-grading-bench-{os.getpid()}"
+            try:
+                folder.mkdir()
+                if leaf:
+                    (folder / leaf).mkdir()
+            except OSError:
+                continue
+            self.folder, self.leaf = folder, folder / leaf if leaf else folder
+            break
+
+    def enter(self) -> None:
+        """In the child, before exec: join the cgroup."""
+        if self.leaf is not None:
+            (self.leaf / "cgroup.procs").write_text(str(os.getpid()))
+
+    def seconds(self) -> float | None:
+        if self.folder is None:
+            return None
+        usage = self.folder / "cpuacct.usage"
+        if usage.exists():
+            return int(usage.read_text()) / 1e9
+        stat = dict(line.split() for line in (self.folder / "cpu.stat").read_text().splitlines())
+        return int(stat["usage_usec"]) / 1e6
+
+    def remove(self) -> None:
+        if self.folder is None:
+            return
+        for _ in range(50):  # the cgroup empties once the last killed sandbox process is gone
+            try:
+                if self.leaf != self.folder:
+                    self.leaf.rmdir()
+                self.folder.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+def timed(command: list[str], course: Path, env: dict) -> tuple[float, float | None]:
+    """Wall-clock seconds and CPU seconds (None where no cgroup could be made) of one command."""
+    meter = CpuMeter()
+    try:
+        started = time.perf_counter()
+        done = subprocess.run(
+            command, cwd=course, env=env, capture_output=True, text=True, preexec_fn=meter.enter
+        )
+        seconds = time.perf_counter() - started
+        cpu = meter.seconds()
+    finally:
+        meter.remove()
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    return seconds
+    return seconds, cpu
 
 
 def scores(course: Path, assignment: str) -> dict[str, float]:
@@ -167,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     seconds: dict[str, list[float]] = {name: [] for name in runners}
     ratios: dict[str, list[float]] = {name: [] for name in runners}
+    cpu: dict[str, list[float]] = {name: [] for name in runners}
+    loads: list[float] = []
     agree = True
     began = time.perf_counter()
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -181,48 +261,79 @@ def main(argv: list[str] | None = None) -> int:
             results = {}
             for name in order:
                 course = variant(base, "plain" if name == "plain" else re.sub(r"\W+", "-", name))
-                this[name] = timed(runners[name], course, env)
+                this[name], used = timed(runners[name], course, env)
+                if used is not None:
+                    cpu[name].append(used / args.submissions)
                 results[name] = scores(course, args.assignment)
-                say(f"run {run + 1}/{args.runs}: {name}: {this[name]:.1f} s")
+                shown = "" if used is None else f", {used:.1f} CPU s"
+                say(f"run {run + 1}/{args.runs}: {name}: {this[name]:.1f} s{shown}")
+            if hasattr(os, "getloadavg"):
+                loads.append(os.getloadavg()[0])
             first = results["plain"]
             agree &= all(r == first for r in results.values()) and len(first) == args.submissions
             for name in runners:
                 seconds[name].append(this[name])
                 ratios[name].append(this[name] / this["plain"])
     total = time.perf_counter() - began
+
+    def spread(values: list[float], digits: int = 2) -> str:
+        return f"{min(values):.{digits}f}–{max(values):.{digits}f}"
+
     rows = []
     for name in runners:
-        per = statistics.median(seconds[name]) / args.submissions
         ratio = statistics.median(ratios[name])
         target = {"plain": None, "sandbox, 1 worker": 1.15}.get(name, 0.65 if workers == 2 else None)
         verdict = "" if target is None else ("yes" if ratio <= target else "no")
-        spread = f"{min(ratios[name]):.2f}–{max(ratios[name]):.2f}"
-        rows.append((name, statistics.median(seconds[name]), per, ratio, spread, target, verdict))
+        per_cpu = (
+            f"{statistics.median(cpu[name]):.2f} ({spread(cpu[name])})"
+            if len(cpu[name]) == args.runs
+            else "n/a"
+        )
+        cpu_ratio = (
+            f"{statistics.median(cpu[name]) / statistics.median(cpu['plain']):.2f}×"
+            if len(cpu[name]) == len(cpu["plain"]) == args.runs
+            else "n/a"
+        )
+        rows.append(
+            (
+                name,
+                f"{statistics.median(seconds[name]):.1f} ({spread(seconds[name], 1)})",
+                f"{statistics.median(seconds[name]) / args.submissions:.2f}",
+                f"{ratio:.2f}× ({spread(ratios[name])})",
+                per_cpu,
+                cpu_ratio,
+                "" if target is None else f"≤ {target}×",
+                verdict,
+            )
+        )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    busiest = max([load_before, load, *loads])
     lines = [
         START,
         "## Grading: sandboxed and parallel against plain nbgrader",
         "",
         f"Written by `.venv/bin/python benchmarks/grading.py` on {time.strftime('%Y-%m-%d %H:%M')} "
-        f"({total / 60:.1f} minutes; {workers} cores; load average {load_before:.1f} before, {load:.1f} after"
+        f"({total / 60:.1f} minutes; {workers} cores; load average {load_before:.1f} before, "
+        f"{busiest:.1f} at most after a run, {load:.1f} at the end"
         + (
-            "; the machine was LOADED by other work, so these ratios are not those of idle cores"
-            if max(load, load_before) > workers
+            "; the machine was LOADED by other work, so the wall-clock ratios are not those of idle cores"
+            if busiest > workers
             else ""
         )
         + "). "
         f"`{args.assignment}`, {args.submissions} fake submissions (half the model answers, half the "
         f"blank release), {args.runs} run(s); the three are run one after the other in each run "
-        "(order alternating), each on its own copy of the same course and gradebook.",
+        "(order alternating), each on its own copy of the same course and gradebook, every kernel "
+        "with `WORKBOOK_KERNEL_EXTENSION=0` as graded kernels run. Medians over the runs, the "
+        "spread (lowest–highest) in brackets; a ratio is taken within a run. CPU: user+sys seconds "
+        "of the command and all it started, sandboxes included (a cgroup per command), per "
+        "submission.",
         "",
-        "| grader | median total (s) | s per submission | median ratio to plain | spread | target | met? |",
-        "|---|---:|---:|---:|---:|---:|:-:|",
+        "| grader | total (s) | s per submission | ratio to plain | CPU s per submission | CPU ratio | target | met? |",
+        "|---|---:|---:|---:|---:|---:|---:|:-:|",
     ]
-    for name, tot, per, ratio, spread, target, verdict in rows:
-        lines.append(
-            f"| {name} | {tot:.1f} | {per:.2f} | {ratio:.2f}× | {spread} | "
-            f"{'' if target is None else f'≤ {target}×'} | {verdict} |"
-        )
+    for row in rows:
+        lines.append("| " + " | ".join(row) + " |")
     lines += [
         "",
         f"Same scores in all three gradebooks, student by student: {'yes' if agree else 'NO'}.",

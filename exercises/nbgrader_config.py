@@ -49,7 +49,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "workbook.course.grading.RestoreMissingCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "workbook.course.grading.CheckCellMetadata",  # nbgrader's, the schema checked once
 ]
 
 # --- autograde: run what was sanitized, in the sandbox, then save the grades -----------------------------
@@ -62,7 +62,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "workbook.course.grading.CheckCellMetadata",  # nbgrader's, the schema checked once
 ]
 
 # --- feedback: what students get back ------------------------------------------------------------------

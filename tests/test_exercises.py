@@ -464,6 +464,42 @@ def test_feedback_preprocessor_cuts_test_tracebacks_only():
     assert out.cells[1].outputs[0].traceback == ["1/0", "ZeroDivisionError"]
 
 
+def _metadata_verdict(preprocessor, nb) -> str:
+    try:
+        preprocessor.preprocess(nb, {})
+    except Exception as error:  # the verdicts compared: the type and message
+        return f"{type(error).__name__}: {error}"
+    return "valid"
+
+
+def test_check_cell_metadata_judges_as_nbgrader_does():
+    """Ours checks nbgrader's schema once per process; its verdicts are nbgrader's, cell for cell."""
+    from nbgrader.preprocessors import CheckCellMetadata as Nbgraders
+
+    source = nbformat.read(SOURCE / ASSIGNMENTS[0] / f"{ASSIGNMENTS[0]}.ipynb", as_version=4)
+    graded = [i for i, c in enumerate(source.cells) if c.metadata.get("nbgrader", {}).get("grade")]
+    breakages = {
+        "points as text": lambda m: m.update(points="two"),
+        "unknown key": lambda m: m.update(colour="red"),
+        "no grade_id": lambda m: m.pop("grade_id"),
+        "old schema": lambda m: m.update(schema_version=1),
+        "new schema": lambda m: m.update(schema_version=99),
+        "grade as text": lambda m: m.update(grade="yes"),
+    }
+    verdicts = {}
+    for what, breaking in [("as released", None), *breakages.items()]:
+        nb = nbformat.from_dict(json.loads(json.dumps(source)))
+        if breaking is not None:
+            breaking(nb.cells[graded[-1]].metadata["nbgrader"])
+        ours = _metadata_verdict(grading.CheckCellMetadata(), nb)
+        assert ours == _metadata_verdict(Nbgraders(), nb), what
+        verdicts[what] = ours
+    assert verdicts["as released"] == "valid"
+    for what in ("points as text", "no grade_id", "grade as text"):
+        assert verdicts[what].startswith("ValidationError: Notebook failed to validate"), verdicts
+    assert verdicts["old schema"].startswith("SchemaTooOldError"), verdicts
+
+
 # ------------------------------------------------------------------------- nbgrader: the release
 
 

@@ -99,6 +99,13 @@ SETTINGS: tuple[Setting, ...] = (
         "0, off, no or false: the workbook never sets itself up in a kernel, at start or on import (the grading sandbox)",
     ),
     Setting(
+        "WORKBOOK_GRADING_PROFILE",
+        "workbook grade",
+        "off",
+        "1: autograde prints, per submission, when each grading phase happened and the CPU seconds "
+        "of the grader, the sandboxes' runners and kernels (finding where grading time goes)",
+    ),
+    Setting(
         "WORKBOOK_SETUP_PREFIX",
         "workbook setup",
         "this Python's sys.prefix",

@@ -35,7 +35,7 @@ from nbgrader.converters.base import NbGraderException
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
-from . import journal, sandbox
+from . import journal, sandbox, timeline
 from .grading import handed_out, student_repairs
 
 #: Results on their way, by autograded notebook path (nbconvert deep-copies resources: no Futures there).
@@ -155,6 +155,7 @@ class SandboxedExecute(Execute):
         if key:  # run by ParallelAutograde's pool: its result is used, the code never runs twice
             pending = _PENDING.pop(key, None)
             result = pending.result() if pending is not None else None
+            timeline.mark(resources.get("nbgrader", {}).get("student", "?"), "save: sandbox done")
             if result is None:
                 raise RuntimeError("grading was stopped before this submission ran")
             if result[0] != _digest(_code_cells(nb)):
@@ -343,6 +344,7 @@ class ParallelAutograde(Autograde):
 
     def _sanitize_and_submit(self, notebook_filename: str) -> None:
         self.log.info("Sanitizing %s", notebook_filename)
+        timeline.mark(self._attempted[-1][1], "sanitizing")
         self._sanitizing = True
         self._init_preprocessors()
         resources = self.init_single_notebook_resources(notebook_filename)
@@ -355,7 +357,8 @@ class ParallelAutograde(Autograde):
             student_repairs(resources.get("workbook", {}).get("repairs", []), handed)
         )
         nb = nbformat.reads(output, as_version=4)
-        future = self._pool.submit(self._run_one, nb, self.writer.build_directory)
+        timeline.mark(ids["student"], "sanitized")
+        future = self._pool.submit(self._run_one, nb, self.writer.build_directory, ids["student"])
         future.add_done_callback(lambda _f: self._progress.step())
         if self._sanitized is not None:
             self._sanitized.step()
@@ -366,12 +369,19 @@ class ParallelAutograde(Autograde):
         if not self._parallel and not self.stopped:  # nbgrader's serial run: this student is done
             self._journal.mark(student_id, journal.FINISHED, notes=self._notes.get(student_id))
 
-    def _run_one(self, nb, folder: str):
+    def _run_one(self, nb, folder: str, student: str):
         if self.stopped:
             return None
         slot = self._slots.get()
         try:
-            return self._executor.run_in_sandbox(nb, folder, slot)
+            timeline.mark(student, "sandbox starting")
+            result = self._executor.run_in_sandbox(nb, folder, slot)
+            timeline.mark(student, "sandbox ended")
+            for phase, at in result[1].phases:
+                timeline.mark(student, f"  {phase}", at)
+            for kind, seconds in result[1].cpu.items():
+                timeline.add_cpu(kind, seconds)
+            return result
         finally:
             self._slots.put(slot)
 
@@ -382,11 +392,14 @@ class ParallelAutograde(Autograde):
         self._progress = Progress(total, self.coursedir.assignment_id)
         self._sanitized = Progress(total, self.coursedir.assignment_id, noun="sanitized", bar=False)
         failed_before = None
+        timeline.mark("run", "pass 1 (sanitize, submit)")
         try:
             super().convert_notebooks()
         except NbGraderException as error:
             failed_before = error
+        timeline.mark("run", "pass 2 (save)")
         failures = self._finish_all() if self._parallel else 0
+        timeline.mark("run", "saved all")
         for _assignment_id, student_id in self._attempted:
             if self._journal.state(student_id) == journal.STARTED and not self.stopped:
                 self._journal.mark(student_id, journal.FAILED, "could not be graded (see the log)")
@@ -406,6 +419,7 @@ class ParallelAutograde(Autograde):
                 utils.rmtree(os.path.dirname(dest))
                 continue
             try:
+                timeline.mark(student_id, "save: waits for the sandbox")
                 self._sanitizing = False
                 self._init_preprocessors()
                 os.chmod(dest, os.stat(dest).st_mode | stat.S_IWUSR)
@@ -421,6 +435,7 @@ class ParallelAutograde(Autograde):
                 self._notes.setdefault(student_id, []).extend(resources["workbook"].get("notes", []))
                 self.set_permissions(assignment_id, student_id)
                 self._journal.mark(student_id, journal.FINISHED, notes=self._notes.get(student_id))
+                timeline.mark(student_id, "save: saved")
                 saved.step()
             except Exception as error:  # one student's failure never stops the class
                 folder = os.path.dirname(dest)  # as nbgrader does: nothing half-graded stays
@@ -474,12 +489,16 @@ def main(argv: list[str] | None = None) -> None:
     import warnings
 
     warnings.filterwarnings("ignore")  # SQLAlchemy's and IPython's noise, not the instructor's business
+    timeline.mark("run", "imported")
     app = WorkbookAutogradeApp.instance()
     app.initialize(argv)
     for handler in app.log.handlers:  # nbgrader's log on stdout; progress alone on stderr
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(sys.stdout)
-    app.start()
+    try:
+        app.start()
+    finally:
+        timeline.report()
 
 
 if __name__ == "__main__":

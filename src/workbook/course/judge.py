@@ -404,10 +404,20 @@ class Judge:
             return None
         raise JudgeGone("the judge stopped")
 
-    def close(self) -> None:
-        if self.process.poll() is None:
+    def close(self) -> float:
+        """Stop the judge and reap it; the CPU seconds it used (0 when reaped before)."""
+        if self.process.returncode is not None:
+            return 0.0
+        try:
             self.process.kill()
-        self.process.wait()
+        except OSError:
+            pass
+        try:
+            _pid, _status, usage = os.wait4(self.process.pid, 0)
+        except ChildProcessError:
+            return 0.0
+        self.process.returncode = -9
+        return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

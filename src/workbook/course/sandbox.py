@@ -23,6 +23,7 @@ import dataclasses
 import json
 import os
 import platform
+import re
 import selectors
 import shutil
 import signal
@@ -32,8 +33,11 @@ import time
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from . import cgroup
+from . import cgroup, timeline
 
+#: The program the sandbox runs, started as a file so that it imports nothing of the workbook (whose
+#: package imports pandas): only the standard library and pyzmq.
+RUNNER = str(Path(__file__).resolve().with_name("sandbox_runner.py"))
 #: Where the submission's files are, inside the sandbox (the kernel's working folder).
 WORKDIR = "/submission"
 #: Base of the uids used as root; slot k runs as BASE + offset + k (no account needed).
@@ -93,6 +97,10 @@ class Outcome:
     problems: list[str]  # what went wrong, in words, for the report
     stderr: str  # the last lines the sandbox wrote to stderr (diagnostics)
     seconds: float
+    # with WORKBOOK_GRADING_PROFILE only (workbook.course.timeline): the runner's phases (name,
+    # time.monotonic()) and the CPU seconds it reported for itself and the kernel; never trusted
+    phases: list[tuple[str, float]] = dataclasses.field(default_factory=list)
+    cpu: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------ availability
@@ -452,7 +460,7 @@ def _run(
         for path, _relative in files:
             opened.append(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC))
         command = _command(sandbox.binds(), slot, limits, [(fd, rel) for fd, (_p, rel) in zip(opened, files)])
-        command += [sandbox.python, "-I", "-m", "workbook.course.sandbox_runner"]
+        command += [sandbox.python, "-I", RUNNER]
         if group is not None:
             command = group.wrap(command)
         job = {
@@ -461,6 +469,7 @@ def _run(
             "cell_seconds": limits.cell_seconds,
             "notebook_seconds": limits.notebook_seconds,
             "output_chars": limits.output_chars,
+            "profile": timeline.ENABLED,
         }
         process = subprocess.Popen(
             command,
@@ -541,7 +550,12 @@ def _collect(process: subprocess.Popen, payload: bytes, limits: Limits) -> tuple
                 tail = (tail + block)[-8192:]
         if killed:
             break
-    if killed or process.poll() is None:
+    if not killed:  # both pipes closed: the sandbox is ending on its own (let it, so it is reaped)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    if process.poll() is None:
         try:
             process.kill()
         except OSError:
@@ -618,6 +632,8 @@ def _check(
     events: list[dict] = []
     problems: list[str] = [killed] if killed else []
     started = finished = False
+    phases: list[tuple[str, float]] = []
+    cpu: dict[str, float] = {}
     for line in raw.decode("utf-8", "replace").splitlines():
         try:
             record = json.loads(line)
@@ -632,6 +648,14 @@ def _check(
                 started = True
             elif kind == "done":
                 finished = True
+            elif kind == "phase" and timeline.ENABLED:
+                if isinstance(record.get("phase"), str) and isinstance(record.get("at"), float):
+                    # printed on the grader's terminal: letters, digits, spaces and _.- only
+                    phases.append(
+                        (re.sub(r"[^\w .-]", "?", record["phase"], flags=re.ASCII)[:60], record["at"])
+                    )
+            elif kind == "cpu" and timeline.ENABLED:
+                cpu = {k: float(v) for k, v in record.items() if isinstance(v, (int, float))}
             elif kind in ("timeout", "kernel_died", "stopped", "failed"):
                 events.append(
                     {
@@ -674,4 +698,6 @@ def _check(
         problems=problems,
         stderr="\n".join(tail),
         seconds=seconds,
+        phases=phases,
+        cpu=cpu,
     )

@@ -1,6 +1,6 @@
 """Runs INSIDE the grading sandbox: one notebook's code cells in a fresh kernel, results on stdout.
 
-Started by :mod:`workbook.course.sandbox` as ``python -I -m workbook.course.sandbox_runner``. Reads one JSON job
+Started by :mod:`workbook.course.sandbox` as ``python -I sandbox_runner.py``. Reads one JSON job
 from stdin (kernel command, the code cells, time limits), then writes one JSON line per event:
 ``{"event": "kernel_started"}``, ``{"index": i, "execution_count": n, "outputs": [...]}`` after each
 cell (so whatever ran survives if the student's code kills this process), ``{"event": ...}`` for a
@@ -11,13 +11,19 @@ separate Python started here before the kernel, on the values of the names it re
 kernel sends as typed JSON. So the student's code can neither change how a test judges (it can only
 send values it could have computed) nor see a hidden test.
 
-Only the standard library and jupyter_client are used, and the kernel is started before
-jupyter_client is imported, so the kernel's start-up and this runner's overlap.
+Only the standard library and pyzmq are used (it is run as a file, so that not even the workbook
+package is imported; :class:`Client` speaks the few Jupyter messages it needs, where jupyter_client
+cost more to import than the rest of the runner), and the kernel is started before pyzmq is
+imported, so the kernel's start-up and this runner's overlap. When the job asks for ``profile``, it also sends
+``{"event": "phase", "phase": ..., "at": time.monotonic()}`` and the CPU seconds it and the kernel used
+(see :mod:`workbook.course.timeline`).
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import hmac
 import json
 import os
 import queue
@@ -149,6 +155,102 @@ class Cell:
         return {"index": index, "execution_count": self.execution_count, "outputs": self.outputs}
 
 
+class Client:
+    """A Jupyter client for the shell and IOPub channels, with what the runner uses of
+    jupyter_client's ``BlockingKernelClient``: ``kernel_info``, ``execute``, ``get_shell_msg`` and
+    ``get_iopub_msg`` (which raise :class:`queue.Empty` on time-out). Messages are signed and checked
+    with the connection file's key (HMAC-SHA256), as the Jupyter protocol (5.3) says.
+    """
+
+    DELIMITER = b"<IDS|MSG>"
+
+    def __init__(self, info: dict):
+        import zmq
+
+        self.zmq = zmq
+        self.key = info["key"].encode()
+        self.session = secrets.token_hex(16)
+        context = zmq.Context.instance()
+        self.shell = context.socket(zmq.DEALER)
+        self.iopub = context.socket(zmq.SUB)
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        for sock, port in ((self.shell, info["shell_port"]), (self.iopub, info["iopub_port"])):
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.RECONNECT_IVL, 20)  # the kernel binds soon after we connect
+            sock.connect(f"tcp://{info['ip']}:{port}")
+
+    def _sign(self, parts: list[bytes]) -> bytes:
+        return hmac.new(self.key, b"".join(parts), hashlib.sha256).hexdigest().encode()
+
+    def _send(self, msg_type: str, content: dict) -> str:
+        msg_id = secrets.token_hex(16)
+        header = {
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "username": "grader",
+            "session": self.session,
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()),
+            "version": "5.3",
+        }
+        parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
+        self.shell.send_multipart([self.DELIMITER, self._sign(parts), *parts])
+        return msg_id
+
+    def kernel_info(self) -> str:
+        return self._send("kernel_info_request", {})
+
+    def execute(
+        self,
+        code: str,
+        silent: bool = False,
+        store_history: bool = True,
+        user_expressions: dict | None = None,
+        allow_stdin: bool = False,
+        stop_on_error: bool = True,
+    ) -> str:
+        content = {
+            "code": code,
+            "silent": silent,
+            "store_history": store_history,
+            "user_expressions": user_expressions or {},
+            "allow_stdin": allow_stdin,
+            "stop_on_error": stop_on_error,
+        }
+        return self._send("execute_request", content)
+
+    def _receive(self, sock, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sock.poll(max(1, int(left * 1000))):
+                raise queue.Empty
+            frames = sock.recv_multipart()
+            if self.DELIMITER not in frames:
+                continue
+            at = frames.index(self.DELIMITER)
+            signature, parts = frames[at + 1], frames[at + 2 : at + 6]
+            if len(parts) < 4 or not hmac.compare_digest(signature, self._sign(parts)):
+                continue  # not signed with the kernel's key: not the kernel's
+            try:
+                header, parent, metadata, content = (json.loads(part) for part in parts)
+            except ValueError:
+                continue
+            return {
+                "header": header,
+                "parent_header": parent,
+                "metadata": metadata,
+                "content": content,
+                "msg_id": header.get("msg_id"),
+                "msg_type": header.get("msg_type"),
+            }
+
+    def get_shell_msg(self, timeout: float) -> dict:
+        return self._receive(self.shell, timeout)
+
+    def get_iopub_msg(self, timeout: float) -> dict:
+        return self._receive(self.iopub, timeout)
+
+
 class Runner:
     def __init__(self, job: dict, emit):
         self.job, self.emit = job, emit
@@ -158,6 +260,12 @@ class Runner:
         self.client = None
         self.judge = None  # the judge (B), started only when the notebook has test cells
         self.judge_module: typing.Any = None
+        self.kernel_cpu = self.judge_cpu = 0.0
+
+    def phase(self, name: str) -> None:
+        """Report reaching a phase (only when profiling: timestamps for the grader's timeline)."""
+        if self.job.get("profile"):
+            self.emit({"event": "phase", "phase": name, "at": time.monotonic()})
 
     def start_kernel(self) -> None:
         ports = _free_ports(5)
@@ -182,11 +290,9 @@ class Runner:
             stderr=subprocess.DEVNULL,
             close_fds=True,
         )
-        from jupyter_client.blocking import BlockingKernelClient  # while the kernel starts
-
-        self.client = BlockingKernelClient()
-        self.client.load_connection_info(info)
-        self.client.start_channels()
+        self.phase("kernel spawned")
+        self.client = Client(info)  # imports pyzmq while the kernel starts
+        self.phase("client connected")
         limit = time.monotonic() + float(self.job.get("startup_seconds", 60))
         while True:
             self.client.kernel_info()
@@ -200,8 +306,10 @@ class Runner:
                     ) from None
                 if time.monotonic() > limit:
                     raise RuntimeError("the kernel did not start in time") from None
+        self.phase("kernel replied")
         if self.judge is not None:
             self._load_encoder()
+            self.phase("encoder loaded")
         while True:  # drain the start-up status messages
             try:
                 self.client.get_iopub_msg(timeout=0.05)
@@ -367,10 +475,12 @@ class Runner:
         return cell
 
     def run(self) -> None:
+        """Start the kernel and run the cells (``done`` is sent by :func:`main`, after :meth:`close`)."""
         if any(cell.get("test") for cell in self.job["cells"]):
             # before the student's kernel exists, so that nothing of the student's can trace it
             self.judge_module = _judge_module()
             self.judge = self.judge_module.Judge(sys.executable, float(self.job.get("startup_seconds", 60)))
+            self.phase("judge ready")
         self.start_kernel()
         self.emit({"event": "kernel_started", "seconds": round(time.monotonic() - self.started, 3)})
         for cell in self.job["cells"]:
@@ -378,13 +488,29 @@ class Runner:
             if stop:
                 self.emit({"event": "stopped", "reason": stop})
                 break
-        self.emit({"event": "done"})
+        self.phase("cells run")
 
     def close(self) -> None:
-        if self.judge is not None:
-            self.judge.close()
-        if self.kernel is not None and self.kernel.poll() is None:
+        """Kill the kernel and the judge and reap them (so that their CPU time is counted, no zombie left)."""
+        try:
+            self._close_kernel()
+        finally:
+            if self.judge is not None:
+                self.judge_cpu = self.judge.close()
+
+    def _close_kernel(self) -> None:
+        if self.kernel is None:
+            return
+        if self.kernel.poll() is None:
             self.kernel.kill()
+        try:
+            _pid, _status, usage = os.wait4(self.kernel.pid, 0)
+            self.kernel_cpu = usage.ru_utime + usage.ru_stime
+        except ChildProcessError:  # already reaped by poll(): its CPU is in RUSAGE_CHILDREN
+            import resource
+
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.kernel_cpu = usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -398,15 +524,34 @@ def main() -> int:
         out.flush()
 
     runner = Runner(job, emit)
+    runner.phase("runner started")
+    code = 0
     try:
         runner.run()
     except Exception as problem:  # reported to the grader, which decides what it means
         emit({"event": "failed", "reason": f"{type(problem).__name__}: {problem}"[:2000]})
-        return 1
+        code = 1
     finally:
         runner.close()
-    return 0
+    if code == 0:
+        if job.get("profile"):
+            import resource
+
+            mine = resource.getrusage(resource.RUSAGE_SELF)
+            emit(
+                {
+                    "event": "cpu",
+                    "runner": mine.ru_utime + mine.ru_stime,
+                    "kernel": runner.kernel_cpu,
+                    "judge": runner.judge_cpu,
+                }
+            )
+        emit({"event": "done"})
+    out.close()
+    return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # No interpreter teardown (sockets lingering on the dead kernel, threads, atexit handlers): the
+    # grader waits for this process to end, and everything was sent and flushed already.
+    os._exit(main())
