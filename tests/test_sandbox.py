@@ -214,6 +214,7 @@ def test_the_students_code_cannot_change_how_the_tests_judge():
             "test": True,
         },
         {"index": 4, "source": "print('history:', any('still ' + 'judged' in cell for cell in In))"},
+        {"index": 5, "source": REACH_THE_JUDGE},
     ]
     outcome = sandbox.run(cells, KERNEL, LIMITS, slot=9)
     assert outcome.started and outcome.finished, outcome.problems
@@ -224,3 +225,22 @@ def test_the_students_code_cannot_change_how_the_tests_judge():
         {"output_type": "stream", "name": "stdout", "text": "judged apart\n"}
     ]
     assert "history: False" in outcome.cells[4]["outputs"][0]["text"]
+    reach = outcome.cells[5]["outputs"][0]["text"]
+    assert "judges 1" in reach and "OPENED" not in reach and reach.count("refused") == 3, reach
+    assert "ptrace -1" in reach, reach
+
+
+#: From the student's kernel: find the judge and try to read its pipes, memory and environment, and
+#: to trace it (it is the same user, so only its being non-dumpable keeps it out of reach).
+REACH_THE_JUDGE = """import ctypes, glob, os
+pids = [p.split('/')[2] for p in glob.glob('/proc/[0-9]*/cmdline') if b'judge.py' in open(p, 'rb').read()]
+print('judges', len(pids))
+for pid in pids:
+    for what in ('fd/0', 'mem', 'environ'):
+        try:
+            os.close(os.open(f'/proc/{pid}/{what}', os.O_RDONLY | os.O_NONBLOCK))
+            print('OPENED', what)
+        except OSError as error:
+            print('refused', what, type(error).__name__)
+    libc = ctypes.CDLL(None, use_errno=True)
+    print('ptrace', libc.ptrace(16, int(pid), 0, 0))  # PTRACE_ATTACH"""
