@@ -244,3 +244,19 @@ for pid in pids:
             print('refused', what, type(error).__name__)
     libc = ctypes.CDLL(None, use_errno=True)
     print('ptrace', libc.ptrace(16, int(pid), 0, 0))  # PTRACE_ATTACH"""
+
+
+def test_a_test_past_the_time_limit_is_stopped_and_the_later_tests_fail():
+    cells = [
+        {"index": 0, "source": "x = 1"},
+        {"index": 1, "source": "while x:\n    pass", "test": True},
+        {"index": 2, "source": "print('student cell still runs')"},
+        {"index": 3, "source": "assert x == 1", "test": True},
+    ]
+    outcome = sandbox.run(cells, KERNEL, sandbox.Limits(cell_seconds=3, notebook_seconds=60), slot=10)
+    assert outcome.finished, outcome.problems
+    assert [o["ename"] for o in outcome.cells[1]["outputs"]] == ["CellTimeoutError"]
+    assert {"event": "timeout", "index": 1, "notebook": False} in outcome.events
+    assert outcome.cells[2]["outputs"][0]["text"] == "student cell still runs\n"
+    (error,) = outcome.cells[3]["outputs"]
+    assert error["ename"] == "JudgeError" and "not run" in error["evalue"]

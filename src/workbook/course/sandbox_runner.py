@@ -417,7 +417,7 @@ class Runner:
                     if cell.execution_count is None:
                         cell.execution_count = content.get("execution_count")
                     if test:
-                        cell = self._judged(source, content, cell, cell_deadline)
+                        cell = self._judged(index, source, content, cell, cell_deadline)
                         break
                     if content.get("status") == "error" and not any(
                         o["output_type"] == "error" for o in cell.outputs
@@ -433,7 +433,7 @@ class Runner:
         self.emit(cell.result(index))
         return stop
 
-    def _judged(self, source: str, reply: dict, asked: Cell, deadline: float) -> Cell:
+    def _judged(self, index: int, source: str, reply: dict, asked: Cell, deadline: float) -> Cell:
         """The test cell as the judge ran it, on the values in A's ``reply`` (a Cell to emit)."""
         cell = Cell(int(self.job["output_chars"]))
         cell.execution_count = asked.execution_count
@@ -465,8 +465,9 @@ class Runner:
             self.judge = None
             cell.outputs.append(_error("JudgeError", f"{gone}; this test was not run"))
             return cell
-        if outputs is None:
+        if outputs is None:  # the test ran past the cell's time limit: the judge was stopped
             self.judge = None
+            self.emit({"event": "timeout", "index": index, "notebook": False})
             cell.outputs.append(dict(TIMEOUT_ERROR))
             return cell
         for output in outputs[:500]:
