@@ -280,16 +280,21 @@ class Group:
                     time.sleep(0.02)
 
 
-def stale(tree: Tree) -> list[Group]:
-    """Cgroups left by graders no longer running (killed outright): theirs to remove."""
-    names: set[str] = set()
+def names(tree: Tree) -> list[str]:
+    """The names of every submission's cgroup in ``tree`` now, any grader's."""
+    found: set[str] = set()
     for _controller, base in tree.bases:
         try:
-            names |= {p.name for p in base.iterdir() if p.is_dir()}
+            found |= {p.name for p in base.iterdir() if p.is_dir()}
         except OSError:
             continue
+    return sorted(found)
+
+
+def stale(tree: Tree) -> list[Group]:
+    """Cgroups left by graders no longer running (killed outright): theirs to remove."""
     found = []
-    for name in sorted(names):
+    for name in names(tree):
         match = _NAME.match(name)
         if match and _start_time(int(match[1])) != match[2]:
             found.append(Group(tree, tuple((c, base / name) for c, base in tree.bases)))
