@@ -3,8 +3,9 @@
 The class hands in ex01_four_phases (built from its real release in a temporary course; the source
 notebooks are only read). Two honest students and one student per attack from issues 10 and 21 are
 graded together, two at a time, with small limits so the run stays short: blank submissions that
-try to change how the tests judge them (transformers, monkeypatching), a leaker printing the hidden
-tests encoded, HTML and JavaScript outputs, links to the source and to /etc/shadow (also handed to
+try to change how the tests judge them (transformers, monkeypatching, forging how results come
+back), a leaker hunting the hidden tests everywhere its kernel can look (they never reach it: tests
+are judged in a separate interpreter), HTML and JavaScript outputs, links to the source and to /etc/shadow (also handed to
 plain `nbgrader autograde`, which refuses them before any kernel starts). Then the instructor
 "fixes" the exercise and regrades one student: nobody is accused of editing a read-only cell.
 """
@@ -93,9 +94,11 @@ def attacks(course: Path, port: int) -> dict[str, str]:
     }
 
 
-#: Catches each graders' test as the guard compiles it (an audit hook cannot be removed) and, after
-#: every later cell, prints what it caught in several encodings and as a DataFrame shown in full.
-LEAKER = """import base64, codecs, gc, sys, zlib
+#: Tries to catch the graders' tests as anything compiles them in the kernel (an audit hook cannot be
+#: removed), in its history, its objects and every file and process of the sandbox it can read, and
+#: after every later cell prints what it caught in several encodings and as a DataFrame in full.
+#: The tests are judged in a separate interpreter and never sent to the kernel: it catches none.
+LEAKER = """import base64, codecs, gc, glob, os, sys, zlib
 import pandas as pd
 from IPython.display import display
 _caught, _leaked = [], set()
@@ -108,6 +111,22 @@ sys.addaudithook(_catch)
 def _leak(*_):
     found = _caught + [t for t in list(In) + list(_ih) + [str(v) for v in globals().values()] if 'assert' in t]
     found += [o for o in gc.get_objects() if isinstance(o, str) and 'assert' in o]
+    paths = glob.glob('/tmp/**', recursive=True) + glob.glob('/submission/**', recursive=True)
+    paths += glob.glob('/proc/[0-9]*/cmdline') + glob.glob('/proc/[0-9]*/environ') + glob.glob('/proc/[0-9]*/fd/*')
+    opened = 0
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                text = os.read(fd, 1 << 20).decode(errors='replace')
+            finally:
+                os.close(fd)
+        except OSError:
+            continue
+        opened += 1
+        if 'assert' in text:
+            found.append(text)
+    print('files read', opened)
     for text in found:
         if text in _leaked:
             continue
@@ -165,12 +184,13 @@ builtins.all = builtins.any = lambda *a, **k: True
 print('patched', pandas.Series([1, 3]).idxmax(), math.isclose(1, 2), abs(-5))"""
 
 
-#: Not undone by the guard, which runs in the student's interpreter (exercises/README.md, "Not
-#: protected"): a blank submission that replaces the guard, or IPython's user expressions through
-#: which test results come back, has every test report a pass. Only judging outside the student's
-#: interpreter closes it; kept here, expected to fail, so that the fix shows.
-FORGER = """import sys
-sys.modules['_workbook_grading_guard'].run = lambda source, namespace: 'test ran'
+#: Goes after how results come back from its kernel: replaces IPython's user expressions (through
+#: which the runner asks for the values a test reads) with a claim that every test ran, and the
+#: judge's functions as its kernel sees them. The tests are judged in a separate interpreter that
+#: takes only values from the kernel: a blank submission that forges all this still scores 0.
+FORGER = """import sys, workbook.course.judge as judge
+judge.run_test = lambda *a, **k: []
+judge.encode_names = lambda namespace, names: '{}'
 get_ipython().user_expressions = lambda expressions: {
     name: {'status': 'ok', 'data': {'text/plain': "'test ran'"}, 'metadata': {}} for name in expressions}"""
 
@@ -407,7 +427,7 @@ def test_every_attacker_is_graded_in_the_same_run(graded):
     for student in graded.attackers:
         assert student in graded.scores, f"{student} has no grade:\n{graded.out}"
         page = graded.course / "feedback" / student / NAME / f"{NAME}.html"
-        assert page.is_file() == (student != "leaker"), student  # the leaker's is withheld
+        assert page.is_file(), student  # the leaker's too: it caught nothing to withhold
 
 
 def test_deleting_a_classmates_work_fails(graded):
@@ -573,15 +593,21 @@ def hidden_lines(graded) -> set[str]:
     return {line for line in regions.secret_lines(source["cells"])["hidden test"] if len(line) > 12}
 
 
-def test_hidden_tests_printed_encoded_never_reach_feedback(graded):
-    caught = json.dumps(attack_cell(graded, "leaker")["outputs"]) + json.dumps(autograded(graded, "leaker"))
+def test_hidden_tests_never_reach_the_students_kernel_or_feedback(graded):
+    """The leaker looked everywhere its kernel can (compiled code, history, objects, files, other
+    processes), after every cell: not one hidden-test line, in any encoding, in its outputs."""
+    leaker = autograded(graded, "leaker")
+    caught = json.dumps(attack_cell(graded, "leaker")["outputs"])
+    assert "listening" in caught and "files read" in caught and "b64" in caught  # it ran and looked
+    outputs = json.dumps([c.get("outputs", []) for c in leaker["cells"]])
     hidden = hidden_lines(graded)
-    # the attack worked in the sandbox: the instructor's copy holds the hidden tests, encoded
-    assert any(encodings(line)["base64 of zlib"] in caught for line in hidden), "the leaker caught nothing"
-    assert "leaker: feedback withheld" in graded.out, graded.out
-    pages = sorted((graded.course / "feedback").rglob("*.html"))
-    assert not [p for p in pages if "leaker" in p.parts], "the leaker's page was handed back"
+    for line in hidden:
+        for kind, encoded in encodings(line).items():
+            assert encoded not in outputs, f"the leaker caught a hidden test line ({kind}): {line}"
+    assert "leaker: feedback withheld" not in graded.out, graded.out
     assert graded.scores["leaker"] == sum(points_of_tests().values())  # graded on its own answers
+    pages = sorted((graded.course / "feedback").rglob("*.html"))
+    assert [p for p in pages if "leaker" in p.parts], "the leaker's page was withheld"
     for page in pages:  # nobody's page, in any of these encodings
         text = page.read_text(encoding="utf-8")
         for line in hidden:
@@ -613,15 +639,6 @@ def test_links_to_outside_files_are_refused_by_plain_nbgrader_and_workbook_grade
     assert scores["honest_partial"] == graded.scores["honest_partial"] == points[sorted(points)[0]]
 
 
-def test_the_forger_installs_its_forgery_and_is_graded(graded):
+def test_forging_how_results_come_back_does_not_raise_a_blank_submission(graded):
     assert attack_cell(graded, "forger")["outputs"] == []  # no error: the forgery is in place
-    assert "forger" in graded.scores
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known hole: the guard and IPython run in the student's interpreter",
-)
-def test_replacing_the_guard_itself_does_not_raise_a_blank_submission(graded):
     assert graded.scores["forger"] == 0, graded.out

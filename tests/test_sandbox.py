@@ -186,35 +186,77 @@ def test_a_course_inside_a_folder_the_sandbox_shows_is_refused():
 
 
 def test_the_students_code_cannot_change_how_the_tests_judge():
-    """Transformers, import hooks and patched workbook functions are undone before each test cell."""
+    """Test cells are judged in a separate interpreter, on values only: transformers, import hooks,
+    patched functions and a forged judge in the student's kernel change nothing, and the kernel
+    never holds a test's text."""
     cells = [
         {
             "index": 0,
-            "source": "import ast, sys, workbook\n"
+            "source": "import ast, sys, workbook, workbook.data, workbook.course.judge as j\n"
             "ip = get_ipython()\n"
             "ip.input_transformers_cleanup.append(lambda lines: [l for l in lines if 'assert' not in l])\n"
             "class P(ast.NodeTransformer):\n"
             "    def visit_Assert(self, node):\n        return ast.Pass()\n"
             "ip.ast_transformers.append(P())\n"
-            "workbook.load = lambda *a, **k: 'patched'\n"
+            "workbook.load = workbook.data.load = lambda *a, **k: 'patched'\n"
             "class Hook:\n"
             "    def find_spec(self, *a, **k):\n        raise ImportError('hooked')\n"
-            "sys.meta_path.insert(0, Hook())",
+            "sys.meta_path.insert(0, Hook())\n"
+            "j.run_test = lambda *a, **k: []\n"
+            "answer = 41",
         },
         {"index": 1, "source": "assert 1 == 2, 'the student cell is transformed'"},
-        {"index": 2, "source": "assert 1 == 2, 'still judged'", "test": True},
+        {"index": 2, "source": "assert answer == 42, 'still judged'", "test": True},
         {
             "index": 3,
-            "source": "import colorsys\nassert workbook.load is not None and workbook.load('x') != 'patched'",
+            "source": "from workbook import load\nimport colorsys\nassert load('phases') is not None\n"
+            "assert type(answer) is int and answer != 'patched'\nprint('judged apart')",
             "test": True,
         },
         {"index": 4, "source": "print('history:', any('still ' + 'judged' in cell for cell in In))"},
+        {"index": 5, "source": REACH_THE_JUDGE},
     ]
     outcome = sandbox.run(cells, KERNEL, LIMITS, slot=9)
     assert outcome.started and outcome.finished, outcome.problems
     assert not [o for o in outcome.cells[1]["outputs"] if o["output_type"] == "error"]  # the attack works
     (error,) = [o for o in outcome.cells[2]["outputs"] if o["output_type"] == "error"]
     assert (error["ename"], error["evalue"]) == ("AssertionError", "still judged")
-    (error,) = [o for o in outcome.cells[3]["outputs"] if o["output_type"] == "error"]
-    assert error["ename"] != "AssertionError", error  # the real workbook.load ran (and refused 'x')
+    assert outcome.cells[3]["outputs"] == [
+        {"output_type": "stream", "name": "stdout", "text": "judged apart\n"}
+    ]
     assert "history: False" in outcome.cells[4]["outputs"][0]["text"]
+    reach = outcome.cells[5]["outputs"][0]["text"]
+    assert "judges 1" in reach and "OPENED" not in reach and reach.count("refused") == 3, reach
+    assert "ptrace -1" in reach, reach
+
+
+#: From the student's kernel: find the judge and try to read its pipes, memory and environment, and
+#: to trace it (it is the same user, so only its being non-dumpable keeps it out of reach).
+REACH_THE_JUDGE = """import ctypes, glob, os
+pids = [p.split('/')[2] for p in glob.glob('/proc/[0-9]*/cmdline') if b'judge.py' in open(p, 'rb').read()]
+print('judges', len(pids))
+for pid in pids:
+    for what in ('fd/0', 'mem', 'environ'):
+        try:
+            os.close(os.open(f'/proc/{pid}/{what}', os.O_RDONLY | os.O_NONBLOCK))
+            print('OPENED', what)
+        except OSError as error:
+            print('refused', what, type(error).__name__)
+    libc = ctypes.CDLL(None, use_errno=True)
+    print('ptrace', libc.ptrace(16, int(pid), 0, 0))  # PTRACE_ATTACH"""
+
+
+def test_a_test_past_the_time_limit_is_stopped_and_the_later_tests_fail():
+    cells = [
+        {"index": 0, "source": "x = 1"},
+        {"index": 1, "source": "while x:\n    pass", "test": True},
+        {"index": 2, "source": "print('student cell still runs')"},
+        {"index": 3, "source": "assert x == 1", "test": True},
+    ]
+    outcome = sandbox.run(cells, KERNEL, sandbox.Limits(cell_seconds=3, notebook_seconds=60), slot=10)
+    assert outcome.finished, outcome.problems
+    assert [o["ename"] for o in outcome.cells[1]["outputs"]] == ["CellTimeoutError"]
+    assert {"event": "timeout", "index": 1, "notebook": False} in outcome.events
+    assert outcome.cells[2]["outputs"][0]["text"] == "student cell still runs\n"
+    (error,) = outcome.cells[3]["outputs"]
+    assert error["ename"] == "JudgeError" and "not run" in error["evalue"]

@@ -2,6 +2,6 @@
 
 Releasing exercises, grading them in the sandbox, and nbgrader's preprocessors live here
 (``workbook.course.commands``, ``.init``, ``.grading``, ``.autograde``, ``.sandbox``,
-``.sandbox_runner``, ``.regions``). The student wing (the rest of ``workbook``) never imports
+``.sandbox_runner``, ``.judge``, ``.regions``). The student wing (the rest of ``workbook``) never imports
 from this package; ``tests/test_wings.py`` checks that.
 """

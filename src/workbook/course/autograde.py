@@ -53,7 +53,7 @@ def _digest(cells: list[dict]) -> str:
 
 
 def _code_cells(nb) -> list[dict]:
-    """The code cells to run; the graders' test cells flagged (the sandbox runs them guarded)."""
+    """The code cells to run; the graders' test cells flagged (the sandbox's judge runs them)."""
     return [
         {
             "index": i,

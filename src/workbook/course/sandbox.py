@@ -4,8 +4,9 @@ Each run is a bubblewrap (``bwrap``) container with no network, its own process,
 namespaces, a fresh ``/proc`` and ``/dev``, and a read-only view of only what Python needs (the
 system's ``/usr``, this Python, its installed packages, the workbook package and its data). The
 submission's files are copied into a small private tmpfs; nothing on the host is writable. Inside,
-:mod:`workbook.course.sandbox_runner` starts the kernel and runs the cells; only JSON comes back on a pipe,
-and :func:`run` checks it before anyone uses it.
+:mod:`workbook.course.sandbox_runner` starts the kernel and runs the cells, and the graders' tests run
+in a separate Python on the values the kernel computed (:mod:`workbook.course.judge`); only JSON
+comes back on a pipe, and :func:`run` checks it before anyone uses it.
 
 As root, bwrap sets the container up and ``setpriv`` then drops to an unprivileged uid of its own
 (one per parallel slot, so limits on processes are per submission), with no capabilities and
@@ -148,16 +149,19 @@ def default_kernel_argv(python: str | None = None) -> list[str]:
 
 
 def _kernel_problem() -> str | None:
-    """Start a real kernel in a real sandbox and run one cell: what grading does, end to end."""
+    """Start a real kernel and judge in a real sandbox and run a cell and a test: what grading does."""
     try:
         outcome = run(
-            [{"index": 0, "source": "print('sandbox', 'ok')"}],
+            [
+                {"index": 0, "source": "said = 'sandbox ok'"},
+                {"index": 1, "source": "print(said)", "test": True},
+            ],
             default_kernel_argv(),
             Limits(notebook_seconds=120),
         )
     except OSError as error:
         return f"bubblewrap could not start: {error}. " + _how_to_fix()
-    printed = "".join(o.get("text", "") for o in outcome.cells.get(0, {}).get("outputs", []))
+    printed = "".join(o.get("text", "") for o in outcome.cells.get(1, {}).get("outputs", []))
     if "sandbox ok" in printed:
         return None
     why = (outcome.stderr.strip().splitlines() or outcome.problems or ["no message"])[-1]
@@ -166,7 +170,13 @@ def _kernel_problem() -> str | None:
             f"a kernel could not start inside the grading sandbox ({why}). Check that this Python, "
             "its packages and the workbook are readable by every user. " + _how_to_fix()
         )
-    return f"a kernel in the grading sandbox could not run a cell ({why}). " + _how_to_fix()
+    errors = [
+        f"{o['ename']}: {o['evalue']}" for o in outcome.cells.get(1, {}).get("outputs", []) if "ename" in o
+    ]
+    return (
+        f"a kernel and its judge in the grading sandbox could not run a cell and a test ({(errors or [why])[-1]}). "
+        + _how_to_fix()
+    )
 
 
 def check() -> None:

@@ -1,10 +1,15 @@
 """Runs INSIDE the grading sandbox: one notebook's code cells in a fresh kernel, results on stdout.
 
-Started by :mod:`workbook.course.sandbox` as ``python -I -m workbook.course.sandbox_runner``. Reads one JSON job
+Started by :mod:`workbook.course.sandbox` as ``python -I sandbox_runner.py``. Reads one JSON job
 from stdin (kernel command, the code cells, time limits), then writes one JSON line per event:
 ``{"event": "kernel_started"}``, ``{"index": i, "execution_count": n, "outputs": [...]}`` after each
 cell (so whatever ran survives if the student's code kills this process), ``{"event": ...}`` for a
 timeout or a dead kernel, and ``{"event": "done"}``. Nothing it sends is trusted: the grader checks it.
+
+The graders' test cells never reach the kernel: each is judged by :mod:`workbook.course.judge`, a
+separate Python started here before the kernel, on the values of the names it reads, which the
+kernel sends as typed JSON. So the student's code can neither change how a test judges (it can only
+send values it could have computed) nor see a hidden test.
 
 Only the standard library and pyzmq are used (it is run as a file, so that not even the workbook
 package is imported; :class:`Client` speaks the few Jupyter messages it needs, where jupyter_client
@@ -16,6 +21,7 @@ imported, so the kernel's start-up and this runner's overlap. When the job asks 
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import hmac
 import json
@@ -27,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import typing
 
 #: nbgrader's output for a cell stopped by the time limit (``Execute.error_on_timeout``).
 TIMEOUT_ERROR = {
@@ -58,124 +65,19 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-#: Run once in the fresh kernel, before any of the student's code: remembers the interpreter's
-#: import machinery, builtins, ``sys.modules``, and the functions and classes of the libraries the
-#: tests compute with (the workbook, pandas, NumPy, math...), for :data:`TEST_CALL` to put back.
-GUARD_SETUP = r"""
-def _workbook_guard_setup():
-    import builtins, sys, types
-    families = ("workbook", "pandas", "numpy", "math", "cmath", "operator", "statistics", "decimal",
-                "fractions", "numbers")
-    for name in ("workbook", "workbook.data", "pandas", "pandas.testing", "numpy", "math", "cmath",
-                 "operator", "statistics", "decimal", "fractions"):
-        try:
-            __import__(name)  # so their functions are remembered as shipped
-        except Exception:
-            pass
-    modules = [m for n, m in sys.modules.items()
-               if isinstance(m, types.ModuleType) and n.split(".")[0] in families]
-    kept = {
-        "builtins": dict(vars(builtins)),
-        "meta_path": list(sys.meta_path),
-        "path_hooks": list(sys.path_hooks),
-        "sys.modules": dict(sys.modules),
-        "modules": [(m, dict(vars(m))) for m in modules],
-    }
-    seen, classes, functions = set(), [], []
-    for _module, attrs in kept["modules"]:
-        for value in attrs.values():
-            if isinstance(value, type) and id(value) not in seen and \
-                    str(getattr(value, "__module__", "")).split(".")[0] in families:
-                seen.add(id(value))
-                classes.append((value, dict(vars(value))))
-    for attrs in [a for _m, a in kept["modules"]] + [a for _c, a in classes]:
-        for value in attrs.values():
-            value = getattr(value, "__func__", value)  # staticmethod, classmethod
-            if isinstance(value, types.FunctionType) and id(value) not in seen:
-                seen.add(id(value))
-                functions.append((value, value.__code__, value.__defaults__, value.__kwdefaults__))
-    try:  # the workbook's tables, parsed now (as the setup cell would) and kept as shipped
-        import threading
-        import workbook.data as tables
+def _judge_module():
+    """:mod:`workbook.course.judge`, loaded from its file beside this one (no package import)."""
+    import importlib.util
 
-        shipped = tables.package()
-        shipped.table(shipped.stored_names()[0])
-        package_class, package_state, new_lock = type(shipped), dict(vars(shipped)), threading.Lock
-        shipped_frames = {name: frame.copy() for name, frame in shipped._frames.items()}
-        package_key = next(key for key, value in tables._PACKAGES.items() if value is shipped)
-    except Exception:
-        tables = None
-    import operator
-    compile_, exec_, vars_, setattr_, delattr_ = compile, exec, vars, type.__setattr__, type.__delattr__
-    id_, list_, map_ = id, list, map
-    missing = object()
-    # Checked before each test as ids (ints: comparing them runs none of the student's code; the
-    # objects are kept alive here, so an equal id is the same object), put back only on a change.
-    owners = [m for m, _a in kept["modules"]] + [c for c, _a in classes]
-    watched = [(vars(o), a, list(map(id, a.values())))
-               for o, (_x, a) in zip(owners, kept["modules"] + classes)]
-    parts = [operator.attrgetter(n) for n in ("__code__", "__defaults__", "__kwdefaults__")]
-    plain = [f[0] for f in functions]
-    part_ids = [list(map(id, map(get, plain))) for get in parts]
-
-    def run(source, namespace):
-        vars_(builtins).update(kept["builtins"])
-        sys.meta_path[:] = kept["meta_path"]
-        sys.path_hooks[:] = kept["path_hooks"]
-        sys.path_importer_cache.clear()
-        for name, module in kept["sys.modules"].items():
-            if sys.modules.get(name, missing) is not module:
-                sys.modules[name] = module
-        for owner, (current, attrs, ids) in zip(owners, watched):
-            if list_(map_(id_, current.values())) == ids:  # same values, same keys in the same order
-                continue
-            if isinstance(owner, type):
-                for key in [k for k in current if k not in attrs]:
-                    delattr_(owner, key)
-                for key, value in attrs.items():
-                    if current.get(key, missing) is not value:
-                        setattr_(owner, key, value)
-            else:
-                for key, value in attrs.items():
-                    if current.get(key, missing) is not value:
-                        current[key] = value
-        if [list_(map_(id_, map_(get, plain))) for get in parts] != part_ids:
-            for function, code, defaults, kwdefaults in functions:
-                function.__code__, function.__defaults__ = code, defaults
-                function.__kwdefaults__ = kwdefaults
-        if tables is not None:  # a fresh cache of the tables as shipped: no table changed in place
-            fresh = object.__new__(package_class)
-            vars_(fresh).update(package_state)
-            fresh._lock, fresh._frames = new_lock(), {n: f.copy() for n, f in shipped_frames.items()}
-            tables._PACKAGES.clear()
-            tables._PACKAGES[package_key] = fresh
-            tables._DERIVED_CACHE.clear()
-        namespace["__builtins__"] = builtins
-        exec_(compile_(source, "<graders' test>", "exec", dont_inherit=True), namespace)
-        return "test ran"
-
-    guard = types.ModuleType("_workbook_grading_guard")
-    guard.run = run
-    sys.modules["_workbook_grading_guard"] = guard
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "judge.py")
+    spec = importlib.util.spec_from_file_location("_workbook_judge", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-_workbook_guard_setup()
-del _workbook_guard_setup
-"""
-
-#: How a test cell runs: an expression the kernel evaluates itself (IPython's user_expressions),
-#: which no input or AST transformer sees, after the guard puts the import machinery back.
-TEST_CALL = "__import__('sys').modules['_workbook_grading_guard'].run({source!r}, globals())"
-
-#: A test cell the guard could not protect is not run, and fails.
-GUARD_ERROR = {
-    "output_type": "error",
-    "ename": "GradingGuardError",
-    "evalue": "the submission's code changed how the tests run; this test was not run",
-    "traceback": [
-        "GradingGuardError: the submission's code changed how the tests run; this test was not run"
-    ],
-}
+def _error(ename: str, evalue: str) -> dict:
+    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}
 
 
 class Cell:
@@ -356,7 +258,9 @@ class Runner:
         self.deadline = self.started + float(job["notebook_seconds"])
         self.kernel = None
         self.client = None
-        self.kernel_cpu = 0.0
+        self.judge = None  # the judge (B), started only when the notebook has test cells
+        self.judge_module: typing.Any = None
+        self.kernel_cpu = self.judge_cpu = 0.0
 
     def phase(self, name: str) -> None:
         """Report reaching a phase (only when profiling: timestamps for the grader's timeline)."""
@@ -403,17 +307,19 @@ class Runner:
                 if time.monotonic() > limit:
                     raise RuntimeError("the kernel did not start in time") from None
         self.phase("kernel replied")
-        self._setup_guard()
-        self.phase("guard set up")
+        if self.judge is not None:
+            self._load_encoder()
+            self.phase("encoder loaded")
         while True:  # drain the start-up status messages
             try:
                 self.client.get_iopub_msg(timeout=0.05)
             except queue.Empty:
                 break
 
-    def _setup_guard(self) -> None:
-        """Run :data:`GUARD_SETUP` before the student's first cell (see :meth:`run_cell`)."""
-        msg_id = self.client.execute(GUARD_SETUP, silent=True, store_history=False)
+    def _load_encoder(self) -> None:
+        """Import :mod:`workbook.course.judge` in the kernel before the student's first cell, so that
+        the values a test reads can be asked for even if the student's code breaks imports."""
+        msg_id = self.client.execute("import workbook.course.judge", silent=True, store_history=False)
         limit = time.monotonic() + float(self.job.get("startup_seconds", 60))
         while time.monotonic() < limit:
             try:
@@ -426,30 +332,26 @@ class Runner:
                 if reply.get("content", {}).get("status") == "ok":
                     return
                 break
-        raise RuntimeError("the tests' guard could not be set up in the kernel")
+        raise RuntimeError(
+            "the kernel could not import workbook.course.judge (is the workbook installed there?)"
+        )
 
     def run_cell(self, index: int, source: str, test: bool = False) -> str | None:
         """Run one cell and emit its result; returns why the notebook must stop, or None.
 
-        A graders' test cell is not sent as code: the kernel evaluates :data:`TEST_CALL`, which puts
-        back the builtins, import hooks and the workbook's, pandas' and NumPy's functions as
-        remembered at start (see :data:`GUARD_SETUP`) and runs the test with plain
-        ``compile``/``exec``, so the student's input transformers, AST transformers, import hooks
-        and patched library functions cannot change how it judges.
-        This is a guard inside the student's interpreter, chosen over judging in a separate one
-        because the tests read live objects (DataFrames, charts, the student's functions) that
-        cannot be moved out faithfully (pickling them would run the student's code anyway). Its
-        limit, documented in exercises/README.md: what lies deeper (objects that lie, closures,
-        ctypes) is not undone, and code that replaces the guard itself, or IPython's user
-        expressions, forges every result. The test's source is not kept in the kernel's history
-        (nothing holds a hidden test before it runs).
+        A graders' test cell never reaches the student's kernel (A): A only evaluates, as an IPython
+        user expression, :func:`judge.encode_names` for the names the test reads, and the judge (B,
+        see :mod:`workbook.course.judge`) runs the test on those values. The test cell's outputs are
+        B's alone; its execution count is A's at that point.
         """
         cell = Cell(int(self.job["output_chars"]))
         if test:
             msg_id = self.client.execute(
                 "",
                 store_history=False,
-                user_expressions={"test": TEST_CALL.format(source=source)},
+                user_expressions={
+                    "values": self.judge_module.gather_expression(self.judge_module.free_names(source))
+                },
                 allow_stdin=False,
                 stop_on_error=False,
             )
@@ -500,7 +402,7 @@ class Runner:
             kind = msg.get("msg_type")
             if kind == "status":
                 idle = msg["content"].get("execution_state") == "idle"
-            else:
+            elif not test or kind == "execute_input":  # a test cell's outputs are the judge's alone
                 cell.add(kind, msg.get("content", {}))
         if idle and not timed_out:
             reply_deadline = time.monotonic() + 5
@@ -515,13 +417,7 @@ class Runner:
                     if cell.execution_count is None:
                         cell.execution_count = content.get("execution_count")
                     if test:
-                        ran = (content.get("user_expressions") or {}).get("test") or {}
-                        if content.get("status") == "ok" and ran.get("status") == "error":
-                            cell.add("error", ran)
-                        elif content.get("status") != "ok" or "test ran" not in str(
-                            (ran.get("data") or {}).get("text/plain", "")
-                        ):
-                            cell.outputs.append(dict(GUARD_ERROR))
+                        cell = self._judged(index, source, content, cell, cell_deadline)
                         break
                     if content.get("status") == "error" and not any(
                         o["output_type"] == "error" for o in cell.outputs
@@ -531,12 +427,61 @@ class Runner:
         if timed_out:
             cell.outputs.append(dict(TIMEOUT_ERROR))
         elif test and not replied and not stop:
-            cell.outputs.append(dict(GUARD_ERROR))
+            cell.outputs = [
+                _error("JudgeError", "the submission's kernel did not answer; this test was not run")
+            ]
         self.emit(cell.result(index))
         return stop
 
+    def _judged(self, index: int, source: str, reply: dict, asked: Cell, deadline: float) -> Cell:
+        """The test cell as the judge ran it, on the values in A's ``reply`` (a Cell to emit)."""
+        cell = Cell(int(self.job["output_chars"]))
+        cell.execution_count = asked.execution_count
+        got = (reply.get("user_expressions") or {}).get("values")
+        got = got if isinstance(got, dict) else {}
+        data = got.get("data") if isinstance(got.get("data"), dict) else {}
+        text = str(data.get("text/plain", ""))
+        values = None
+        if (
+            reply.get("status") == "ok"
+            and got.get("status") == "ok"
+            and len(text) <= 4 * self.judge_module.MAX_PAYLOAD
+        ):
+            try:
+                values = ast.literal_eval(text)  # the repr of a str: parsed, never evaluated
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                values = None
+        if not isinstance(values, str):
+            why = f"({got.get('ename', '')}: {got.get('evalue', '')})" if got.get("ename") else ""
+            cell.outputs.append(
+                _error("JudgeError", f"the submission's values could not be read {why}".strip())
+            )
+            return cell
+        try:
+            if self.judge is None:
+                raise self.judge_module.JudgeGone("the judge stopped after an earlier test")
+            outputs = self.judge.judge(source, values, cell.limit, max(0.1, deadline - time.monotonic()))
+        except self.judge_module.JudgeGone as gone:
+            self.judge = None
+            cell.outputs.append(_error("JudgeError", f"{gone}; this test was not run"))
+            return cell
+        if outputs is None:  # the test ran past the cell's time limit: the judge was stopped
+            self.judge = None
+            self.emit({"event": "timeout", "index": index, "notebook": False})
+            cell.outputs.append(dict(TIMEOUT_ERROR))
+            return cell
+        for output in outputs[:500]:
+            if isinstance(output, dict) and output.get("output_type") in ("stream", "error"):
+                cell.add(str(output["output_type"]), output)
+        return cell
+
     def run(self) -> None:
         """Start the kernel and run the cells (``done`` is sent by :func:`main`, after :meth:`close`)."""
+        if any(cell.get("test") for cell in self.job["cells"]):
+            # before the student's kernel exists, so that nothing of the student's can trace it
+            self.judge_module = _judge_module()
+            self.judge = self.judge_module.Judge(sys.executable, float(self.job.get("startup_seconds", 60)))
+            self.phase("judge ready")
         self.start_kernel()
         self.emit({"event": "kernel_started", "seconds": round(time.monotonic() - self.started, 3)})
         for cell in self.job["cells"]:
@@ -547,7 +492,14 @@ class Runner:
         self.phase("cells run")
 
     def close(self) -> None:
-        """Kill the kernel and reap it (so that its CPU time is counted, and no zombie is left)."""
+        """Kill the kernel and the judge and reap them (so that their CPU time is counted, no zombie left)."""
+        try:
+            self._close_kernel()
+        finally:
+            if self.judge is not None:
+                self.judge_cpu = self.judge.close()
+
+    def _close_kernel(self) -> None:
         if self.kernel is None:
             return
         if self.kernel.poll() is None:
@@ -587,7 +539,14 @@ def main() -> int:
             import resource
 
             mine = resource.getrusage(resource.RUSAGE_SELF)
-            emit({"event": "cpu", "runner": mine.ru_utime + mine.ru_stime, "kernel": runner.kernel_cpu})
+            emit(
+                {
+                    "event": "cpu",
+                    "runner": mine.ru_utime + mine.ru_stime,
+                    "kernel": runner.kernel_cpu,
+                    "judge": runner.judge_cpu,
+                }
+            )
         emit({"event": "done"})
     out.close()
     return code
