@@ -210,3 +210,26 @@ def test_the_judge_process_runs_tests_on_values_and_stops_at_its_time_limit():
             process.judge("pass", values, 1000, 5)
     finally:
         process.close()
+
+
+def test_release_refuses_a_test_that_reads_what_an_earlier_cell_imports_or_defines():
+    """Tests reach the judge with values only: `load` imported by the setup cell would fail every student."""
+    cells = [
+        ("setup", False, "from workbook import load\nimport pandas as pd\nNEIGHBOURS = ['china']"),
+        ("answer", False, "def helper():\n    return 1\nanswer = helper()"),
+        ("q1-tests", True, "assert answer in NEIGHBOURS\nassert len(load('claims')) > 0"),
+        ("q2-tests", True, "from workbook import load\nassert pd.isna(helper())"),
+        ("q3-tests", True, "from workbook import load\nassert answer == len(load('claims'))"),
+    ]
+    problems = judge.unjudgeable(cells)
+    assert [p.split(":")[0] for p in problems] == ["q1-tests", "q2-tests", "q2-tests"], problems
+    assert "`load`" in problems[0] and "import or define `load` in the test cell itself" in problems[0]
+    assert {"`helper`", "`pd`"} == {p.split(" reads ")[1].split(",")[0] for p in problems[1:]}
+
+
+def test_every_exercise_can_be_judged_as_written():
+    from workbook.course.commands import _unjudgeable
+
+    sources = sorted((ROOT / "exercises" / "source").glob("*/*.ipynb"))
+    assert sources
+    assert {p.name: _unjudgeable(p) for p in sources} == {p.name: [] for p in sources}

@@ -135,6 +135,10 @@ def cmd_release(args) -> int:
                 _say(f"  ! {name}: {student_nb.name} was not released")
                 continue
             leaks += find_leaks(source_nb, student_nb)
+            for problem in _unjudgeable(source_nb):
+                if name not in failed:
+                    failed.append(name)
+                _say(f"  ! {name}/{source_nb.name} {problem}")
     for leak in leaks:
         _say(f"  LEAK {leak}")
     ok = [n for n in names if n not in failed]
@@ -169,6 +173,21 @@ def cmd_release(args) -> int:
         "submitted/<student>/<exercise>/<exercise>.ipynb; then run `workbook grade`."
     )
     return OK
+
+
+def _unjudgeable(notebook: Path) -> list[str]:
+    """Tests of ``notebook`` the judge cannot run as written (:func:`workbook.course.judge.unjudgeable`)."""
+    from .judge import unjudgeable
+
+    cells = []
+    for number, cell in enumerate(json.loads(notebook.read_text(encoding="utf-8")).get("cells", []), 1):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        is_test = bool(meta.get("grade")) and not meta.get("solution")
+        source = cell.get("source", "")
+        cells.append((meta.get("grade_id") or f"cell {number}", is_test, "".join(source)))
+    return unjudgeable(cells)
 
 
 def _config(course: Path):

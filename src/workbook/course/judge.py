@@ -95,6 +95,40 @@ def free_names(source: str) -> list[str]:
     return sorted(read - bound - set(dir(builtins)))
 
 
+def _not_values(source: str) -> set[str]:
+    """Names a cell binds to what cannot travel to the judge: imports, functions, classes."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+    return found
+
+
+def unjudgeable(cells: list[tuple[str, bool, str]]) -> list[str]:
+    """For ``cells`` (id, is a test, source) in order: each test that reads a module, function or
+    class an earlier cell imports or defines.  The judge gets only values, so such a test fails for
+    every student, model answer included; ``workbook release`` refuses it (``nbgrader validate``
+    runs tests in the student's kernel and cannot see it)."""
+    problems, earlier = [], set()
+    for cell_id, is_test, source in cells:
+        if is_test:
+            for name in sorted(set(free_names(source)) & earlier):
+                problems.append(
+                    f"{cell_id}: the test reads `{name}`, which an earlier cell imports or defines; tests "
+                    f"are judged apart from the student's kernel, on plain values only: import or define "
+                    f"`{name}` in the test cell itself"
+                )
+        else:
+            earlier |= _not_values(source)
+    return problems
+
+
 def gather_expression(names: list[str]) -> str:
     """What A evaluates (an IPython user expression) to answer with the values of ``names``."""
     return (
