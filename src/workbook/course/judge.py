@@ -115,7 +115,8 @@ def unjudgeable(cells: list[tuple[str, bool, str]]) -> list[str]:
     class an earlier cell imports or defines.  The judge gets only values, so such a test fails for
     every student, model answer included; ``workbook release`` refuses it (``nbgrader validate``
     runs tests in the student's kernel and cannot see it)."""
-    problems, earlier = [], set()
+    problems: list[str] = []
+    earlier: set[str] = set()
     for cell_id, is_test, source in cells:
         if is_test:
             for name in sorted(set(free_names(source)) & earlier):
