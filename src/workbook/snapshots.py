@@ -4,10 +4,12 @@ An explorer is a widget: reopen the saved notebook with a new kernel and Jupyter
 it ("Error displaying widget: model not found").  So right before the widget the explorer shows a
 stand-in (one output): what its controls are set to, the text it shows, and a picture of its chart,
 each time the student changes something (the output is updated in place, so the saved notebook
-holds the last state; a chart's new picture is drawn once the student pauses, and a chart whose
-params a control moves is drawn with their values).  The style rule of ``charts.static`` shows the
-stand-in only while the widget beside it has not drawn: live explorer -> widget only; reopened ->
-stand-in only.
+holds the last state).  The stand-in follows once the student pauses, so it never delays the
+explorer's own answer.  A chart's picture is the page's own drawing, sent back by the chart
+(``charts.shared_bundle``); with no page (a notebook run by a script) the kernel draws it with
+vl-convert, with the chart's params as they are now.  The style rule of ``charts.static`` shows
+the stand-in only while the widget beside it has not drawn: live explorer -> widget only;
+reopened -> stand-in only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import asyncio
 import html
 import json
 import re
+import weakref
 
 import ipywidgets as W
 
@@ -47,10 +50,16 @@ def _control_text(widget) -> str | None:
 
 #: chart widget id -> (the spec drawn, its pictures by the params' values)
 _PICTURES: dict[int, tuple[object, dict[str, str]]] = {}
+#: chart widget -> the picture of the page's latest drawing of it
+_FROM_PAGE: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
 #: Pictures kept per chart (one per recent setting of its params: a slider moved back and forth).
 _KEEP = 8
-#: Seconds after a chart's last change that an explorer's stand-in gets the chart's new picture.
-PICTURE_DELAY = 1.0
+#: Seconds after an explorer's last change that its stand-in follows (never between quick changes).
+STANDIN_DELAY = 1.0
+#: The largest drawing a page may send back as a chart's picture (characters).
+_MAX_PICTURE = 5_000_000
+#: How many pictures the kernel drew itself (vl-convert); the tests read it.
+drawn_in_kernel = 0
 
 
 def _with_params(spec: dict, values: dict) -> dict:
@@ -68,10 +77,14 @@ def _with_params(spec: dict, values: dict) -> dict:
 
 
 def _picture(chart) -> str:
-    """The chart's picture as it stands (its params too), drawn again only for a spec or params not drawn lately."""
+    """The chart's picture: the page's latest drawing of it, else drawn here as it stands (its params
+    too), drawn again only for a spec or params not drawn lately."""
+    global drawn_in_kernel
     spec = getattr(chart, "spec", None)
     if not isinstance(spec, dict) or not spec:
         return ""
+    if chart in _FROM_PAGE:
+        return _FROM_PAGE[chart]
     values = dict(getattr(chart, "_params", None) or {})
     key = json.dumps(values, sort_keys=True, default=str)
     drawn = _PICTURES.get(id(chart))
@@ -79,6 +92,7 @@ def _picture(chart) -> str:
         drawn = _PICTURES[id(chart)] = (spec, {})
     pictures = drawn[1]
     if key not in pictures:
+        drawn_in_kernel += 1
         try:
             pictures[key] = static.picture_html(_with_params(spec, values), RERUN).replace(static.STYLE, "")
         except Exception:  # noqa: BLE001 - a chart vl-convert can't draw: its text still shows
@@ -120,6 +134,18 @@ def standin_bundle(widget) -> dict:
     }
 
 
+def _from_page(chart, content) -> bool:
+    """Keep the page's drawing of ``chart`` (a custom message ``{"picture": svg}``) as its picture."""
+    picture = content.get("picture") if isinstance(content, dict) else None
+    spec = getattr(chart, "spec", None)
+    if not isinstance(picture, str) or not picture.startswith("<svg") or len(picture) > _MAX_PICTURE:
+        return False
+    if not isinstance(spec, dict) or not spec:
+        return False
+    _FROM_PAGE[chart] = static.picture_html(spec, RERUN, drawn=picture).replace(static.STYLE, "")
+    return True
+
+
 def show(widget) -> None:
     """Display the stand-in, then ``widget``; every change in the widget updates the stand-in."""
     from IPython.display import display
@@ -138,24 +164,24 @@ def show(widget) -> None:
             pass
 
     def refresh(change=None):
-        # Text is cheap: now (or with the new picture, when one is waiting).
-        if waiting:
-            return refresh_later()
-        refresh_now()
-
-    def refresh_later(change=None):
-        # A chart's new picture is not (vl-convert, 0.05-0.5 s): drawn once the student pauses,
-        # after the live chart was sent, and only for the last of many changes.
+        # Once the student pauses, after the explorer's own answer was sent, for the last of many changes.
         for timer in waiting:
             timer.cancel()
         try:
-            waiting[:] = [asyncio.get_running_loop().call_later(PICTURE_DELAY, refresh_now)]
+            waiting[:] = [asyncio.get_running_loop().call_later(STANDIN_DELAY, refresh_now)]
         except RuntimeError:  # no event loop running (not in a kernel's message handler)
             refresh_now()
 
+    def picture_sent(chart, content, buffers=None):
+        if _from_page(chart, content):
+            refresh()
+
     for part in _walk(widget):
         if isinstance(part, alt.JupyterChart):
-            part.observe(refresh_later, names=["spec", "_params"])  # a param widget moves _params only
+            part.observe(refresh, names=["spec", "_params"])  # a param widget moves _params only
+            if part.has_trait("_send_picture"):
+                part.set_trait("_send_picture", True)
+                part.on_msg(picture_sent)
         elif hasattr(part, "value") and not isinstance(part, (W.Button, W.Play)):
             part.observe(refresh, names="value")
     display(widget)

@@ -596,26 +596,33 @@ class ChartBuilder(Explorer):
         self.message.add_class("workbook-live")  # "This can't be drawn: ..." is announced
         self.chart = charts.live(None)
         self.data_view = W.HTML()
-        self._set_columns()
         self.table.observe(self._new_table, names="value")
         for control in (self.x, self.y, self.color):
             control.observe(self._update, names="value")
-        self._update()
+        self._new_table()
         self.widget = explorer_box(
             [self.table, W.HBox([self.x, self.y, self.color]), self.message, self.chart, self.data_view]
         )
 
-    def _set_columns(self) -> None:
-        """Offer the columns of the chosen table that fit each role, with sensible first choices."""
+    def _first_choice(self) -> tuple:
+        """Sensible first columns of the chosen table: (bars, length, colour) as the drop-downs show them."""
         roles = self.roles
         few = [c for c in roles.bars if c not in roles.lengths and self.data[c].nunique() <= 30]
+        x = "year" if "year" in roles.bars else (few or roles.bars or [None])[0]
+        y = "value" if "value" in roles.lengths else (roles.lengths or [None])[0]
+        color = next((c for c in ("source", "reading") if c in roles.colours), NONE)
+        return x, y, color
+
+    def _set_columns(self, choice: tuple) -> None:
+        """Offer the columns of the chosen table that fit each role, ``choice`` chosen (one message each)."""
+        roles = self.roles
         self._busy = True
         try:
-            self.x.options, self.y.options = roles.bars, roles.lengths
-            self.color.options = [NONE] + roles.colours
-            self.x.value = "year" if "year" in roles.bars else (few or roles.bars or [None])[0]
-            self.y.value = "value" if "value" in roles.lengths else (roles.lengths or [None])[0]
-            self.color.value = next((c for c in ("source", "reading") if c in roles.colours), NONE)
+            for control, options, value in zip(
+                (self.x, self.y, self.color), (roles.bars, roles.lengths, [NONE] + roles.colours), choice
+            ):
+                with control.hold_sync():
+                    control.options, control.value = options, value
         finally:
             self._busy = False
 
@@ -628,15 +635,19 @@ class ChartBuilder(Explorer):
 
     def _new_table(self, change=None) -> None:
         self.data, self.roles, _ = self._table(self.table.value)
-        self._set_columns()
-        self._update()
+        choice = self._first_choice()
+        self._show(choice)  # the new chart first: it is what the student waits for
+        self._set_columns(choice)
 
     def _update(self, change=None) -> None:
-        if self._busy:
-            return
+        if not self._busy:
+            self._show((self.x.value, self.y.value, self.color.value))
+
+    def _show(self, choice: tuple) -> None:
+        """Draw the chart for ``choice`` (bars, length, colour), built once per choice, then its text."""
+        x, y, color = choice
+        key = (x, y, None if color == NONE else color)
         name = self.table.value
-        color = None if self.color.value == NONE else self.color.value
-        key = (self.x.value, self.y.value, color)
         data, _, built = self._table(name)
         if data is not self.data:  # rows put in ``.data`` by code: built afresh, not kept
             built = {}
@@ -644,8 +655,9 @@ class ChartBuilder(Explorer):
         built[key] = made  # the newest last: the oldest is dropped first
         if len(built) > KEEP_CHARTS:
             del built[next(iter(built))]
-        spec, self.message.value, self.data_view.value, self.error = made
+        spec, message, table, self.error = made
         self.chart.spec = spec
+        self.message.value, self.data_view.value = message, table
 
     def _build(self, name: str, x, y, color) -> Built:
         """For one choice: the chart's spec, the message above it, its "Show the data" table, the error."""

@@ -420,6 +420,7 @@ class KernelTraffic:
         self.counts: dict[str, int] = {}  # execute_request msg_id -> execution count
         self.replied: dict[str, str] = {}  # execute_request msg_id -> reply status
         self.frontend_comm_msgs: set[str] = set()
+        self.pictures: dict[str, str] = {}  # chart model id -> the last drawing the page sent back
         self.errors: list[KernelError] = []
         self.stderr: list[tuple[str, str]] = []
         self.models: dict[str, WidgetModel] = {}
@@ -439,6 +440,11 @@ class KernelTraffic:
             self.clock[header.get("msg_id", "")] = {"sent": time.monotonic()}
         elif header.get("msg_type") == "comm_msg":
             self.frontend_comm_msgs.add(header.get("msg_id", ""))
+            content = msg.get("content", {}) or {}
+            data = content.get("data", {}) or {}
+            picture = (data.get("content") or {}).get("picture") if data.get("method") == "custom" else None
+            if isinstance(picture, str):
+                self.pictures[content.get("comm_id", "")] = picture
 
     def received(self, payload: str | bytes) -> None:
         self.frames += 1

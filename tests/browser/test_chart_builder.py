@@ -11,10 +11,13 @@ titles and title must name the columns chosen.
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 from labdriver import NotebookPage, artifacts_dir
+
+from workbook.charts.static import compact
 
 pytestmark = pytest.mark.browser
 
@@ -67,8 +70,14 @@ JS_STANDIN = """() => {
   const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')];
   const cell = cells.find(c => (c.querySelector('.jp-InputArea') || c).textContent.includes('# ChartBuilder'));
   const standin = cell && cell.querySelector('.workbook-explorer-standin');
-  return standin ? standin.textContent : null;
+  const img = standin && standin.querySelector('img');
+  return standin ? {text: standin.textContent, src: img ? img.getAttribute('src') : ''} : null;
 }"""
+
+
+def _svg_of(src: str) -> str:
+    """The SVG text inside a picture's ``data:image/svg+xml;base64,...`` address."""
+    return base64.b64decode(src.partition("base64,")[2] or "").decode("utf-8", "replace")
 
 
 def _notebook() -> dict:
@@ -133,15 +142,20 @@ def test_ChartBuilder_redraws_on_every_change(lab_server, browser):
                 ) from None
         # The stand-in saved with the notebook (hidden while the explorer is live) follows, once the
         # student pauses: the last table chosen, and a picture captioned with the last chart's title.
+        # Its picture is the page's own drawing of the last chart, sent back by the chart widget
+        # (the kernel draws none between changes): the stand-in's SVG is that drawing, compacted.
         x, y = state["selects"]["Bars for each (x)"], state["selects"]["Bar length (y, numbers)"]
-        page.wait_until(
-            lambda: all(
-                text in (page.page.evaluate(JS_STANDIN) or "")
-                for text in (f"Table: {CHOICES[-1][1]}", f"{y} for each {x}")
-            ),
-            30,
-            "the saved stand-in to show the last chart",
-        )
+
+        def saved_last_chart():
+            standin = page.page.evaluate(JS_STANDIN) or {"text": "", "src": ""}
+            drawings = [compact(p) for p in page.traffic.pictures.values()]
+            shown = _svg_of(standin["src"])
+            texts = (f"Table: {CHOICES[-1][1]}", f"{y} for each {x}")
+            return all(t in standin["text"] for t in texts) and shown in drawings and f">{y}<" in shown
+
+        page.wait_until(saved_last_chart, 30, "the saved stand-in to show the page's drawing of the last chart")
+        saved = _svg_of((page.page.evaluate(JS_STANDIN) or {"src": ""})["src"])
+        (artifacts_dir() / "chart-builder-standin.svg").write_text(saved, encoding="utf-8")
         page.screenshot("chart-builder")
     finally:
         page.write_log()

@@ -85,11 +85,14 @@ def compact(svg_text: str) -> str:
     return _TAG.sub(lambda tag: _LONG_DECIMAL.sub(r"\1", tag.group(0)), svg_text)
 
 
-def picture_html(spec: dict, note: str = RERUN_CHART) -> str:
-    """A <figure>: the chart as an <img> whose alt text is its description, a caption with its source."""
+def picture_html(spec: dict, note: str = RERUN_CHART, drawn: str | None = None) -> str:
+    """A <figure>: the chart as an <img> whose alt text is its description, a caption with its source.
+
+    ``drawn`` is the chart's SVG when it was drawn already (by the page); else vl-convert draws it.
+    """
     title, source = _title_and_source(spec)
     description = spec.get("description") or title or "A chart."
-    data = base64.b64encode(compact(svg(spec)).encode("utf-8")).decode("ascii")
+    data = base64.b64encode(compact(drawn if drawn is not None else svg(spec)).encode("utf-8")).decode("ascii")
     caption = " ".join(
         part for part in (f"<b>{html.escape(title)}</b>" if title else "", html.escape(source)) if part
     )
