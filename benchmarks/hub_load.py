@@ -360,8 +360,9 @@ def report(runs: list[dict], argv: list[str]) -> str:
 
 Written by `sudo .venv/bin/python benchmarks/hub_load.py {" ".join(argv)}` on
 {dt.datetime.now().strftime("%Y-%m-%d %H:%M")} ({sum(r["wall"] for r in runs) / 60:.1f} minutes). Machine: {os.cpu_count()} cores,
-{last["available"] / 1024:.1f} GB available, Python {platform.python_version()}; **other jobs were running on it**
-(see the load averages in the table). Hub, proxy and servers on 127.0.0.1; real Linux accounts, PAM
+{last["available"] / 1024:.1f} GB available, Python {platform.python_version()}; 1-minute load average
+{runs[0]["load_before"][0]:.1f} before the first run (each run's own students load the machine: see the
+table). Hub, proxy and servers on 127.0.0.1; real Linux accounts, PAM
 logins; each server is JupyterHub's single-user JupyterLab with the workbook, run as the student.
 "at once": every student starts at the same moment; "over 60 s": students arrive evenly spread over a
 minute (a class walking in). "before" is the classroom of an older commit, installed under its own

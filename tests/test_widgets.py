@@ -321,15 +321,44 @@ def test_a_change_from_the_browser_is_not_sent_back_to_the_chart():
     assert sent and stepper.chart.params.phase == 3
 
 
-def test_claim_explorer_table_has_a_caption_headers_and_a_focusable_scroll_box():
+def test_claim_explorer_sends_every_row_once_and_a_filter_as_a_style_rule():
+    """The table holds every claim once (each row marked with its reading, topic and hedge); a
+    filter changes only a style rule hiding the rows it leaves out; the saved stand-in holds the
+    matching rows only, with the count in its caption."""
+    import re
+
     explorer = widgets.ClaimExplorer()
+    table = explorer.table.value
     explorer.reading.value = "sa1997"
-    html = explorer.table.value
-    assert f"<caption>Claims that match: {explorer.count}</caption>" in html
-    assert html.count("<tr>") == explorer.count + 1  # the header row and one per match
-    assert 'tabindex="0" role="region"' in html
+    explorer.hedge.value = str(explorer.matches["hedge"].dropna().iloc[0])
+    assert explorer.table.value == table, "a filter re-sent the table"
+    assert table.count("<tr") == len(explorer.claims) + 1  # the header row and one per claim
+    assert 'tabindex="0" role="region"' in table and "<caption>" in table
+    # Which rows the rules hide, worked out as a browser would: a row shows if it has every value chosen.
+    rules = re.findall(r'tr:not\(\[data-(\w+)="([^"]*)"\]\)\{display:none\}', explorer.hide.value)
+    unescaped = [(c, re.sub(r"\\([0-9a-f]{1,6}) ?", lambda m: chr(int(m[1], 16)), v)) for c, v in rules]
+    assert sorted(unescaped) == sorted([("hedge", explorer.hedge.value), ("reading", "sa1997")])
+    rows = re.findall(
+        r'<tr data-reading="([^"]*)" data-topic="[^"]*" data-hedge="([^"]*)"><td>([^<]*)</td>', table
+    )
+    shown = [claim for reading, hedge, claim in rows if (reading, hedge) == ("sa1997", explorer.hedge.value)]
+    assert shown == list(explorer.matches["claim_id"]) and explorer.count > 0
+    saved = explorer.table.standin()
+    assert f"<caption>{explorer.CAPTION}: {explorer.count}</caption>" in saved
+    assert saved.count("<tr") == explorer.count + 1
     for claim_id in explorer.matches["claim_id"]:
-        assert f"<td>{claim_id}</td>" in html
+        assert f"<td>{claim_id}</td>" in saved
+    explorer.reading.value = explorer.hedge.value = "all"
+    assert explorer.hide.value == "" and explorer.count == len(explorer.claims)
+
+
+def test_claim_explorer_quotes_a_filter_value_as_css():
+    """A value with quotes or markup can't end the style rule (or the <style> element) early."""
+    from workbook.widgets import _css_string
+
+    assert _css_string("sa1997") == '"sa1997"'
+    quoted = _css_string('a"b</style>')
+    assert '"' not in quoted[1:-1] and "<" not in quoted and ">" not in quoted
 
 
 def _live_regions(widget) -> list:
@@ -374,3 +403,39 @@ def test_the_saved_picture_shows_the_place_chosen_last():
     picker.place.value = "Madrid"  # the spec stays; the param moves
     page = snapshots.standin_html(picker.widget)
     assert bold_name(page) == ["Madrid"] and "Place: Madrid" in page
+
+
+def test_the_pages_drawing_becomes_the_saved_picture_and_nothing_else_does():
+    """A chart in an explorer sends the page's SVG back; the stand-in keeps that very drawing
+    (compacted), the kernel draws none, and a message that is not an SVG changes nothing."""
+    import base64
+    import re
+
+    from workbook import snapshots
+    from workbook.charts import static
+
+    def shown(page: str) -> str:
+        return base64.b64decode(re.search(r"base64,([^\"]+)", page)[1]).decode()
+
+    builder = widgets.ChartBuilder()
+    drawn = snapshots.drawn_in_kernel
+    page_svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="marks" width="10" height="10">'
+        '<text role="graphics-symbol" x="1.23456">value for each year, as the page drew it</text></svg>'
+    )
+    assert snapshots._from_page(builder.chart, {"picture": page_svg})
+    assert shown(snapshots.standin_html(builder.widget)) == static.compact(page_svg)
+    assert snapshots.drawn_in_kernel == drawn, "the kernel drew a picture the page had sent"
+    for bad in (
+        {"picture": "<img src=x onerror=alert(1)>"},
+        {"picture": 5},
+        {"other": page_svg},
+        page_svg,
+        {"picture": "<svg" + " " * snapshots._MAX_PICTURE},
+    ):
+        assert not snapshots._from_page(builder.chart, bad), bad
+    assert shown(snapshots.standin_html(builder.widget)) == static.compact(page_svg)
+    # An explorer no page has drawn (a notebook run by a script): the kernel draws its picture.
+    other = widgets.ChartBuilder()
+    assert "<svg" in shown(snapshots.standin_html(other.widget))
+    assert snapshots.drawn_in_kernel == drawn + 1

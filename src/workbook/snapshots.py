@@ -109,7 +109,8 @@ def standin_html(widget) -> str:
         if isinstance(part, alt.JupyterChart):
             parts.append(_picture(part))
         elif isinstance(part, (W.HTML, W.HTMLMath)):
-            parts.append(_TAGS.sub("", str(part.value)))
+            standin = getattr(part, "standin", None)  # what it shows, as it should be saved
+            parts.append(_TAGS.sub("", str(standin() if callable(standin) else part.value)))
         else:
             text = _control_text(part)
             if text:

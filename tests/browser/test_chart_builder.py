@@ -153,7 +153,9 @@ def test_ChartBuilder_redraws_on_every_change(lab_server, browser):
             texts = (f"Table: {CHOICES[-1][1]}", f"{y} for each {x}")
             return all(t in standin["text"] for t in texts) and shown in drawings and f">{y}<" in shown
 
-        page.wait_until(saved_last_chart, 30, "the saved stand-in to show the page's drawing of the last chart")
+        page.wait_until(
+            saved_last_chart, 30, "the saved stand-in to show the page's drawing of the last chart"
+        )
         saved = _svg_of((page.page.evaluate(JS_STANDIN) or {"src": ""})["src"])
         (artifacts_dir() / "chart-builder-standin.svg").write_text(saved, encoding="utf-8")
         page.screenshot("chart-builder")

@@ -92,7 +92,9 @@ def picture_html(spec: dict, note: str = RERUN_CHART, drawn: str | None = None) 
     """
     title, source = _title_and_source(spec)
     description = spec.get("description") or title or "A chart."
-    data = base64.b64encode(compact(drawn if drawn is not None else svg(spec)).encode("utf-8")).decode("ascii")
+    data = base64.b64encode(compact(drawn if drawn is not None else svg(spec)).encode("utf-8")).decode(
+        "ascii"
+    )
     caption = " ".join(
         part for part in (f"<b>{html.escape(title)}</b>" if title else "", html.escape(source)) if part
     )
