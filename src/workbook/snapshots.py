@@ -108,9 +108,10 @@ def standin_html(widget) -> str:
     for part in _walk(widget):
         if isinstance(part, alt.JupyterChart):
             parts.append(_picture(part))
+        elif callable(getattr(part, "standin", None)):  # a widget that says how to save what it shows
+            parts.append(_TAGS.sub("", str(part.standin())))
         elif isinstance(part, (W.HTML, W.HTMLMath)):
-            standin = getattr(part, "standin", None)  # what it shows, as it should be saved
-            parts.append(_TAGS.sub("", str(standin() if callable(standin) else part.value)))
+            parts.append(_TAGS.sub("", str(part.value)))
         else:
             text = _control_text(part)
             if text:

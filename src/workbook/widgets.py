@@ -16,8 +16,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import anywidget
 import ipywidgets as W
 import pandas as pd
+import traitlets
 from altair.utils.schemapi import debug_mode
 
 from . import charts, table_display
@@ -77,13 +79,9 @@ def _html_table(df: pd.DataFrame, height: int = 320, caption: str = "Rows shown"
 
 
 class _Rows:
-    """A table's rows written as HTML once, so that showing a subset costs a join, not a render.
+    """A table's rows written as HTML once, so that showing a subset costs a join, not a render."""
 
-    ``marks`` names columns whose values each row also carries as ``data-<column>`` attributes (for a
-    filter's style rule to pick rows by).
-    """
-
-    def __init__(self, df: pd.DataFrame, marks: pd.DataFrame | None = None):
+    def __init__(self, df: pd.DataFrame):
         # a column as wide as its text needs (up to a limit): no one-word-per-line columns
         widths = [table_display.text_width_em(df.iloc[:, i]) for i in range(df.shape[1])]
         self.head = "".join(
@@ -91,17 +89,9 @@ class _Rows:
             for c, w in zip(df.columns, widths)
         )
         years = [table_display.is_year_column(c) for c in df.columns]
-        tags = (
-            [
-                "<tr" + "".join(f' data-{c}="{_e(v)}"' for c, v in zip(marks.columns, row)) + ">"
-                for row in marks.astype(str).itertuples(index=False)
-            ]
-            if marks is not None
-            else ["<tr>"] * len(df)
-        )
         self.rows = [
-            tag + "".join(f"<td>{_cell(v, year)}</td>" for v, year in zip(row, years)) + "</tr>"
-            for tag, row in zip(tags, df.itertuples(index=False))
+            "<tr>" + "".join(f"<td>{_cell(v, year)}</td>" for v, year in zip(row, years)) + "</tr>"
+            for row in df.itertuples(index=False)
         ]
 
     def html(self, positions, caption: str) -> str:
@@ -292,29 +282,50 @@ class PhaseStepper(Explorer):
 # --------------------------------------------------------------------------- claims
 
 
-class _StandinHTML(W.HTML):
-    """An HTML widget whose saved stand-in (``workbook.snapshots``) is ``standin()``, not what it shows."""
+class RowsTable(anywidget.AnyWidget):
+    """A table sent to the page once; ``shown`` (row positions) picks the rows the page lays out.
 
-    def __init__(self, standin, **kwargs):
-        super().__init__(**kwargs)
-        self.standin = standin
+    A filter then costs a short list, and the page only hides and shows rows in place: no new
+    table to parse, no style sheet for the whole page to match again.  ``standin`` is the table as
+    shown now, for the saved stand-in (``workbook.snapshots``).
+    """
 
+    _esm = """
+    export default {
+      render({ model, el }) {
+        const show = () => {
+          const keep = new Set(model.get("shown"));
+          el.querySelectorAll("tbody tr").forEach((row, i) => { row.style.display = keep.has(i) ? "" : "none"; });
+          const caption = el.querySelector("caption");
+          if (caption) caption.textContent = model.get("caption");
+        };
+        const draw = () => { el.innerHTML = model.get("html"); show(); };
+        model.on("change:html", draw);
+        model.on("change:shown", show);
+        model.on("change:caption", show);
+        draw();
+      },
+    };
+    """
+    html = traitlets.Unicode().tag(sync=True)
+    shown = traitlets.List(traitlets.Int()).tag(sync=True)
+    caption = traitlets.Unicode().tag(sync=True)
 
-def _css_string(text: str) -> str:
-    """``text`` as a quoted CSS string: anything but letters, digits, ``_`` and ``-`` escaped."""
-    return '"' + "".join(c if c.isalnum() or c in "_-" else f"\\{ord(c):x} " for c in text) + '"'
+    def __init__(self, rows: _Rows, caption: str, height: int = 320):
+        self._table, self._height = rows, height
+        every = list(range(len(rows.rows)))
+        html = _scroll_box(rows.html(every, caption), caption, height)
+        super().__init__(html=html, shown=every, caption=caption)
+
+    def standin(self) -> str:
+        """The table as the page shows it now (only the rows shown), for the saved stand-in."""
+        return _scroll_box(self._table.html(self.shown, self.caption), self.caption, self._height)
 
 
 class ClaimExplorer(Explorer):
-    """Filter the claims table by reading, topic and hedge word; ``.matches`` holds the rows.
-
-    Every claim's row is sent to the page once; a filter sends only a style rule that hides the
-    rows it leaves out (and the count), so a change costs a round trip, not a table.
-    """
+    """Filter the claims table by reading, topic and hedge word; ``.matches`` holds the rows."""
 
     COLUMNS = ["claim_id", "paragraph", "topic", "measure", "value", "unit", "hedge", "paraphrase"]
-    FILTERS = ("reading", "topic", "hedge")
-    CAPTION = "Claims that match the filters above"
 
     def __init__(self):
         self.claims = load("claims")
@@ -326,22 +337,12 @@ class ClaimExplorer(Explorer):
         self.summary.add_class("workbook-live")
         self.matches = self.claims
         self.count = len(self.claims)
-        self._rows = _Rows(self._shown(self.claims), self.claims[list(self.FILTERS)])
-        self._class = f"workbook-claims-{id(self):x}"  # the style rule's reach: this explorer's table
-        every = self._rows.html(range(len(self.claims)), self.CAPTION)
-        self.table = _StandinHTML(
-            self._matching_table,
-            value=f'<div class="{self._class}">{_scroll_box(every, self.CAPTION, 320)}</div>',
-        )
-        # The style rule that hides the rows the filters leave out (a <style> applies where it sits,
-        # even in a box not shown).
-        self.hide = W.HTML(layout=W.Layout(display="none"))
+        # Every row sent once: a filter sends only which rows to show and the count.
+        self.table = RowsTable(_Rows(self._shown(self.claims)), "Claims that match")
         for control in (self.reading, self.topic, self.hedge):
             control.observe(self._update, names="value")
         self._update()
-        self.widget = explorer_box(
-            [W.HBox([self.reading, self.topic, self.hedge]), self.summary, self.hide, self.table]
-        )
+        self.widget = explorer_box([W.HBox([self.reading, self.topic, self.hedge]), self.summary, self.table])
 
     def _dropdown(self, column: str, description: str) -> W.Dropdown:
         values = self.claims[column].dropna()
@@ -357,29 +358,17 @@ class ClaimExplorer(Explorer):
             tooltip=f"Show only claims with this {column} ('all' for every one)",
         )
 
-    def _chosen(self) -> list[tuple[str, str]]:
-        return [
-            (column, control.value)
-            for column, control in zip(self.FILTERS, (self.reading, self.topic, self.hedge))
-            if control.value != ALL
-        ]
-
     def _update(self, change=None) -> None:
         keep = pd.Series(True, index=self.claims.index)
-        for column, value in self._chosen():
-            keep &= self.claims[column].astype(str) == value
+        for column, control in (("reading", self.reading), ("topic", self.topic), ("hedge", self.hedge)):
+            if control.value != ALL:
+                keep &= self.claims[column].astype(str) == control.value
         self.matches = self.claims[keep]
         self.count = len(self.matches)
+        with self.table.hold_sync():  # the rows and the caption's count in one message
+            self.table.shown = [int(i) for i in keep.to_numpy().nonzero()[0]]
+            self.table.caption = f"Claims that match: {self.count}"
         self.summary.value = f"<p><b>{self.count}</b> claim{'' if self.count == 1 else 's'} match.</p>"
-        self.hide.value = "".join(
-            f"<style>.{self._class} tbody tr:not([data-{column}={_css_string(value)}]){{display:none}}</style>"
-            for column, value in self._chosen()
-        )
-
-    def _matching_table(self) -> str:
-        """The table as the student sees it now (only the rows that match), for the saved stand-in."""
-        positions = [self.claims.index.get_loc(i) for i in self.matches.index]
-        return _scroll_box(self._rows.html(positions, f"{self.CAPTION}: {self.count}"), self.CAPTION, 320)
 
     def _shown(self, claims: pd.DataFrame) -> pd.DataFrame:
         """The claims as the table shows them: numbers formatted, a range as "low-high"."""

@@ -1,7 +1,7 @@
 """ClaimExplorer shows exactly the claims its filters keep, in JupyterLab in headless Chromium (issue 20).
 
-The explorer sends every claim's row to the page once; a filter sends only a style rule that hides
-the rows it leaves out.  A student picks a reading and a hedge word with the keyboard-reachable
+The explorer sends every claim's row to the page once; a filter sends only which rows to show, and
+the page hides the others in place.  A student picks a reading and a hedge word with the keyboard-reachable
 drop-downs; the rows the page shows (laid out, not hidden) must be exactly the claims with that
 reading and hedge word, as many as the count the explorer announces.
 """
