@@ -379,7 +379,7 @@ def report(
         "ClaimVsRecord": "chart param in the browser",
         "PlacePicker": "chart param in the browser",
         "ChartBuilder": "kernel draws a new chart",
-        "ClaimExplorer": "kernel sends the table",
+        "ClaimExplorer": "kernel sends the rows to show",
         "BudgetCalculator": "kernel sends the text",
     }
     for name, (_, _, what) in EXPLORERS.items():
@@ -427,8 +427,10 @@ What sets the floor:
   and updates the text beside the chart (and `.years_above`, `.rows`, ...) a little later.
 - **Kernel round trip** (BudgetCalculator's sum, ClaimExplorer's table): browser -> kernel ->
   Python callback -> message back -> DOM. BudgetCalculator (one line of text) is that floor on
-  this machine; ClaimExplorer's rows are written as HTML once, so a filter only joins rows, and
-  what is left is the round trip plus laying out the table.
+  this machine. ClaimExplorer sends every claim's row to the page once (`widgets.RowsTable`); a
+  filter sends the positions of the rows to show and the count, and the page hides the others in
+  place. (Sending a style rule instead was slower on a loaded page: a new style sheet makes the
+  browser match the whole page again.)
 - **A new chart from the kernel** (ChartBuilder): ChartBuilder draws a different chart by design
   (another table or columns): Python builds each choice once (kept for when it comes back) without
   Altair validating it again and sets the chart's spec; Vega parses it anew. Its module is a few
