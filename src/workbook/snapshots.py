@@ -4,8 +4,8 @@ An explorer is a widget: reopen the saved notebook with a new kernel and Jupyter
 it ("Error displaying widget: model not found").  So right before the widget the explorer shows a
 stand-in (one output): what its controls are set to, the text it shows, and a picture of its chart,
 each time the student changes something (the output is updated in place, so the saved notebook
-holds the last state).  The stand-in follows once the student pauses, so it never delays the
-explorer's own answer.  A chart's picture is the page's own drawing, sent back by the chart
+holds the last state).  A change made by a cell's code updates it at once; a change made in the
+page updates it once the student pauses (1 s), so it never delays the explorer's own answer.  A chart's picture is the page's own drawing, sent back by the chart
 (``charts.shared_bundle``); with no page (a notebook run by a script) the kernel draws it with
 vl-convert, with the chart's params as they are now.  The style rule of ``charts.static`` shows
 the stand-in only while the widget beside it has not drawn: live explorer -> widget only;
@@ -148,6 +148,17 @@ def _from_page(chart, content) -> bool:
     return True
 
 
+def _in_a_cell() -> bool:
+    """True while the kernel runs a cell's code (not a message from the page's widgets)."""
+    try:
+        from IPython import get_ipython
+
+        parent = get_ipython().kernel.get_parent()
+    except Exception:  # noqa: BLE001 - no kernel, or one without get_parent: treat as code
+        return True
+    return (parent or {}).get("header", {}).get("msg_type") != "comm_msg"
+
+
 def show(widget) -> None:
     """Display the stand-in, then ``widget``; every change in the widget updates the stand-in."""
     from IPython.display import display
@@ -166,13 +177,19 @@ def show(widget) -> None:
             pass
 
     def refresh(change=None):
-        # Once the student pauses, after the explorer's own answer was sent, for the last of many changes.
+        # A change made by a cell's code: now, so a notebook saved (or run by a script) right after
+        # holds it.  A change from the page: once the student pauses, after the explorer's own
+        # answer was sent, and only for the last of many changes.
         for timer in waiting:
             timer.cancel()
-        try:
-            waiting[:] = [asyncio.get_running_loop().call_later(STANDIN_DELAY, refresh_now)]
-        except RuntimeError:  # no event loop running (not in a kernel's message handler)
-            refresh_now()
+        waiting.clear()
+        if not _in_a_cell():
+            try:
+                waiting.append(asyncio.get_running_loop().call_later(STANDIN_DELAY, refresh_now))
+                return
+            except RuntimeError:  # no event loop running
+                pass
+        refresh_now()
 
     def picture_sent(chart, content, buffers=None):
         if _from_page(chart, content):
