@@ -5,11 +5,11 @@ it ("Error displaying widget: model not found").  So right before the widget the
 stand-in (one output): what its controls are set to, the text it shows, and a picture of its chart,
 each time the student changes something (the output is updated in place, so the saved notebook
 holds the last state).  A change made by a cell's code updates it at once; a change made in the
-page updates it once the student pauses (1 s), so it never delays the explorer's own answer.  A chart's picture is the page's own drawing, sent back by the chart
-(``charts.shared_bundle``); with no page (a notebook run by a script) the kernel draws it with
-vl-convert, with the chart's params as they are now.  The style rule of ``charts.static`` shows
-the stand-in only while the widget beside it has not drawn: live explorer -> widget only;
-reopened -> stand-in only.
+page updates it once the student pauses (1 s), so it never delays the explorer's own answer.
+A chart's picture is the page's own drawing, sent back by the chart (``charts.shared_bundle``);
+with no page (a notebook run by a script) the kernel draws it with vl-convert, with the chart's
+params as they are now.  The style rule of ``charts.static`` shows the stand-in only while the
+widget beside it has not drawn: live explorer -> widget only; reopened -> stand-in only.
 """
 
 from __future__ import annotations

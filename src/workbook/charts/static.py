@@ -92,9 +92,8 @@ def picture_html(spec: dict, note: str = RERUN_CHART, drawn: str | None = None) 
     """
     title, source = _title_and_source(spec)
     description = spec.get("description") or title or "A chart."
-    data = base64.b64encode(compact(drawn if drawn is not None else svg(spec)).encode("utf-8")).decode(
-        "ascii"
-    )
+    picture = compact(svg(spec) if drawn is None else drawn)
+    data = base64.b64encode(picture.encode("utf-8")).decode("ascii")
     caption = " ".join(
         part for part in (f"<b>{html.escape(title)}</b>" if title else "", html.escape(source)) if part
     )
